@@ -1,0 +1,184 @@
+"""The three platform-neutral tables (accounts, posts, edges): their polars schemas, keys and id rules.
+
+This module is the single declaration of every table's shape. Sources produce a `Batch` of
+frames in these shapes; the workspace stores them; the graph builder reads them.
+
+Direction of an edge: **src acts toward dst** (src follows, reposts, quotes, replies to,
+mentions or likes dst), so attention flows to dst. Ids are strings everywhere: X ids exceed
+2^53 and would collapse as floats or JavaScript numbers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import polars as pl
+
+__all__ = [
+    "EDGE_KINDS",
+    "KIND",
+    "TIMESTAMP",
+    "ACCOUNTS",
+    "POSTS",
+    "EDGES",
+    "TABLES",
+    "KEYS",
+    "Batch",
+    "conform",
+    "empty",
+    "bad_id_reason",
+]
+
+EDGE_KINDS: tuple[str, ...] = ("follow", "repost", "quote", "reply", "mention", "like")
+KIND = pl.Enum(list(EDGE_KINDS))
+TIMESTAMP = pl.Datetime("us", "UTC")
+
+ACCOUNTS = pl.Schema(
+    {
+        "id": pl.String,
+        "platform": pl.String,
+        "handle": pl.String,
+        "name": pl.String,
+        "bio": pl.String,
+        "lang": pl.String,
+        "location": pl.String,
+        "followers": pl.Int64,
+        "following": pl.Int64,
+        "posts": pl.Int64,
+        "listed": pl.Int64,
+        "verified": pl.Boolean,
+        "protected": pl.Boolean,
+        "created_at": TIMESTAMP,
+        # None while active; "suspended", "protected", "not_found" or "deleted" for tombstones.
+        "status": pl.String,
+    }
+)
+
+POSTS = pl.Schema(
+    {
+        "id": pl.String,
+        "platform": pl.String,
+        "author_id": pl.String,
+        "created_at": TIMESTAMP,
+        "text": pl.String,
+        "lang": pl.String,
+        "hashtags": pl.List(pl.String),
+        "mentions": pl.List(pl.String),  # ids of the accounts the post itself mentions
+        "reply_to": pl.String,  # post id
+        "reply_to_author": pl.String,  # account id
+        "quote_of": pl.String,  # post id
+        "repost_of": pl.String,  # post id
+        "conversation_id": pl.String,
+        "reposts": pl.Int64,
+        "quotes": pl.Int64,
+        "replies": pl.Int64,
+        "likes": pl.Int64,
+        "impressions": pl.Int64,
+    }
+)
+
+EDGES = pl.Schema(
+    {
+        "src": pl.String,
+        "dst": pl.String,
+        "kind": KIND,
+        "weight": pl.Float64,
+        "post_id": pl.String,
+        "at": TIMESTAMP,
+        "platform": pl.String,
+        # "" for edges identified by their post; a dataset label for aggregated edge-list rows,
+        # so two different edge-list files never overwrite each other's weights.
+        "origin": pl.String,
+    }
+)
+
+TABLES: dict[str, pl.Schema] = {"accounts": ACCOUNTS, "posts": POSTS, "edges": EDGES}
+
+# Upsert keys. Rows with equal keys are the same fact: a re-import replaces, never duplicates.
+KEYS: dict[str, tuple[str, ...]] = {
+    "accounts": ("platform", "id"),
+    "posts": ("platform", "id"),
+    "edges": ("platform", "kind", "src", "dst", "post_id", "at", "origin"),
+}
+
+_ID_COLUMNS = {"accounts": ("id",), "posts": ("id", "author_id"), "edges": ("src", "dst")}
+_FLOATLIKE = re.compile(r"^[+-]?(\d+\.\d*|\d*\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$")
+
+
+def bad_id_reason(value: object) -> str | None:
+    """Why `value` cannot be an account or post id, or None when it can.
+
+    Empty and whitespace-padded ids are refused, and so are float-looking ids such as
+    `1.23e+18` or `42.0`: they are the mark of a spreadsheet or JSON parser that already lost
+    digits, so storing them would silently merge or split accounts.
+    """
+    if value is None:
+        return "missing id"
+    text = str(value)
+    if not text.strip():
+        return "empty id"
+    if text != text.strip():
+        return f"id {text!r} has leading or trailing spaces"
+    if _FLOATLIKE.match(text):
+        return f"id {text!r} looks like a float (digits may already be lost; keep ids as text)"
+    if any(ch in text for ch in "\x00\r\n\t"):
+        return f"id {text!r} holds a control character"
+    return None
+
+
+def empty(table: str) -> pl.DataFrame:
+    """An empty frame with the schema of `table`."""
+    return pl.DataFrame(schema=TABLES[table])
+
+
+def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
+    """Return `df` in the exact schema of `table`: missing columns as nulls, columns cast, order fixed.
+
+    Extra columns are dropped. Edge weights default to 1.0 and edge origins to "".
+    Casting is strict, so a wrong type raises instead of becoming null.
+    """
+    schema = TABLES[table]
+    columns = []
+    for name, dtype in schema.items():
+        if name in df.columns:
+            columns.append(pl.col(name).cast(dtype, strict=True))
+        else:
+            columns.append(pl.lit(None, dtype=dtype).alias(name))
+    out = df.select(columns)
+    if table == "edges":
+        out = out.with_columns(
+            pl.col("weight").fill_null(1.0),
+            pl.col("origin").fill_null(""),
+        )
+    return out
+
+
+@dataclass
+class Batch:
+    """Rows for the three tables produced by one source run, ready to be committed together."""
+
+    accounts: pl.DataFrame = field(default_factory=lambda: empty("accounts"))
+    posts: pl.DataFrame = field(default_factory=lambda: empty("posts"))
+    edges: pl.DataFrame = field(default_factory=lambda: empty("edges"))
+
+    def __post_init__(self) -> None:
+        self.accounts = conform(self.accounts, "accounts")
+        self.posts = conform(self.posts, "posts")
+        self.edges = conform(self.edges, "edges")
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The three frames by table name."""
+        return {"accounts": self.accounts, "posts": self.posts, "edges": self.edges}
+
+    @staticmethod
+    def concat(batches: list["Batch"]) -> "Batch":
+        """One batch holding the rows of all `batches` (later rows win on equal keys at commit)."""
+        if not batches:
+            return Batch()
+        return Batch(
+            **{name: pl.concat([b.frames()[name] for b in batches], how="vertical") for name in TABLES}
+        )
+
+    def counts(self) -> dict[str, int]:
+        """Row counts per table."""
+        return {name: frame.height for name, frame in self.frames().items()}
