@@ -1,0 +1,262 @@
+"""The `influgraph` command line: a thin click layer over the library.
+
+Conventions for every command: `--json` prints machine-readable output on stdout (human text
+otherwise); progress goes to stderr and only on a terminal; errors are one line on stderr
+(`error: where: what (fix)`) with exit codes 0 ok, 1 internal error, 2 bad input or usage,
+3 interrupted and resumable, 4 authentication, 5 upstream unavailable. `--debug` (or
+INFLUGRAPH_DEBUG=1) shows the traceback of an internal error.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, InflugraphError
+
+__all__ = ["main"]
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {_one_line(message)}", err=True)
+    sys.exit(code)
+
+
+class InflugraphGroup(click.Group):
+    """A click group that turns every failure into one line on stderr and a documented exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv or os.environ.get("INFLUGRAPH_DEBUG") == "1"
+        try:
+            result = super().main(args=argv, prog_name=prog_name or "influgraph", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+        except InflugraphError as exc:
+            _fail(exc.one_line(), exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            _fail("interrupted; nothing was committed by the step in progress, re-run to resume", EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            where = f" (see 'influgraph {exc.ctx.info_name} --help')" if getattr(exc, "ctx", None) and exc.ctx.info_name != "influgraph" else " (see 'influgraph --help')"
+            _fail(exc.format_message() + where, EXIT_BAD_INPUT)
+        except KeyboardInterrupt:
+            _fail("interrupted; re-run to resume", EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # an internal error: a bug in influgraph
+            if debug:
+                traceback.print_exc()
+            _fail(f"internal error: {exc.__class__.__name__}: {exc} (re-run with --debug for a traceback, and please report it)",
+                  EXIT_INTERNAL)
+        sys.exit(result if isinstance(result, int) else EXIT_OK)
+
+
+def workspace_option(function: Callable) -> Callable:
+    """`-w/--workspace`, shared by every command that reads or writes a workspace."""
+    return click.option(
+        "-w", "--workspace", "workspace", type=click.Path(file_okay=False), default=None,
+        help="Workspace folder [default: $INFLUGRAPH_WORKSPACE, else ./influgraph-workspace].",
+    )(function)
+
+
+def json_option(function: Callable) -> Callable:
+    """`--json`: machine-readable output on stdout."""
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(function)
+
+
+def emit_json(data: Any) -> None:
+    """Print `data` as JSON on stdout, text kept byte-exact (no ASCII escaping)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def show_progress() -> bool:
+    """Progress bars only when stderr is a terminal."""
+    return sys.stderr.isatty()
+
+
+@click.group(cls=InflugraphGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="influgraph")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def main(debug: bool) -> None:
+    """influgraph: find the people who really move a niche.
+
+    Ranks accounts by influence within a niche (not reach), from follower and interaction graphs.
+
+    \b
+    Examples:
+      influgraph demo                          # the whole pipeline on a simulated world
+      influgraph import tweets.jsonl edges.csv -w my-ws
+      influgraph stats -w my-ws --json
+    """
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@workspace_option
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="x-json, csv, tsv, parquet, snap, graphml or gexf [default: detected from content].")
+@click.option("--platform", default=None, help="Platform label of the rows [default: x for X JSON, generic for edge lists].")
+@click.option("--kind", default=None, help="Edge kind for edge lists without a kind column [default: follow].")
+@click.option("--reverse", is_flag=True, help="Rows mean 'target acted toward source' (e.g. 'A -> B: B reposted A').")
+@click.option("--source-col", default=None, help="Column of the acting account (name, or 1-based position).")
+@click.option("--target-col", default=None, help="Column of the account acted toward.")
+@click.option("--kind-col", default=None, help="Column with the edge kind (retweet, reply, ... are understood).")
+@click.option("--weight-col", default=None, help="Column with a positive weight (count) per row.")
+@click.option("--time-col", default=None, help="Column with a unix time or ISO-8601 timestamp.")
+@click.option("--text-col", default=None, help="Column with the text the interaction is about.")
+@click.option("--hashtags-col", default=None, help="Column with hashtags ('6+' = column 6 and all after it).")
+@click.option("--post-col", default=None, help="Column with the id of the post the interaction is about.")
+@click.option("--delimiter", default=None, help="Field delimiter for CSV/TSV [default: from the format].")
+@click.option("--dataset", default=None, help="Label of an edge list's rows [default: the file name].")
+@click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows and report how many, instead of failing.")
+@json_option
+def import_command(paths: tuple[str, ...], workspace: str | None, fmt: str | None, as_json: bool, **columns: Any) -> None:
+    """Import files into the workspace (format detected from content).
+
+    Reads X API v2 JSON/JSONL pages (as twarc2 and tweepy write them), CSV/TSV/Parquet edge
+    lists (gzip or not), SNAP edge lists, GraphML and GEXF. Every file is read and checked
+    before anything is written: a bad row fails the whole import with file:line, and the
+    workspace is left as it was. Importing the same file again changes nothing.
+
+    \b
+    Examples:
+      influgraph import brexit.jsonl -w ws
+      influgraph import retweets.tsv.gz --source-col 1 --target-col 2 --kind-col 3 --reverse -w ws
+      influgraph import edges.csv --kind mention --weight-col count -w ws --json
+    """
+    from .ingest import import_paths
+    from .sources.base import ImportOptions
+    from .workspace import Workspace, resolve_workspace_path
+
+    options = ImportOptions(format=fmt, **columns)
+    ws = Workspace(resolve_workspace_path(workspace))
+    progress = (lambda path: click.echo(f"reading {path}", err=True)) if show_progress() else None
+    report = import_paths(ws, paths, options, on_file=progress)
+    commit = report.commit
+    if as_json:
+        emit_json({"workspace": str(ws.path), "files": report.files, "before": commit.before,
+                   "after": commit.after, "changed": commit.changed, "content_hash": commit.content_hash})
+        for note in report.notes():
+            click.echo(f"note: {_one_line(note)}", err=True)
+        return
+    for note in report.notes():
+        click.echo(f"note: {_one_line(note)}", err=True)
+    added = commit.added()
+    click.echo(f"imported {len(paths)} file(s) into {ws.path}")
+    for name in ("accounts", "posts", "edges"):
+        click.echo(f"  {name:<9}{commit.after[name]:>12,}  ({added[name]:+,})")
+    if not commit.changed:
+        click.echo("  nothing changed: these rows were already in the workspace")
+
+
+@main.command("stats")
+@workspace_option
+@click.option("--platform", default=None, help="Only this platform's accounts and edges.")
+@click.option("--kinds", default=None, help="Comma-separated edge kinds for the graph [default: all].")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000), help="Top accounts and hashtags to list.")
+@json_option
+def stats_command(workspace: str | None, platform: str | None, kinds: str | None, top: int, as_json: bool) -> None:
+    """Show table sizes, edges by kind, and the graph's nodes, edges, degrees and components.
+
+    \b
+    Examples:
+      influgraph stats -w ws
+      influgraph stats -w ws --kinds repost,quote --json
+    """
+    from .graph import GraphSpec
+    from .schema import EDGE_KINDS
+    from .stats import compute_stats
+    from .workspace import Workspace, resolve_workspace_path
+
+    spec = GraphSpec(platform=platform)
+    if kinds:
+        chosen = tuple(k.strip() for k in kinds.split(",") if k.strip())
+        unknown = [k for k in chosen if k not in EDGE_KINDS]
+        if unknown or not chosen:
+            raise click.BadParameter(f"unknown kind {unknown[0] if unknown else kinds!r}; use {', '.join(EDGE_KINDS)}",
+                                     param_hint="--kinds")
+        spec = GraphSpec(platform=platform, kinds=chosen)
+    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    result = compute_stats(ws, spec, top=top)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(_format_stats(result))
+
+
+def _format_stats(result: dict) -> str:
+    graph = result["graph"]
+    lines = [
+        f"workspace  {result['workspace']}",
+        f"accounts   {result['accounts']:>12,}",
+        f"posts      {result['posts']:>12,}",
+        f"edges      {result['edges']:>12,}",
+    ]
+    for kind, value in result["edges_by_kind"].items():
+        if value["rows"]:
+            lines.append(f"  {kind:<9}{value['rows']:>12,}")
+    lines += [
+        "graph",
+        f"  nodes                  {graph['nodes']:>12,}",
+        f"  edges                  {graph['edges']:>12,}",
+        f"  self-loops left out    {graph['self_loops_dropped']:>12,}",
+        f"  isolated accounts      {graph['isolated']:>12,}",
+        f"  max in-degree          {graph['max_in_degree']:>12,}",
+        f"  max out-degree         {graph['max_out_degree']:>12,}",
+        f"  weak components        {graph['weak_components']:>12,}  (largest {graph['largest_weak_component']:,})",
+        f"  strong components      {graph['strong_components']:>12,}",
+    ]
+    if result["top_accounts_by_in_degree"]:
+        lines.append("top accounts by in-degree")
+        for row in result["top_accounts_by_in_degree"]:
+            label = row.get("handle") or row["id"]
+            lines.append(f"  {row['in_degree']:>8,}  {label}")
+    if result["top_hashtags"]:
+        lines.append("top hashtags")
+        for row in result["top_hashtags"]:
+            lines.append(f"  {row['posts']:>8,}  #{row['hashtag']}")
+    return "\n".join(lines)
+
+
+@main.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="influgraph-demo", show_default=True,
+              help="Folder for the demo's outputs (raw pages, workspace, planted truth).")
+@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the simulated world.")
+@json_option
+def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
+    """Run the whole pipeline on a built-in simulated world: no credentials, no network.
+
+    Builds a seeded social world (niches in English, Indonesian and Persian, with planted
+    celebrities, niche experts, brokers, a vanity account, brands and bots), serves it as an
+    X-API-shaped service on 127.0.0.1, crawls it, imports the pages and prints statistics.
+
+    \b
+    Examples:
+      influgraph demo
+      influgraph demo --out /tmp/demo --seed 3 --json
+    """
+    from pathlib import Path
+
+    from .demo import run_demo
+
+    progress = (lambda message: click.echo(message, err=True)) if show_progress() else None
+    result = run_demo(Path(out_dir), seed=seed, progress=progress)
+    summary = result.summary()
+    if as_json:
+        emit_json(summary)
+        return
+    click.echo(_format_stats(summary["stats"]))
+    click.echo("outputs")
+    for name, path in summary["outputs"].items():
+        click.echo(f"  {name:<10} {path}")
