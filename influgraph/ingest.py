@@ -39,11 +39,12 @@ def _reader(fmt: str) -> Callable[[Path, ImportOptions], ReadResult]:
 
 def read_path(path: str | Path, options: ImportOptions = ImportOptions()) -> ReadResult:
     """Read one file into a Batch, detecting its format from content unless `options.format` is set."""
+    path = Path(path)
+    if options.format:
+        return _reader(options.format)(path, options)
     from .sources.detect import detect_format
 
-    path = Path(path)
-    fmt = options.format or detect_format(path)
-    return _reader(fmt)(path, options)
+    return _reader(detect_format(path))(path, options)
 
 
 @dataclass
@@ -83,6 +84,12 @@ def import_paths(
     paths = [Path(p) for p in paths]
     if not paths:
         raise BadInput("no input files given", hint="name one or more files to import")
+    if options.format:
+        _reader(options.format)  # an unknown --format fails before any file is read
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        what = "is a folder, not a file" if missing[0].is_dir() else "no such file"
+        raise BadInput(what, path=missing[0], hint="check the path; name the files to import")
     report = ImportReport()
     batches: list[Batch] = []
     sources: dict[str, dict] = {}
