@@ -34,7 +34,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .atomic import atomic_write, atomic_write_bytes, fsync_dir, remove_orphan_temps
+from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, remove_orphan_temps
 from .errors import BadInput
 from .schema import KEYS, TABLES, Batch, conform, empty
 
@@ -121,7 +121,8 @@ class Workspace:
             raise BadInput("workspace path is a file, not a folder", path=self.path,
                            hint="choose a folder with -w/--workspace")
         if self.path.is_dir() and not (self.path / MANIFEST).exists():
-            stray = [p.name for p in self.path.iterdir() if p.name not in {"tables", ".lock"}]
+            stray = [p.name for p in self.path.iterdir()
+                     if p.name not in {"tables", "results", ".lock"} and not p.name.endswith(TEMP_SUFFIX)]
             if stray:
                 raise BadInput("folder is not an influgraph workspace (no manifest.json) and is not empty",
                                path=self.path, hint="choose a new or empty folder with -w/--workspace")
@@ -131,7 +132,10 @@ class Workspace:
                                hint="run `influgraph import` or `influgraph demo` first, or pass -w/--workspace")
         self._manifest_cache: dict | None = None
         if self.path.is_dir():
-            self._clean_orphans(blocking=False)
+            try:
+                self._clean_orphans(blocking=False)
+            except PermissionError:
+                pass  # a read-only workspace can still be read; a writer will clean up
 
     # ----------------------------------------------------------------- reading
     def exists(self) -> bool:

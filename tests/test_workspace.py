@@ -88,6 +88,17 @@ def test_orphans_of_a_killed_commit_are_removed_at_open(tmp_path: Path) -> None:
     assert reopened.content_hash() == before and reopened.table("edges").height == 3
 
 
+def test_a_first_commit_killed_midway_leaves_an_openable_empty_workspace(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    (folder / "tables").mkdir(parents=True)
+    (folder / f".manifest.json.77{TEMP_SUFFIX}").write_bytes(b'{"format": 1')
+    (folder / "tables" / "edges-000001.parquet").write_bytes(b"PAR1")
+    ws = Workspace(folder)
+    assert ws.counts() == {"accounts": 0, "posts": 0, "edges": 0}
+    assert not list(folder.rglob(f"*{TEMP_SUFFIX}")) and not list((folder / "tables").iterdir())
+    assert ws.commit(_batch()).after["edges"] == 3
+
+
 def test_refuses_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(BadInput, match="not an influgraph workspace"):
