@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import BadInput
 from ..schema import Batch
 
-__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes"]
+__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "decode_utf8"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,13 @@ class BadRows:
         self.count += 1
         if self.first is None:
             self.first = (line, reason)
+
+    def bulk(self, count: int, first_line: int | None, first_reason: str, hint: str | None = None) -> None:
+        """Report `count` bad rows found by a vectorised check, the first of them at `first_line`."""
+        if count <= 0:
+            return
+        self.bad(first_line, first_reason, hint)
+        self.count += count - 1
 
     def note(self) -> str | None:
         """A one-line summary of what was skipped, or None when nothing was."""
@@ -132,3 +139,34 @@ def _check_growth(path: Path, size: int, compressed: int) -> None:
     if size > 64 * 1024**2 and size > MAX_GZIP_RATIO * max(compressed, 1):
         raise BadInput(f"gzip expands more than {MAX_GZIP_RATIO}:1 (a decompression bomb?)", path=path,
                        hint="decompress it yourself if it is genuine")
+
+
+def decode_utf8(raw: bytes, path: Path | str) -> str:
+    """Decode input bytes as UTF-8 (a UTF-8 BOM is dropped), refusing what is not UTF-8 text.
+
+    Empty files, UTF-16/UTF-32, NUL bytes and invalid UTF-8 get a one-line `BadInput` naming
+    the line and the fix.
+    """
+    import codecs
+
+    if not raw.strip():
+        raise BadInput("file is empty", path=path, hint="nothing to import; check the file")
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if raw.startswith(bom):
+            raise BadInput(f"file is {name}", path=path, hint=f"convert it to UTF-8 (iconv -f {name} -t UTF-8)")
+    head = raw[:4096]
+    if head.count(b"\x00") * 4 >= len(head):
+        raise BadInput("file looks like UTF-16 or binary data", path=path,
+                       hint="convert it to UTF-8 (iconv -f UTF-16 -t UTF-8), or pass the right --format")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise BadInput("NUL byte in text", path=path, line=raw.count(b"\n", 0, nul) + 1,
+                       hint="the file is corrupt or binary; re-export it as UTF-8 text")
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"invalid UTF-8 at byte {exc.start}", path=path, line=raw.count(b"\n", 0, exc.start) + 1,
+                       hint="re-export the file as UTF-8") from None

@@ -1,0 +1,74 @@
+"""Tell an input file's format from its content (gzip is looked through), not from its name."""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+from ..errors import BadInput
+from .base import GZIP_MAGIC
+
+__all__ = ["detect_format"]
+
+_HINT = "pass --format x-json, csv, tsv, parquet, snap, graphml or gexf"
+
+
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(size)
+    except IsADirectoryError:
+        raise BadInput("is a folder, not a file", path=path) from None
+    except OSError as exc:
+        raise BadInput(f"cannot read ({exc.strerror})", path=path) from None
+    if raw.startswith(GZIP_MAGIC):
+        try:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, size)
+        except zlib.error:
+            raise BadInput("gzip data is corrupt", path=path, hint="re-download or re-compress the file") from None
+    return raw
+
+
+def detect_format(path: Path) -> str:
+    """The format name of `path`: x-json, csv, tsv, parquet, snap, graphml or gexf."""
+    head = _head(Path(path))
+    if not head.strip():
+        raise BadInput("file is empty", path=path, hint="nothing to import")
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") * 4 >= len(head):
+        raise BadInput("file is UTF-16 or binary data", path=path,
+                       hint="convert text to UTF-8 (iconv -f UTF-16 -t UTF-8), or " + _HINT)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
+    replaced = text.count("\ufffd")
+    if replaced > max(8, len(text) // 20):
+        raise BadInput("cannot tell the format: this is not text", path=path, hint=_HINT)
+    if text.startswith("<"):
+        lowered = text[:4000].lower()
+        if "<graphml" in lowered:
+            return "graphml"
+        if "<gexf" in lowered:
+            return "gexf"
+        raise BadInput("XML that is neither GraphML nor GEXF", path=path, hint=_HINT)
+    if text.startswith(("{", "[")):
+        return "x-json"
+    lines = [line for line in text.splitlines()[:50] if line.strip() and not line.lstrip().startswith(("#", "%"))]
+    if not lines:
+        raise BadInput("cannot tell the format: only comments", path=path, hint=_HINT)
+    first = lines[0]
+    if "\t" in first:
+        fields = first.split("\t")
+        if len(fields) <= 3 and not _looks_like_header(fields):
+            return "snap"
+        return "tsv"
+    if "," in first:
+        return "csv"
+    if 2 <= len(first.split()) <= 3 or first.split()[2:3] and first.split()[2].startswith("{"):
+        return "snap"
+    raise BadInput("cannot tell the format of this file", path=path, hint=_HINT)
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    from .tabular import _ROLES
+
+    names = {name for names in _ROLES.values() for name in names}
+    return any(field.strip().lower() in names for field in fields)

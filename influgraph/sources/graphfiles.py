@@ -1,0 +1,96 @@
+"""GraphML and GEXF files (Gephi, networkx, igraph) into accounts and edges.
+
+Node attributes `label`/`name`/`handle`/`screen_name`/`username` become the handle and name,
+`followers` the follower count. Edge attributes `kind`/`type`/`interaction` give the kind
+(retweet -> repost and the other synonyms of edge lists), `weight` the weight; without them the
+kind is `--kind`, else follow. **Undirected graphs** (friendships, co-occurrence) are stored with
+each edge in both directions, so a mutual tie counts for both accounts.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import polars as pl
+
+from ..errors import BadInput
+from .base import ImportOptions, ReadResult, read_input_bytes
+from .tabular import _edges
+
+__all__ = ["read_graphml", "read_gexf"]
+
+_HANDLE_KEYS = ("handle", "screen_name", "username", "label", "name")
+
+
+def _read(path: Path, options: ImportOptions, fmt: str) -> ReadResult:
+    import networkx as nx
+
+    path = Path(path)
+    raw = read_input_bytes(path)
+    reader = nx.read_graphml if fmt == "graphml" else nx.read_gexf
+    try:
+        graph = reader(io.BytesIO(raw))
+    except Exception as exc:  # ParseError, KeyError, NetworkXError: all mean a malformed file
+        message = str(exc).splitlines()[0][:120] if str(exc) else exc.__class__.__name__
+        raise BadInput(f"not a readable {fmt.upper()} file ({message})", path=path,
+                       hint="re-export it from the tool that wrote it") from None
+    if graph.number_of_nodes() == 0:
+        raise BadInput(f"the {fmt.upper()} graph has no nodes", path=path, hint="nothing to import")
+    rows = []
+    for line, (u, v, data) in enumerate(graph.edges(data=True), start=1):
+        kind = data.get("kind", data.get("type", data.get("interaction")))
+        fields = [str(u), str(v), None if kind is None else str(kind),
+                  None if data.get("weight") is None else str(data["weight"])]
+        rows.append((line, fields))
+        if not graph.is_directed():
+            rows.append((line, [fields[1], fields[0], fields[2], fields[3]]))
+    frame = pl.DataFrame({"_line": [r[0] for r in rows], "_fields": [r[1] for r in rows]},
+                         schema={"_line": pl.Int64, "_fields": pl.List(pl.String)})
+    names = ["source", "target", "kind", "weight"]
+    kind_given = any(r[1][2] is not None for r in rows)
+    if not rows:
+        result = ReadResult(batch=_accounts_only(graph, options), format=fmt, notes=[f"{path}: no edges"])
+    else:
+        result = _edges(frame, names, _with_kind(options, kind_given), path, fmt)
+    accounts = _node_accounts(graph, options.platform or "generic")
+    if accounts.height:
+        result.batch.accounts = pl.concat([result.batch.accounts.select(accounts.columns[:2]), accounts],
+                                          how="diagonal_relaxed").unique("id", keep="last", maintain_order=True)
+        from ..schema import conform
+
+        result.batch.accounts = conform(result.batch.accounts, "accounts")
+    return result
+
+
+def _with_kind(options: ImportOptions, kind_given: bool) -> ImportOptions:
+    from dataclasses import replace
+
+    return options if kind_given else replace(options, kind_col=None)
+
+
+def _node_accounts(graph, platform: str) -> pl.DataFrame:
+    rows = []
+    for node, data in graph.nodes(data=True):
+        handle = next((str(data[k]) for k in _HANDLE_KEYS if data.get(k) is not None), None)
+        followers = data.get("followers", data.get("followers_count"))
+        rows.append({"id": str(node), "platform": platform, "handle": handle,
+                     "name": str(data["name"]) if data.get("name") is not None else handle,
+                     "followers": int(followers) if isinstance(followers, (int, float)) and followers == followers else None})
+    return pl.DataFrame(rows, schema={"id": pl.String, "platform": pl.String, "handle": pl.String,
+                                      "name": pl.String, "followers": pl.Int64})
+
+
+def _accounts_only(graph, options: ImportOptions):
+    from ..schema import Batch
+
+    return Batch(accounts=_node_accounts(graph, options.platform or "generic"))
+
+
+def read_graphml(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
+    """A GraphML file (networkx, igraph, Gephi)."""
+    return _read(path, options, "graphml")
+
+
+def read_gexf(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
+    """A GEXF file (Gephi)."""
+    return _read(path, options, "gexf")
