@@ -91,10 +91,10 @@ def _load_csv(text: str, path: Path, separator: str) -> tuple[pl.DataFrame, list
     """Parse quoted CSV with a header; every value stays a string."""
     try:
         frame = pl.read_csv(io.StringIO(text), separator=separator, infer_schema=False, quote_char='"',
-                            has_header=True, comment_prefix=None, raise_if_empty=True, missing_utf8_is_empty_string=False)
+                            has_header=True, comment_prefix=None, raise_if_empty=True)
     except pl.exceptions.NoDataError:
         raise BadInput("file is empty", path=path) from None
-    except Exception as exc:  # polars parse errors: ragged rows, unbalanced quotes
+    except pl.exceptions.PolarsError as exc:  # parse errors: ragged rows, unbalanced quotes
         line = _odd_quote_line(text)
         reason = "unbalanced quotes" if line else f"cannot parse as CSV ({str(exc).splitlines()[0][:120]})"
         raise BadInput(reason, path=path, line=line,
@@ -215,6 +215,9 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
     if names is None:  # headerless: source, target[, weight] by position unless told otherwise
         columns["source"] = columns["source"] or (0, False)
         columns["target"] = columns["target"] or (1, False)
+    if names is not None and len(names) == 1 and fmt in ("csv", "tsv"):
+        raise BadInput(f"only one column found ({names[0][:60]!r})", path=path, line=1,
+                       hint="is the delimiter different? pass --delimiter (e.g. ';') or the right --format")
     for role in ("source", "target"):
         if columns[role] is None:
             found = ", ".join(names or [])[:200]
@@ -224,9 +227,6 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
     if len({c[0] for c in used}) < len(used):
         raise BadInput("two roles name the same column", path=path, hint="check the --*-col options")
     width = frame.select(pl.col("_fields").list.len().min()).item()
-    if names is not None and len(names) == 1 and fmt in ("csv", "tsv"):
-        raise BadInput("only one column found", path=path, line=1,
-                       hint="is the delimiter different? pass --delimiter (e.g. ';') or the right --format")
     needed = max(c[0] for c in (columns["source"], columns["target"]))
     if width is not None and width <= needed:
         short = frame.filter(pl.col("_fields").list.len() <= needed).row(0, named=True)
@@ -330,6 +330,9 @@ def _read_delimited(path: Path, options: ImportOptions, separator: str, fmt: str
     separator = options.delimiter.encode().decode("unicode_escape") if options.delimiter else separator
     if len(separator) != 1:
         raise BadInput(f"--delimiter must be one character, got {options.delimiter!r}")
+    if text.lstrip()[:1] in ("{", "["):
+        raise BadInput(f"content looks like JSON, not {fmt.upper()}", path=path,
+                       hint="pass --format x-json, or leave --format out to detect it")
     header = not _wants_positions(options)
     if header and quoted:
         frame, names = _load_csv(text, path, separator)
@@ -379,7 +382,7 @@ def read_parquet(path: Path, options: ImportOptions = ImportOptions()) -> ReadRe
     raw = read_input_bytes(path)
     try:
         table = pl.read_parquet(io.BytesIO(raw))
-    except Exception as exc:
+    except (pl.exceptions.PolarsError, OSError) as exc:
         raise BadInput(f"not a readable Parquet file ({str(exc).splitlines()[0][:100]})", path=path,
                        hint="re-export the file") from None
     names = list(table.columns)
