@@ -1,0 +1,75 @@
+"""SIGKILL during `influgraph import` (the real command, in a subprocess): nothing unreadable, re-run converges."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from influgraph.atomic import TEMP_SUFFIX
+from influgraph.workspace import Workspace
+
+
+def _inputs(folder: Path) -> list[Path]:
+    """Two files imported one after the other, so kills land in reading, committing and between imports."""
+    first, second = folder / "mentions.csv", folder / "replies.tsv"
+    with open(first, "w", encoding="utf-8") as handle:
+        handle.write("source,target,kind,weight,text\n")
+        for i in range(120_000):
+            handle.write(f"{10**18 + i % 9000},{10**18 + (i * 7) % 9000},mention,{1 + i % 3},سلام #کتاب‌خوانی {i % 50}\n")
+    with open(second, "w", encoding="utf-8") as handle:
+        handle.write("source\ttarget\tkind\n")
+        for i in range(120_000):
+            handle.write(f"{10**18 + (i * 13) % 9000}\t{10**18 + i % 9000}\treply\n")
+    return [first, second]
+
+
+def _import(ws: Path, files: list[Path], kill_after: float | None) -> int:
+    """Import each file with the real CLI; kill the running child after `kill_after` seconds overall."""
+    deadline = None if kill_after is None else time.monotonic() + kill_after
+    for path in files:
+        child = subprocess.Popen([sys.executable, "-m", "influgraph", "import", "-w", str(ws), str(path)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if deadline is None:
+            _, err = child.communicate(timeout=300)
+            assert child.returncode == 0, err.decode()
+            continue
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+            return -9
+    return 0
+
+
+@pytest.mark.slow
+def test_twenty_kills_during_imports(tmp_path: Path) -> None:
+    seed = int(os.environ.get("INFLUGRAPH_KILL_SEED", random.randrange(1 << 30)))
+    rng = random.Random(seed)
+    files = _inputs(tmp_path)
+    started = time.monotonic()
+    _import(tmp_path / "clean", files, None)
+    duration = time.monotonic() - started
+    clean_hash = Workspace(tmp_path / "clean").content_hash()
+    states = {Workspace(tmp_path / "empty").content_hash(), clean_hash}
+    _import(tmp_path / "half", files[:1], None)
+    states.add(Workspace(tmp_path / "half").content_hash())
+    killed = 0
+    for attempt in range(20):
+        ws = tmp_path / f"killed-{attempt}"
+        killed += _import(ws, files, rng.uniform(0.2, duration)) != 0
+        where = f"seed {seed} (INFLUGRAPH_KILL_SEED replays it), kill {attempt}"
+        opened = Workspace(ws)
+        for table in ("accounts", "posts", "edges"):
+            opened.table(table)  # readable
+        assert opened.content_hash() in states, f"{where}: a state no complete import produced"
+        assert not list(ws.rglob(f"*{TEMP_SUFFIX}")), f"{where}: temp files left"
+        _import(ws, files, None)
+        assert Workspace(ws).content_hash() == clean_hash, f"{where}: the re-run did not converge"
+    assert killed >= 12, f"seed {seed}: only {killed} of 20 kills interrupted an import"
