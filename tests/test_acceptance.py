@@ -10,14 +10,7 @@ from click.testing import CliRunner
 
 from influgraph.cli import main
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def _data(relative: str) -> Path:
-    path = DATA / relative
-    if not path.exists():
-        pytest.skip(f"real data not present: {path} (see shared/data/README.md)")
-    return path
+from shared_data import shared_path as _data
 
 
 def _cli(*args: str) -> dict | str:

@@ -18,7 +18,7 @@ from influgraph.sources.simserver import Fault, SimServer
 from influgraph.sources.simulated import MASS_HASHTAG, NICHES, build_world
 from influgraph.workspace import Workspace
 
-RECORDED = Path(__file__).resolve().parents[2] / "shared" / "data" / "twarc-v2-responses" / "brexit.jsonl"
+from shared_data import shared_path
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +90,7 @@ def test_planted_audiences_have_the_intended_shape(world) -> None:
 
 # ------------------------------------------------------------------ the server
 def test_pages_have_the_shape_of_recorded_x_pages(world) -> None:
-    if not RECORDED.exists():
-        pytest.skip(f"recorded page not present: {RECORDED}")
-    recorded = json.loads(RECORDED.read_text().splitlines()[0])
+    recorded = json.loads(shared_path("twarc-v2-responses/brexit.jsonl").read_text().splitlines()[0])
     with SimServer(world) as server:
         page = requests.get(server.base_url + "/2/tweets/search/recent",
                             params={"query": "#pourover OR #latteart", "max_results": 100}, timeout=5).json()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import io
 from pathlib import Path
 
 import networkx as nx
@@ -16,14 +15,7 @@ from influgraph.sources.base import ImportOptions
 from influgraph.sources.detect import detect_format
 from influgraph.workspace import Workspace
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def _data(relative: str) -> Path:
-    path = DATA / relative
-    if not path.exists():
-        pytest.skip(f"real data not present: {path} (see shared/data/README.md)")
-    return path
+from shared_data import shared_path as _data
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -12,13 +12,11 @@ from influgraph.sources.base import ImportOptions
 from influgraph.sources.xjson import read_x_json
 from influgraph.workspace import Workspace
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "twarc-v2-responses"
+from shared_data import shared_path
 
 
 def _page(name: str) -> tuple[Path, dict]:
-    path = DATA / name
-    if not path.exists():
-        pytest.skip(f"real data not present: {path} (see shared/data/README.md)")
+    path = shared_path(f"twarc-v2-responses/{name}")
     return path, json.loads(path.read_text(encoding="utf-8").splitlines()[0])
 
 

@@ -265,13 +265,14 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
         p = planted[niche.name]
         fill = _FILLERS[niche.lang]
 
-        def niche_post(author: str) -> dict:
+        def niche_post(author: str, niche: Niche = niche, fill: tuple = fill) -> dict:
             nonlocal minute
             minute += int(rng.integers(1, 20))
             template = niche.templates[rng.integers(len(niche.templates))]
             return b.post(author, template.format(x=fill[rng.integers(len(fill))], n=int(rng.integers(1, 99))), niche.lang, minute)
 
-        def engage(post: dict, pool: list[str], share: float, lang: str, reply_share: float = 0.15) -> None:
+        def engage(post: dict, pool: list[str], share: float, lang: str, reply_share: float = 0.15,
+                   niche: Niche = niche) -> None:
             nonlocal minute
             count = int(rng.binomial(len(pool), share))
             for j in rng.choice(len(pool), size=count, replace=False):

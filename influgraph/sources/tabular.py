@@ -30,7 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import BadInput
-from ..schema import EDGE_KINDS, TIMESTAMP, Batch
+from ..schema import EDGE_KINDS, Batch
 from .base import BadRows, ImportOptions, ReadResult, decode_utf8, read_input_bytes
 
 __all__ = ["read_csv", "read_tsv", "read_parquet", "read_snap", "KIND_SYNONYMS", "HASHTAG_PATTERN"]

@@ -305,7 +305,7 @@ class _Collector:
                 "_line": line,
             })
 
-            def edge(dst: str, kind: str) -> None:
+            def edge(dst: str, kind: str, author=author, tweet_id=tweet_id, at=at, line=line) -> None:
                 edges.append({"src": author, "dst": dst, "kind": kind, "post_id": tweet_id, "at": at, "_line": line})
 
             absorbed: set[str] = set()
