@@ -105,7 +105,7 @@ def main(debug: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @workspace_option
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
-              help="x-json, csv, tsv, parquet, snap, graphml or gexf [default: detected from content].")
+              help="x-json, csv, tsv, parquet, snap, graphml, gexf or gml [default: detected from content].")
 @click.option("--platform", default=None, help="Platform label of the rows [default: x for X JSON, generic for edge lists].")
 @click.option("--kind", default=None, help="Edge kind for edge lists without a kind column [default: follow].")
 @click.option("--reverse", is_flag=True, help="Rows mean 'target acted toward source' (e.g. 'A -> B: B reposted A').")
@@ -125,7 +125,7 @@ def import_command(paths: tuple[str, ...], workspace: str | None, fmt: str | Non
     """Import files into the workspace (format detected from content).
 
     Reads X API v2 JSON/JSONL pages (as twarc2 and tweepy write them), CSV/TSV/Parquet edge
-    lists (gzip or not), SNAP edge lists, GraphML and GEXF. Every file is read and checked
+    lists (gzip or not), SNAP edge lists, GraphML, GEXF and GML. Every file is read and checked
     before anything is written: a bad row fails the whole import with file:line, and the
     workspace is left as it was. Importing the same file again changes nothing.
 

@@ -27,6 +27,7 @@ FORMATS: dict[str, str] = {
     "snap": "influgraph.sources.tabular:read_snap",
     "graphml": "influgraph.sources.graphfiles:read_graphml",
     "gexf": "influgraph.sources.graphfiles:read_gexf",
+    "gml": "influgraph.sources.graphfiles:read_gml",
 }
 
 

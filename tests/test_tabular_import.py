@@ -118,6 +118,19 @@ def test_karate_graphml_undirected_edges_both_ways() -> None:
     assert batch.edges.height == 2 * 78 and batch.accounts.height == 34
 
 
+@pytest.mark.parametrize("relative, nodes, edges, directed", [
+    ("polblogs/polblogs.gml", 1490, 19020, True),
+    ("newman-football/football.gml", 115, 613, False),
+    ("newman-dolphins/dolphins.gml", 62, 159, False),
+])
+def test_newman_gml_files(relative: str, nodes: int, edges: int, directed: bool) -> None:
+    path = _data(relative)
+    assert detect_format(path) == "gml"
+    batch = read_path(path).batch
+    assert batch.accounts.height == nodes
+    assert batch.edges.height == (edges if directed else 2 * edges)
+
+
 def test_gexf_round_trip_with_kinds_and_names(tmp_path: Path) -> None:
     graph = nx.DiGraph()
     graph.add_node("1", label="کتاب‌خوان")

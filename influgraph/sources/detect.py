@@ -1,6 +1,7 @@
 """Tell an input file's format from its content (gzip is looked through), not from its name."""
 from __future__ import annotations
 
+import re
 import zlib
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from .base import GZIP_MAGIC
 
 __all__ = ["detect_format"]
 
-_HINT = "pass --format x-json, csv, tsv, parquet, snap, graphml or gexf"
+_HINT = "pass --format x-json, csv, tsv, parquet, snap, graphml, gexf or gml"
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -29,7 +30,7 @@ def _head(path: Path, size: int = 1 << 16) -> bytes:
 
 
 def detect_format(path: Path) -> str:
-    """The format name of `path`: x-json, csv, tsv, parquet, snap, graphml or gexf."""
+    """The format name of `path`: x-json, csv, tsv, parquet, snap, graphml, gexf or gml."""
     head = _head(Path(path))
     if not head.strip():
         raise BadInput("file is empty", path=path, hint="nothing to import")
@@ -51,6 +52,8 @@ def detect_format(path: Path) -> str:
         raise BadInput("XML that is neither GraphML nor GEXF", path=path, hint=_HINT)
     if text.startswith(("{", "[")):
         return "x-json"
+    if re.match(r"(Creator\s+\"[^\"]*\"\s+)?graph\s*\[", text):
+        return "gml"
     lines = [line for line in text.splitlines()[:50] if line.strip() and not line.lstrip().startswith(("#", "%"))]
     if not lines:
         raise BadInput("cannot tell the format: only comments", path=path, hint=_HINT)

@@ -1,4 +1,4 @@
-"""GraphML and GEXF files (Gephi, networkx, igraph) into accounts and edges.
+"""GraphML, GEXF and GML files (Gephi, networkx, igraph, Newman's datasets) into accounts and edges.
 
 Node attributes `label`/`name`/`handle`/`screen_name`/`username` become the handle and name,
 `followers` the follower count. Edge attributes `kind`/`type`/`interaction` give the kind
@@ -17,7 +17,7 @@ from ..errors import BadInput
 from .base import ImportOptions, ReadResult, read_input_bytes
 from .tabular import _edges
 
-__all__ = ["read_graphml", "read_gexf"]
+__all__ = ["read_graphml", "read_gexf", "read_gml"]
 
 _HANDLE_KEYS = ("handle", "screen_name", "username", "label", "name")
 
@@ -27,9 +27,10 @@ def _read(path: Path, options: ImportOptions, fmt: str) -> ReadResult:
 
     path = Path(path)
     raw = read_input_bytes(path)
-    reader = nx.read_graphml if fmt == "graphml" else nx.read_gexf
+    readers = {"graphml": nx.read_graphml, "gexf": nx.read_gexf,
+               "gml": lambda handle: nx.read_gml(handle, label="id")}  # GML ids are the keys; labels become handles
     try:
-        graph = reader(io.BytesIO(raw))
+        graph = readers[fmt](io.BytesIO(raw))
     except Exception as exc:  # ParseError, KeyError, NetworkXError: all mean a malformed file
         message = str(exc).splitlines()[0][:120] if str(exc) else exc.__class__.__name__
         raise BadInput(f"not a readable {fmt.upper()} file ({message})", path=path,
@@ -94,3 +95,8 @@ def read_graphml(path: Path, options: ImportOptions = ImportOptions()) -> ReadRe
 def read_gexf(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
     """A GEXF file (Gephi)."""
     return _read(path, options, "gexf")
+
+
+def read_gml(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
+    """A GML file (networkx, igraph, Newman's network data)."""
+    return _read(path, options, "gml")
