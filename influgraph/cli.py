@@ -175,18 +175,11 @@ def stats_command(workspace: str | None, platform: str | None, kinds: str | None
       influgraph stats -w ws --kinds repost,quote --json
     """
     from .graph import GraphSpec
-    from .schema import EDGE_KINDS
     from .stats import compute_stats
     from .workspace import Workspace, resolve_workspace_path
 
-    spec = GraphSpec(platform=platform)
-    if kinds:
-        chosen = tuple(k.strip() for k in kinds.split(",") if k.strip())
-        unknown = [k for k in chosen if k not in EDGE_KINDS]
-        if unknown or not chosen:
-            raise click.BadParameter(f"unknown kind {unknown[0] if unknown else kinds!r}; use {', '.join(EDGE_KINDS)}",
-                                     param_hint="--kinds")
-        spec = GraphSpec(platform=platform, kinds=chosen)
+    chosen = _parse_kinds(kinds, "--kinds")
+    spec = GraphSpec(platform=platform, kinds=chosen) if chosen else GraphSpec(platform=platform)
     ws = Workspace(resolve_workspace_path(workspace), create=False)
     result = compute_stats(ws, spec, top=top)
     if as_json:
@@ -229,6 +222,105 @@ def _format_stats(result: dict) -> str:
     return "\n".join(lines)
 
 
+@main.command("communities")
+@workspace_option
+@click.option("--method", default="leiden", show_default=True,
+              help="leiden, louvain, label-propagation or infomap (infomap respects direction).")
+@click.option("--resolution", default=1.0, show_default=True, type=float, help="Modularity resolution (higher: smaller communities).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; results are deterministic for a seed.")
+@click.option("--runs", default=1, show_default=True, type=int, help="Runs with seeds seed..seed+N-1: best partition and mean pairwise NMI.")
+@click.option("--edge-kinds", default=None, help="Comma-separated edge kinds to use [default: all].")
+@click.option("--symmetrise", default="sum", show_default=True, help="Undirected weight of a pair: sum, max or mutual.")
+@click.option("--sweep", default=None, help="Comma-separated resolutions: report communities and modularity at each, store nothing.")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the membership table (.csv, .parquet or .json); profiles go beside it as NAME-profiles.EXT.")
+@json_option
+def communities_command(workspace: str | None, method: str, resolution: float, seed: int, runs: int,
+                        edge_kinds: str | None, symmetrise: str, sweep: str | None, out_file: str | None, as_json: bool) -> None:
+    """Find communities, their profiles, and each account's role between them.
+
+    Leiden (modularity, iterated until stable) by default; every community is connected.
+    Results are stored in the workspace for ranking, maps and shortlists.
+
+    \b
+    Examples:
+      influgraph communities -w ws
+      influgraph communities -w ws --runs 10 --seed 1 --json
+      influgraph communities -w ws --sweep 0.5,1,2,4
+      influgraph communities -w ws --method infomap --edge-kinds repost,quote --out groups.csv
+    """
+    from .communities import detect_communities, sweep_resolution
+    from .export_tables import write_table
+    from .workspace import Workspace, resolve_workspace_path
+
+    kinds = _parse_kinds(edge_kinds, "--edge-kinds")
+    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    if sweep:
+        try:
+            resolutions = [float(v) for v in sweep.split(",") if v.strip()]
+        except ValueError:
+            raise click.BadParameter(f"{sweep!r} is not a list of numbers", param_hint="--sweep") from None
+        table = sweep_resolution(ws, resolutions, method=method, seed=seed, runs=runs, kinds=kinds, symmetrise=symmetrise)
+        if as_json:
+            emit_json(table.to_dicts())
+        else:
+            click.echo(_format_rows(table.to_dicts()))
+        return
+    result = detect_communities(ws, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
+                                symmetrise=symmetrise)
+    ws.write_result("communities", result.membership)
+    ws.write_result("community_profiles", result.profiles)
+    written = []
+    if out_file:
+        from pathlib import Path
+
+        out = Path(out_file)
+        written = [write_table(result.membership, out),
+                   write_table(result.profiles, out.with_name(f"{out.stem}-profiles{out.suffix}"))]
+    if as_json:
+        emit_json({**result.summary(), "profiles": result.profiles.to_dicts(), "written": [str(p) for p in written]})
+        return
+    summary = result.summary()
+    click.echo(f"{summary['communities']:,} communities among {summary['accounts']:,} accounts "
+               f"({summary['method']}, resolution {summary['resolution']}, modularity {summary['modularity']:.4f}"
+               + (f", stability NMI {summary['stability_nmi']:.3f} over {runs} runs" if summary["stability_nmi"] is not None else "")
+               + ")")
+    for row in result.profiles.head(15).iter_rows(named=True):
+        tags = " ".join(f"#{t}" for t in (row["hashtags"] or [])[:4])
+        leaders = ", ".join((row["top_accounts"] or [])[:3])
+        brokers = ", ".join((row["brokers"] or [])[:2])
+        click.echo(f"  {row['community']:>4}  {row['size']:>7,} accounts  leaving {row['share_leaving']:.0%}  {tags}")
+        click.echo(f"        top: {leaders}  brokers: {brokers}")
+    if result.profiles.height > 15:
+        click.echo(f"  ... {result.profiles.height - 15:,} more (use --json or --out)")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _format_rows(rows: list[dict]) -> str:
+    if not rows:
+        return "(nothing)"
+    names = list(rows[0])
+    lines = ["  ".join(f"{n:>14}" for n in names)]
+    for row in rows:
+        lines.append("  ".join(f"{'-' if row[n] is None else (f'{row[n]:.4f}' if isinstance(row[n], float) else row[n]):>14}" for n in names))
+    return "\n".join(lines)
+
+
+def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
+    """A comma-separated list of edge kinds, checked; None when not given."""
+    from .schema import EDGE_KINDS
+
+    if not value:
+        return None
+    chosen = tuple(k.strip() for k in value.split(",") if k.strip())
+    unknown = [k for k in chosen if k not in EDGE_KINDS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown kind {unknown[0] if unknown else value!r}; use {', '.join(EDGE_KINDS)}",
+                                 param_hint=option)
+    return chosen
+
+
 @main.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="influgraph-demo", show_default=True,
               help="Folder for the demo's outputs (raw pages, workspace, planted truth).")
@@ -239,7 +331,8 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
 
     Builds a seeded social world (niches in English, Indonesian and Persian, with planted
     celebrities, niche experts, brokers, a vanity account, brands and bots), serves it as an
-    X-API-shaped service on 127.0.0.1, crawls it, imports the pages and prints statistics.
+    X-API-shaped service on 127.0.0.1, crawls it, imports the pages, prints statistics and
+    finds communities.
 
     \b
     Examples:
@@ -257,6 +350,13 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
         emit_json(summary)
         return
     click.echo(_format_stats(summary["stats"]))
+    groups = summary["communities"]
+    click.echo(f"communities  {groups['communities']} found, modularity {groups['modularity']:.4f}, "
+               f"stability NMI {groups['stability_nmi']:.3f} over {groups['runs']} runs")
+    for row in groups["profiles"][:8]:
+        tags = " ".join(f"#{t}" for t in (row["hashtags"] or [])[:3])
+        click.echo(f"  {row['community']:>3}  {row['size']:>6,} accounts  {tags}  top: {', '.join((row['top_accounts'] or [])[:2])}"
+                   f"  brokers: {', '.join((row['brokers'] or [])[:2])}")
     click.echo("outputs")
     for name, path in summary["outputs"].items():
         click.echo(f"  {name:<10} {path}")

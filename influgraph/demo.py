@@ -3,7 +3,7 @@
 Builds the seeded world, serves it on 127.0.0.1 in the shapes of the X API v2, crawls it over
 real HTTP the way a crawler reads a platform (recent search per niche, then followers of every
 author found), saves each page as twarc2 JSONL, imports the pages into a workspace, writes the
-planted truth beside them and computes statistics.
+planted truth beside them, computes statistics and finds communities.
 """
 from __future__ import annotations
 
@@ -34,12 +34,14 @@ class DemoResult:
     stats: dict
     requests: int
     seconds: float
+    communities: dict = field(default_factory=dict)
     world: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """JSON-ready summary: statistics, output paths, world size, requests and time."""
         return {
             "stats": self.stats,
+            "communities": self.communities,
             "outputs": {"folder": str(self.out_dir), "workspace": str(self.workspace),
                         "raw pages": str(self.out_dir / "raw"), "truth": str(self.truth)},
             "world": self.world,
@@ -100,6 +102,7 @@ class _Crawler:
 
 def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | None = None) -> DemoResult:
     """Run the demo into `out_dir`: raw/ pages, workspace/, truth.json. Deterministic for a seed."""
+    from .communities import detect_communities
     from .ingest import import_paths
     from .sources.simserver import SimServer
     from .sources.simulated import NICHES, build_world
@@ -147,8 +150,14 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     atomic_write_bytes(truth, json.dumps(world.truth(), ensure_ascii=False, indent=1).encode("utf-8"))
     say("computing statistics")
     stats = compute_stats(workspace)
+    say("finding communities")
+    communities = detect_communities(workspace, runs=3, seed=seed)
+    workspace.write_result("communities", communities.membership)
+    workspace.write_result("community_profiles", communities.profiles)
     return DemoResult(
         out_dir=out_dir, workspace=workspace.path, raw_pages=files, truth=truth, stats=stats,
+        communities={**communities.summary(), "profiles": communities.profiles.select(
+            "community", "size", "share_leaving", "hashtags", "top_accounts", "brokers").to_dicts()},
         requests=crawler.requests, seconds=time.monotonic() - started,
         world={"seed": seed, "accounts": len(world.accounts), "posts": len(world.posts), "follows": len(world.follows),
                "niches": [n.name for n in NICHES]},

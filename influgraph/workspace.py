@@ -26,6 +26,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ __all__ = ["Workspace", "CommitResult", "resolve_workspace_path", "DEFAULT_WORKS
 DEFAULT_WORKSPACE = "influgraph-workspace"
 WORKSPACE_ENV = "INFLUGRAPH_WORKSPACE"
 MANIFEST = "manifest.json"
+_RESULT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 FORMAT_VERSION = 1
 
 
@@ -230,6 +232,24 @@ class Workspace:
             for file in tables_dir.iterdir():
                 if file.is_file() and file.name not in live:
                     file.unlink(missing_ok=True)
+
+    # ----------------------------------------------------------------- analysis results
+    def _result_path(self, name: str) -> Path:
+        if not _RESULT_NAME.fullmatch(name):
+            raise BadInput(f"result name {name!r} is not allowed", hint="use 1-64 of a-z, 0-9, '_' and '-'")
+        return self.path / "results" / f"{name}.parquet"
+
+    def write_result(self, name: str, frame: pl.DataFrame) -> Path:
+        """Store an analysis table (communities, rankings...) atomically as results/NAME.parquet."""
+        path = self._result_path(name)
+        with self._locked():
+            atomic_write(path, lambda handle: frame.write_parquet(handle))
+        return path
+
+    def read_result(self, name: str) -> pl.DataFrame | None:
+        """An analysis table stored by `write_result`, or None when there is none."""
+        path = self._result_path(name)
+        return pl.read_parquet(path) if path.exists() else None
 
     def commit(self, batch: Batch, *, sources: dict[str, dict] | None = None) -> CommitResult:
         """Upsert `batch` into the tables as one atomic change; returns what changed.

@@ -75,6 +75,8 @@ CASES: dict[str, tuple[bytes, list[str], str]] = {
     "float id decimal": (ROW.encode() + b"42.0,2,repost,1\n", [], ".csv"),
     # --- kinds, weights, times
     "unknown kind": (ROW.encode() + b"1,2,poke,1\n", [], ".csv"),
+    "empty kind cell": (ROW.encode() + b"1,2,,1\n", [], ".csv"),
+    "graphml edge with empty kind": (b'<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><key id="k" for="edge" attr.name="kind" attr.type="string"/><graph edgedefault="directed"><node id="a"/><node id="b"/><node id="c"/><edge source="a" target="b"><data key="k">retweet</data></edge><edge source="b" target="c"/></graph></graphml>', [], ".graphml"),
     "unknown --kind": (b"source,target\n1,2\n", ["--kind", "poke"], ".csv"),
     "NaN weight": (ROW.encode() + b"1,2,repost,NaN\n", [], ".csv"),
     "inf weight": (ROW.encode() + b"1,2,repost,inf\n", [], ".csv"),

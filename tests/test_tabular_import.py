@@ -116,6 +116,7 @@ def test_karate_graphml_undirected_edges_both_ways() -> None:
     assert detect_format(path) == "graphml"
     batch = read_path(path).batch
     assert batch.edges.height == 2 * 78 and batch.accounts.height == 34
+    assert batch.edges["kind"].null_count() == 0
 
 
 @pytest.mark.parametrize("relative, nodes, edges, directed", [
@@ -129,6 +130,7 @@ def test_newman_gml_files(relative: str, nodes: int, edges: int, directed: bool)
     batch = read_path(path).batch
     assert batch.accounts.height == nodes
     assert batch.edges.height == (edges if directed else 2 * edges)
+    assert batch.edges["kind"].null_count() == 0 and set(batch.edges["kind"].cast(pl.String)) == {"follow"}
 
 
 def test_gexf_round_trip_with_kinds_and_names(tmp_path: Path) -> None:

@@ -37,22 +37,24 @@ def _read(path: Path, options: ImportOptions, fmt: str) -> ReadResult:
                        hint="re-export it from the tool that wrote it") from None
     if graph.number_of_nodes() == 0:
         raise BadInput(f"the {fmt.upper()} graph has no nodes", path=path, hint="nothing to import")
+    edges = list(graph.edges(data=True))
+    kinds = [d.get("kind", d.get("type", d.get("interaction"))) for _, _, d in edges]
+    has_kind = any(k is not None for k in kinds)
+    has_weight = any(d.get("weight") is not None for _, _, d in edges)
+    names = ["source", "target"] + (["kind"] if has_kind else []) + (["weight"] if has_weight else [])
     rows = []
-    for line, (u, v, data) in enumerate(graph.edges(data=True), start=1):
-        kind = data.get("kind", data.get("type", data.get("interaction")))
-        fields = [str(u), str(v), None if kind is None else str(kind),
-                  None if data.get("weight") is None else str(data["weight"])]
-        rows.append((line, fields))
+    for line, ((u, v, data), kind) in enumerate(zip(edges, kinds), start=1):
+        extra = ([None if kind is None else str(kind)] if has_kind else []) + (
+            [None if data.get("weight") is None else str(data["weight"])] if has_weight else [])
+        rows.append((line, [str(u), str(v), *extra]))
         if not graph.is_directed():
-            rows.append((line, [fields[1], fields[0], fields[2], fields[3]]))
+            rows.append((line, [str(v), str(u), *extra]))
     frame = pl.DataFrame({"_line": [r[0] for r in rows], "_fields": [r[1] for r in rows]},
                          schema={"_line": pl.Int64, "_fields": pl.List(pl.String)})
-    names = ["source", "target", "kind", "weight"]
-    kind_given = any(r[1][2] is not None for r in rows)
     if not rows:
         result = ReadResult(batch=_accounts_only(graph, options), format=fmt, notes=[f"{path}: no edges"])
     else:
-        result = _edges(frame, names, _with_kind(options, kind_given), path, fmt)
+        result = _edges(frame, names, options, path, fmt)
     accounts = _node_accounts(graph, options.platform or "generic")
     if accounts.height:
         result.batch.accounts = pl.concat([result.batch.accounts.select(accounts.columns[:2]), accounts],
@@ -61,12 +63,6 @@ def _read(path: Path, options: ImportOptions, fmt: str) -> ReadResult:
 
         result.batch.accounts = conform(result.batch.accounts, "accounts")
     return result
-
-
-def _with_kind(options: ImportOptions, kind_given: bool) -> ImportOptions:
-    from dataclasses import replace
-
-    return options if kind_given else replace(options, kind_col=None)
 
 
 def _node_accounts(graph, platform: str) -> pl.DataFrame:

@@ -184,7 +184,7 @@ def _validated(frame: pl.DataFrame, bad: BadRows) -> pl.DataFrame:
         _bad_id("source"),
         _bad_id("target"),
         pl.when(pl.col("kind").is_null() | ~pl.col("kind").is_in(kinds))
-        .then(pl.format("unknown edge kind '{}' (use {})", pl.col("kind_raw"), pl.lit(", ".join(kinds)))),
+        .then(pl.format("unknown edge kind '{}' (use {})", pl.col("kind_raw").fill_null(""), pl.lit(", ".join(kinds)))),
         pl.when(weight_raw.is_not_null() & pl.col("weight").is_null())
         .then(pl.format("weight '{}' is not a number", weight_raw)),
         pl.when(pl.col("weight").is_nan() | pl.col("weight").is_infinite())

@@ -1,0 +1,218 @@
+"""Communities: published optima on real graphs, ground truth, planted demo structure, invariants, edge cases."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from influgraph.cli import main
+from influgraph.communities import METHODS, detect_communities, sweep_resolution
+from influgraph.demo import run_demo
+from influgraph.errors import BadInput
+from influgraph.ingest import read_path
+from influgraph.schema import Batch
+from influgraph.workspace import Workspace
+from shared_data import shared_path
+
+
+def _batch(edges: list[tuple[str, str]], accounts: list[str] = ()) -> Batch:
+    return Batch(edges=pl.DataFrame({"src": [s for s, _ in edges], "dst": [d for _, d in edges],
+                                     "kind": ["mention"] * len(edges), "platform": ["x"] * len(edges)},
+                                    schema={"src": pl.String, "dst": pl.String, "kind": pl.String, "platform": pl.String}),
+                 accounts=pl.DataFrame({"id": list(accounts), "platform": ["x"] * len(accounts)}, schema={"id": pl.String, "platform": pl.String}))
+
+
+def _from_networkx(graph: nx.Graph) -> Batch:
+    return _batch([(str(u), str(v)) for u, v in graph.edges()], [str(n) for n in graph.nodes()])
+
+
+def _nmi(a, b) -> float:
+    """NMI of two labelings (labels of any type)."""
+    codes_a = {v: i for i, v in enumerate(dict.fromkeys(a))}
+    codes_b = {v: i for i, v in enumerate(dict.fromkeys(b))}
+    return ig.compare_communities([codes_a[v] for v in a], [codes_b[v] for v in b], method="nmi")
+
+
+# ------------------------------------------------------------------ published optima (Aloise et al. 2010 and Leiden bests)
+@pytest.mark.parametrize("name, best", [
+    ("karate", 0.4198),
+    ("newman-dolphins/dolphins.gml", 0.5285),
+    ("newman-football/football.gml", 0.6046),
+    ("newman-polbooks/polbooks.gml", 0.5272),
+    ("polblogs/polblogs.gml", 0.4271),
+])
+def test_modularity_within_0_002_of_the_best_known(name: str, best: float) -> None:
+    if name == "karate":
+        batch = _from_networkx(nx.karate_club_graph())
+    elif name.startswith("polblogs"):
+        graph = nx.Graph(nx.read_gml(shared_path(name), label="id"))
+        graph.remove_edges_from(nx.selfloop_edges(graph))
+        batch = _from_networkx(graph.subgraph(max(nx.connected_components(graph), key=len)))
+    else:
+        batch = read_path(shared_path(name)).batch  # through influgraph's own GML import
+    result = detect_communities(batch, runs=20, symmetrise="max")  # unweighted simple graph: every weight 1
+    assert result.modularity >= best - 0.002, f"{name}: {result.modularity:.4f} vs {best}"
+    assert result.modularity <= best + 0.002, f"{name}: above the known optimum? {result.modularity:.4f}"
+
+
+def test_football_conferences_are_recovered() -> None:
+    path = shared_path("newman-football/football.gml")
+    graph = nx.read_gml(path, label="id")
+    result = detect_communities(read_path(path).batch, runs=20)
+    found = dict(result.membership.select("id", "community").rows())
+    conference = {str(n): d["value"] for n, d in graph.nodes(data=True)}
+    ids = sorted(conference)
+    assert _nmi([found[i] for i in ids], [conference[i] for i in ids]) >= 0.88
+
+
+# ------------------------------------------------------------------ the demo's planted structure
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+
+
+def test_demo_planted_communities_are_recovered(demo) -> None:
+    truth = json.loads(demo.truth.read_text(encoding="utf-8"))["accounts"]
+    result = detect_communities(Workspace(demo.workspace), runs=3)
+    found = dict(result.membership.select("id", "community").rows())
+    ids = sorted(truth)
+    assert _nmi([found[i] for i in ids], [truth[i]["community"] for i in ids]) >= 0.9
+
+
+def test_demo_planted_brokers_have_the_highest_participation_of_their_communities(demo) -> None:
+    truth = json.loads(demo.truth.read_text(encoding="utf-8"))["accounts"]
+    membership = Workspace(demo.workspace).read_result("communities")
+    assert membership is not None  # the demo stored it for the next steps
+    brokers = [i for i, info in truth.items() if info["role"] == "broker"]
+    for broker in brokers:
+        row = membership.filter(pl.col("id") == broker).row(0, named=True)
+        peers = membership.filter(pl.col("community") == row["community"])
+        bots = {i for i, info in truth.items() if info["role"] == "bot"}
+        humans = peers.filter(~pl.col("id").is_in(list(bots) + brokers))
+        assert row["participation"] > humans["participation"].max(), broker
+    ranked = membership.sort("participation", descending=True)
+    top = set(ranked.head(len(brokers) * 3)["id"])
+    assert set(brokers) <= top
+
+
+# ------------------------------------------------------------------ invariants
+TWO_TRIANGLES = [("a", "b"), ("b", "c"), ("c", "a"), ("x", "y"), ("y", "z"), ("z", "x"), ("c", "m"), ("m", "x")]
+
+
+def test_bridge_between_two_triangles_is_the_broker() -> None:
+    result = detect_communities(_batch(TWO_TRIANGLES))
+    table = result.membership.sort("participation", descending=True)
+    assert table["id"][0] in ("m", "c", "x")
+    m = table.filter(pl.col("id") == "m").row(0, named=True)
+    assert m["participation"] == pytest.approx(0.5)  # half its ties in each community
+    assert result.profiles.height == 2 and result.modularity > 0.3
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_gives_a_connected_partition(method: str) -> None:
+    graph = nx.connected_caveman_graph(6, 5)
+    graph.add_edges_from([(100, 101), (102, 103)])  # two separate pairs
+    batch = _from_networkx(graph)
+    result = detect_communities(batch, method=method, seed=3)
+    table = result.membership
+    assert table.height == graph.number_of_nodes() and table["id"].n_unique() == table.height
+    undirected = nx.Graph((str(u), str(v)) for u, v in graph.edges())
+    for _, group in table.group_by("community"):
+        assert nx.is_connected(undirected.subgraph(group["id"].to_list()))
+    assert ((table["participation"] >= 0) & (table["participation"] <= 1)).all()
+
+
+def test_results_are_deterministic_for_a_seed() -> None:
+    batch = _from_networkx(nx.les_miserables_graph())
+    first = detect_communities(batch, seed=11, runs=3)
+    second = detect_communities(batch, seed=11, runs=3)
+    assert first.membership.equals(second.membership) and first.modularity == second.modularity
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.randoms(use_true_random=False))
+def test_relabelling_and_row_order_do_not_change_the_partition(seed: int, rnd) -> None:
+    graph = nx.planted_partition_graph(3, 8, 0.8, 0.05, seed=seed)
+    edges = [(f"n{u}", f"n{v}") for u, v in graph.edges()]
+    if not edges:
+        return
+    names = {f"n{n}": f"acct_{rnd.randrange(10**9)}_{n}" for n in graph.nodes()}
+    shuffled = [(names[u], names[v]) for u, v in edges]
+    rnd.shuffle(shuffled)
+    a = detect_communities(_batch(edges, list(names)), runs=3)
+    b = detect_communities(_batch(shuffled, list(names.values())), runs=3)
+    found_a = dict(a.membership.select("id", "community").rows())
+    found_b = dict(b.membership.select("id", "community").rows())
+    ids = sorted(names)
+    assert abs(a.modularity - b.modularity) < 1e-9
+    assert _nmi([found_a[i] for i in ids], [found_b[names[i]] for i in ids]) > 0.999
+
+
+# ------------------------------------------------------------------ edge cases
+def test_empty_graph() -> None:
+    result = detect_communities(Batch(), runs=2)
+    assert result.membership.height == 0 and result.profiles.height == 0 and result.modularity == 0.0
+
+
+def test_graph_without_edges_puts_everyone_alone() -> None:
+    result = detect_communities(_batch([], ["a", "b", "c"]))
+    assert sorted(result.membership["community"].to_list()) == [0, 1, 2]
+    assert result.modularity == 0.0 and not result.membership["participation"].is_nan().any()
+
+
+def test_disconnected_graph_never_merges_components() -> None:
+    result = detect_communities(_batch([("a", "b"), ("c", "d")], ["lonely"]))
+    groups = {frozenset(g["id"].to_list()) for _, g in result.membership.group_by("community")}
+    assert groups == {frozenset({"a", "b"}), frozenset({"c", "d"}), frozenset({"lonely"})}
+    assert not np.isnan(result.modularity)
+
+
+@pytest.mark.parametrize("options", [{"method": "magic"}, {"resolution": 0}, {"resolution": float("nan")},
+                                     {"runs": 0}, {"symmetrise": "min"}, {"kinds": ["retweet"]}])
+def test_bad_options_are_refused(options: dict) -> None:
+    with pytest.raises(BadInput):
+        detect_communities(_batch(TWO_TRIANGLES), **options)
+
+
+def test_resolution_sweep_reports_more_communities_at_higher_resolution() -> None:
+    table = sweep_resolution(_from_networkx(nx.les_miserables_graph()), [0.25, 1.0, 4.0])
+    counts = table["communities"].to_list()
+    assert counts[0] <= counts[1] <= counts[2] and counts[0] < counts[2]
+
+
+def test_result_names_cannot_escape_the_workspace(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    for name in ("../evil", "a/b", "", "X" * 3, "n" * 65):
+        with pytest.raises(BadInput):
+            ws.write_result(name, pl.DataFrame({"a": [1]}))
+    assert not (tmp_path / "evil.parquet").exists()
+
+
+def test_cli_communities_stores_results_and_writes_safe_csv(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws")
+    handles = {"a": "=HYPERLINK(\"x\")", "b": "کتاب‌خوان", "c": "c", "x": "x", "y": "y", "z": "z", "m": "m"}
+    batch = _batch(TWO_TRIANGLES)
+    ws.commit(Batch(edges=batch.edges, accounts=pl.DataFrame({"id": list(handles), "platform": ["x"] * 7,
+                                                               "handle": list(handles.values())})))
+    out = tmp_path / "groups.csv"
+    result = CliRunner().invoke(main, ["communities", "-w", str(ws.path), "--runs", "3", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["communities"] == 2 and summary["stability_nmi"] == 1.0
+    assert ws.read_result("communities").height == 7
+    import csv
+
+    with open(tmp_path / "groups-profiles.csv", encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert any("HYPERLINK" in c for c in cells) and any("کتاب‌خوان" in c for c in cells)
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    bad = CliRunner().invoke(main, ["communities", "-w", str(ws.path), "--resolution", "-1"])
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
