@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
+
+from harness import print_table, run_step
 
 STEPS = {
     "influgraph import (csv -> workspace)": """
@@ -50,19 +50,6 @@ STEPS = {
         """,
 }
 
-PRELUDE = """
-import resource, time, json, sys
-CSV, SNAP, WS = sys.argv[1], sys.argv[2], sys.argv[3]
-_t = [0.0]
-def start():
-    _t[0] = time.perf_counter()
-"""
-EPILOGUE = """
-elapsed = time.perf_counter() - _t[0]
-print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
 def make_graph(folder: Path, edges: int, seed: int) -> tuple[Path, Path]:
     """A seeded directed heavy-tailed graph as CSV (with header) and as a SNAP edge list."""
     import numpy as np
@@ -81,18 +68,6 @@ def make_graph(folder: Path, edges: int, seed: int) -> tuple[Path, Path]:
     return csv, snap
 
 
-def run_step(code: str, csv: Path, snap: Path, ws: Path, timeout: float) -> dict:
-    script = PRELUDE + textwrap.dedent(code) + EPILOGUE
-    try:
-        done = subprocess.run([sys.executable, "-c", script, str(csv), str(snap), str(ws)],
-                              capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"seconds": None, "peak_mb": None, "note": f"stopped after {timeout:.0f} s"}
-    if done.returncode != 0:
-        return {"seconds": None, "peak_mb": None, "note": done.stderr.strip().splitlines()[-1][:120]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--edges", type=int, default=1_000_000)
@@ -106,13 +81,8 @@ def main() -> None:
         results = {}
         for name, code in STEPS.items():
             timeout = args.networkx_timeout if "networkx" in name else 3600
-            results[name] = run_step(code, csv, snap, folder / "ws", timeout)
-    print(f"{args.edges:,} generated edges (seed {args.seed})")
-    print(f"{'step':<48}{'seconds':>10}{'peak MB':>10}")
-    for name, row in results.items():
-        seconds = f"{row['seconds']:.2f}" if row["seconds"] is not None else "-"
-        peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] is not None else "-"
-        print(f"{name:<48}{seconds:>10}{peak:>10}  {row.get('note', '')}")
+            results[name] = run_step("CSV, SNAP, WS = ARGS\n" + textwrap.dedent(code), [str(csv), str(snap), str(folder / "ws")], timeout)
+    print_table(f"{args.edges:,} generated edges (seed {args.seed})", results)
     if args.json:
         args.json.write_text(json.dumps({"edges": args.edges, "results": results}, indent=1))
 

@@ -1,0 +1,46 @@
+"""Shared by the benchmark scripts: run a step in a fresh Python process, measure it, print a table."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+PRELUDE = """
+import resource, time, json, sys
+ARGS = sys.argv[1:]
+_t = [0.0]
+def start():
+    _t[0] = time.perf_counter()
+"""
+EPILOGUE = """
+elapsed = time.perf_counter() - _t[0]
+print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "note": str(globals().get("NOTE", ""))}))
+"""
+
+
+def run_step(code: str, args: list[str], timeout: float) -> dict:
+    """Run `code` in a fresh interpreter; it calls start() once its imports and inputs are ready.
+
+    Returns seconds after start() and the process's peak resident memory, or a note on failure.
+    """
+    script = PRELUDE + textwrap.dedent(code) + EPILOGUE
+    try:
+        done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "peak_mb": None, "note": f"stopped after {timeout:.0f} s"}
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or ["failed"]
+        return {"seconds": None, "peak_mb": None, "note": lines[-1][:120]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_table(title: str, results: dict[str, dict]) -> None:
+    """One line per step: seconds and peak MB (or a note)."""
+    print(title)
+    print(f"{'step':<52}{'seconds':>10}{'peak MB':>10}")
+    for name, row in results.items():
+        seconds = f"{row['seconds']:.2f}" if row["seconds"] is not None else "-"
+        peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] is not None else "-"
+        print(f"{name:<52}{seconds:>10}{peak:>10}  {row.get('note', '')}")
