@@ -84,18 +84,32 @@ def _validate(method: str, resolution: float, runs: int, symmetrise: str) -> Non
         raise BadInput(f"unknown symmetrisation {symmetrise!r}", hint=f"use one of {', '.join(SYMMETRISATIONS)}")
 
 
-def undirected(built: BuiltGraph, how: str = "sum") -> ig.Graph:
-    """The undirected weighted graph used by modularity methods (see the module docstring)."""
-    graph = built.graph.copy()
-    if graph.ecount() == 0:
-        return ig.Graph(n=graph.vcount(), directed=False)
-    mode = "mutual" if how == "mutual" else "collapse"
-    combine = "sum" if how in ("sum", "mutual") else "max"
-    graph.to_undirected(mode=mode, combine_edges={"weight": combine})
-    keep = [a for a in graph.es.attributes() if a != "weight"]
-    for name in keep:
-        del graph.es[name]
-    return graph
+@dataclass
+class Undirected:
+    """The undirected weighted graph of modularity methods, with its edges as numpy arrays."""
+
+    graph: ig.Graph
+    ends: np.ndarray  # (m, 2) vertex indices, u < v
+    weights: np.ndarray
+
+
+def undirected(built: BuiltGraph, how: str = "sum") -> Undirected:
+    """Symmetrise the directed graph (see the module docstring); pairs are combined with polars."""
+    n = built.graph.vcount()
+    ends = built.edge_array()
+    weight = np.asarray(built.graph.es["weight"], dtype=np.float64) if len(ends) else np.zeros(0)
+    pairs = pl.DataFrame({"u": np.minimum(ends[:, 0], ends[:, 1]), "v": np.maximum(ends[:, 0], ends[:, 1]), "w": weight})
+    combine = pl.col("w").max() if how == "max" else pl.col("w").sum()
+    grouped = pairs.group_by("u", "v").agg(combine, pl.len().alias("directions"))
+    if how == "mutual":
+        grouped = grouped.filter(pl.col("directions") == 2)
+    grouped = grouped.sort("u", "v")
+    out_ends = np.column_stack([grouped["u"].to_numpy(), grouped["v"].to_numpy()]).astype(np.int64).reshape(-1, 2)
+    graph = ig.Graph(n=n, directed=False)
+    if len(out_ends):
+        graph.add_edges(out_ends)
+        graph.es["weight"] = grouped["w"].to_numpy()
+    return Undirected(graph=graph, ends=out_ends, weights=grouped["w"].to_numpy().astype(np.float64))
 
 
 def _run(method: str, graph: ig.Graph, directed: ig.Graph, resolution: float, seed: int) -> list[int]:
@@ -104,7 +118,7 @@ def _run(method: str, graph: ig.Graph, directed: ig.Graph, resolution: float, se
     try:
         if graph.ecount() == 0:
             return list(range(graph.vcount()))
-        weights = graph.es["weight"]
+        weights = "weight"  # the attribute name: igraph reads it in C, no Python list
         if method == "leiden":
             return graph.community_leiden(objective_function="modularity", weights=weights,
                                           resolution=resolution, n_iterations=-1).membership
@@ -112,20 +126,23 @@ def _run(method: str, graph: ig.Graph, directed: ig.Graph, resolution: float, se
             return graph.community_multilevel(weights=weights, resolution=resolution).membership
         if method == "label-propagation":
             return graph.community_label_propagation(weights=weights).membership
-        return directed.community_infomap(edge_weights=directed.es["weight"], trials=5).membership
+        return directed.community_infomap(edge_weights="weight", trials=5).membership
     finally:
         ig.set_random_number_generator(random)
         random.setstate(previous)
 
 
-def _connected(graph: ig.Graph, membership: Sequence[int], ids: list[str]) -> np.ndarray:
+def _connected(graph: Undirected, membership: Sequence[int], ids: list[str]) -> np.ndarray:
     """Split communities into connected parts; number them by decreasing size, ties by smallest id."""
+    from scipy import sparse
+    from scipy.sparse.csgraph import connected_components
+
     labels = np.asarray(membership, dtype=np.int64)
-    if graph.ecount():
-        ends = np.asarray(graph.get_edgelist(), dtype=np.int64)
-        inside = np.flatnonzero(labels[ends[:, 0]] == labels[ends[:, 1]])
-        labels = np.asarray(graph.subgraph_edges(inside.tolist(), delete_vertices=False)
-                            .connected_components().membership, dtype=np.int64)
+    if len(graph.ends):
+        inside = graph.ends[labels[graph.ends[:, 0]] == labels[graph.ends[:, 1]]]
+        n = len(labels)
+        links = sparse.csr_matrix((np.ones(len(inside)), (inside[:, 0], inside[:, 1])), shape=(n, n))
+        labels = connected_components(links, directed=False)[1].astype(np.int64)
     frame = pl.DataFrame({"part": labels, "id": ids}).group_by("part").agg(pl.len().alias("size"), pl.col("id").min().alias("first"))
     order = frame.sort(["size", "first"], descending=[True, False]).with_row_index("community")
     remap = np.empty(len(order), dtype=np.int64)
@@ -133,22 +150,21 @@ def _connected(graph: ig.Graph, membership: Sequence[int], ids: list[str]) -> np
     return remap[labels] if len(labels) else labels
 
 
-def _modularity(graph: ig.Graph, membership: np.ndarray, resolution: float) -> float:
-    if graph.ecount() == 0 or graph.vcount() == 0:
+def _modularity(graph: Undirected, membership: np.ndarray, resolution: float) -> float:
+    if graph.graph.ecount() == 0 or graph.graph.vcount() == 0:
         return 0.0
-    value = graph.modularity(membership.tolist(), weights="weight", resolution=resolution)
+    value = graph.graph.modularity(membership.tolist(), weights="weight", resolution=resolution)
     return 0.0 if value is None or math.isnan(value) else float(value)
 
 
-def roles(graph: ig.Graph, membership: np.ndarray) -> pl.DataFrame:
+def roles(graph: Undirected, membership: np.ndarray) -> pl.DataFrame:
     """Strength, participation coefficient, within-community z-score and Guimerà-Amaral role per vertex."""
     from scipy import sparse
 
-    n = graph.vcount()
+    n = graph.graph.vcount()
     communities = int(membership.max()) + 1 if n else 0
-    if graph.ecount():
-        ends = np.asarray(graph.get_edgelist(), dtype=np.int64)
-        w = np.asarray(graph.es["weight"], dtype=np.float64)
+    if len(graph.ends):
+        ends, w = graph.ends, graph.weights
         rows, cols = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]])
         adjacency = sparse.csr_matrix((np.concatenate([w, w]), (rows, cols)), shape=(n, n))
     else:
@@ -189,7 +205,7 @@ def _ctfidf(documents: pl.DataFrame, column: str, top: int) -> pl.DataFrame:
             .group_by("community", maintain_order=True).agg(pl.col(column).head(top)))
 
 
-def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: ig.Graph, membership: np.ndarray,
+def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected, membership: np.ndarray,
               table: pl.DataFrame, scores: pl.DataFrame | None, top: int) -> pl.DataFrame:
     tables = source if isinstance(source, Batch) else None
     accounts = (tables.accounts if tables else source.table("accounts")).select("id", "handle", "lang", "bio").unique("id", keep="first")
@@ -199,8 +215,7 @@ def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: ig.Graph, m
         pagerank = built.graph.pagerank(weights="weight") if built.graph.ecount() else [1.0 / max(len(built.ids), 1)] * len(built.ids)
         scores = pl.DataFrame({"id": built.ids, "score": pagerank}, schema={"id": pl.String, "score": pl.Float64})
     members = members.join(scores.select("id", "score"), on="id", how="left", maintain_order="left")
-    ends = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    weight = np.asarray(graph.es["weight"] if graph.ecount() else [], dtype=np.float64)
+    ends, weight = graph.ends, graph.weights
     edges = pl.DataFrame({"a": membership[ends[:, 0]] if len(ends) else np.zeros(0, np.int64),
                           "b": membership[ends[:, 1]] if len(ends) else np.zeros(0, np.int64), "w": weight})
     both = pl.concat([edges, edges.select(pl.col("b").alias("a"), pl.col("a").alias("b"), "w")])
@@ -284,7 +299,7 @@ def detect_communities(
     graph = undirected(built, symmetrise)
     partitions, values = [], []
     for run in range(runs):
-        labels = _connected(graph, _run(method, graph, built.graph, resolution, seed + run), built.ids)
+        labels = _connected(graph, _run(method, graph.graph, built.graph, resolution, seed + run), built.ids)
         partitions.append(labels)
         values.append(_modularity(graph, labels, resolution))
     best = int(np.argmax(values)) if values else 0
@@ -313,7 +328,7 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
     rows = []
     for resolution in resolutions:
         _validate(method, resolution, runs, symmetrise)
-        parts = [_connected(graph, _run(method, graph, built.graph, resolution, seed + r), built.ids) for r in range(runs)]
+        parts = [_connected(graph, _run(method, graph.graph, built.graph, resolution, seed + r), built.ids) for r in range(runs)]
         values = [_modularity(graph, p, resolution) for p in parts]
         best = parts[int(np.argmax(values))]
         nmi = float(np.mean([_nmi(parts[i], parts[j]) for i in range(runs) for j in range(i + 1, runs)])) if runs > 1 else None

@@ -76,7 +76,14 @@ class BuiltGraph:
     ids: list[str]
     spec: GraphSpec
     self_loops: int = 0  # self-loop edges (rows) left out
+    ends: np.ndarray | None = None  # (m, 2) vertex indices of the edges, in igraph's edge order
     _index: dict[str, int] | None = None
+
+    def edge_array(self) -> np.ndarray:
+        """Edge endpoints as an (m, 2) int64 array (no Python tuples: fast on large graphs)."""
+        if self.ends is None:
+            self.ends = np.asarray(self.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        return self.ends
 
     def index(self, account_id: str) -> int:
         """Vertex index of an account id (KeyError when absent)."""
@@ -86,7 +93,7 @@ class BuiltGraph:
 
     def edge_frame(self) -> pl.DataFrame:
         """The graph's edges as a table: src, dst (string ids), weight and per-kind weights."""
-        pairs = np.asarray(self.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        pairs = self.edge_array()
         ids = pl.Series("id", self.ids, dtype=pl.String)
         columns = {"src": ids.gather(pairs[:, 0]), "dst": ids.gather(pairs[:, 1])}
         for name in self.graph.es.attributes():
@@ -185,11 +192,12 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec()) -> B
         .collect()
     )
     graph = ig.Graph(n=ids.height, directed=True)
+    ends = np.column_stack([mapped["s"].to_numpy(), mapped["d"].to_numpy()]).astype(np.int64).reshape(-1, 2)
     if mapped.height:
-        graph.add_edges(np.column_stack([mapped["s"].to_numpy(), mapped["d"].to_numpy()]).astype(np.int64))
+        graph.add_edges(ends)
         graph.es["weight"] = mapped["weight"].to_numpy()
         for k in kinds:
             graph.es[f"w_{k}"] = mapped[f"w_{k}"].to_numpy()
     id_list = ids["id"].to_list()
     graph.vs["id"] = id_list
-    return BuiltGraph(graph=graph, ids=id_list, spec=spec, self_loops=int(loops))
+    return BuiltGraph(graph=graph, ids=id_list, spec=spec, self_loops=int(loops), ends=ends)
