@@ -30,10 +30,11 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import BadInput
+from ..niches import hashtags_expr
 from ..schema import EDGE_KINDS, Batch
 from .base import BadRows, ImportOptions, ReadResult, decode_utf8, read_input_bytes
 
-__all__ = ["read_csv", "read_tsv", "read_parquet", "read_snap", "KIND_SYNONYMS", "HASHTAG_PATTERN"]
+__all__ = ["read_csv", "read_tsv", "read_parquet", "read_snap", "KIND_SYNONYMS"]
 
 KIND_SYNONYMS = {
     "retweet": "repost", "retweets": "repost", "retweeted": "repost", "rt": "repost", "share": "repost",
@@ -43,7 +44,6 @@ KIND_SYNONYMS = {
     "favorites": "like", "likes": "like", "liked": "like", "follows": "follow", "following": "follow",
     "follower": "follow", "followers": "follow", "followed": "follow",
 }
-HASHTAG_PATTERN = r"#([\p{L}\p{N}\p{M}_\x{200C}]*[\p{L}\p{M}_][\p{L}\p{N}\p{M}_\x{200C}]*)"
 _ROLES = {
     "source": ("source", "src", "from", "id_1", "source_id", "from_id", "user", "actor"),
     "target": ("target", "dst", "to", "id_2", "target_id", "to_id"),
@@ -300,7 +300,7 @@ def _posts(table: pl.DataFrame, platform: str, dataset: str, notes: list[str], p
     carries = carries.filter(pl.col("kind") != "follow")
     from_column = (pl.col("hashtags_raw").str.replace_all(r"[,\s]+", " ").str.strip_chars().str.split(" ")
                    .list.eval(pl.element().str.strip_chars_start("#")).list.filter(pl.element() != ""))
-    from_text = pl.col("text").str.extract_all(HASHTAG_PATTERN).list.eval(pl.element().str.slice(1))
+    from_text = hashtags_expr("text")
     row_key = pl.concat_str([pl.lit(dataset), "source", "target", "kind", pl.col("time_raw").fill_null(""),
                              pl.col("text").fill_null(""), pl.col("hashtags_raw").fill_null("")], separator="\x1f")
     return carries.select(

@@ -1,0 +1,235 @@
+"""Niche queries (one TOML file each in `queries/`) and multilingual matching of text against them.
+
+A niche query names the niche and what marks its content and people::
+
+    name = "persian-books"
+    languages = ["fa"]
+    hashtags = ["کتاب‌خوانی", "رمان‌فارسی"]
+    keywords = ["کتاب‌ها", "نویسنده"]
+    seed_accounts = ["pro_buk1229"]          # handles or ids
+    [exclude]
+    hashtags = ["giveaway"]
+    [crawl]
+    max_requests = 500
+    [weights]                                # composite score weights, used by ranking
+    niche_pagerank = 0.4
+
+Loading validates everything: unknown keys (with close matches), wrong types, empty lists and
+duplicates after normalisation give a one-line `BadInput` naming the file, the key and the fix.
+
+Matching is done on a normalised form, never on the stored text, which stays byte-exact:
+Unicode NFKC, lower case, Arabic yeh (ي ى) and kaf (ك) read as Persian yeh (ی) and kaf (ک),
+and the zero-width non-joiner, zero-width joiner and tatweel ignored. Keywords match whole
+words; hashtags match parsed hashtags (`#word`; "# 1" and an all-digit "#2024" are not hashtags).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from .errors import BadInput
+
+__all__ = [
+    "NicheQuery",
+    "load_query",
+    "find_query",
+    "normalize",
+    "normalize_expr",
+    "hashtags_expr",
+    "post_in_niche_expr",
+    "bio_match_expr",
+    "HASHTAG_PATTERN",
+]
+
+HASHTAG_PATTERN = r"#([\p{L}\p{N}\p{M}_\x{200C}]*[\p{L}\p{M}_][\p{L}\p{N}\p{M}_\x{200C}]*)"
+_FOLD = {"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": "", "\u200d": "", "\u0640": ""}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_TOP_KEYS = {"name": str, "description": str, "languages": list, "keywords": list, "hashtags": list,
+             "seed_accounts": list, "exclude": dict, "crawl": dict, "weights": dict}
+_EXCLUDE_KEYS = {"keywords", "hashtags", "accounts"}
+_CRAWL_KEYS = {"max_requests": int, "depth": int, "max_posts": int, "max_followers": int, "since_days": int}
+WEIGHT_KEYS = ("niche_pagerank", "audience_relevance", "niche_engagement", "authority", "coreness", "brokerage")
+
+
+def normalize_expr(column: str | pl.Expr) -> pl.Expr:
+    """The matching form of a text column (see the module docstring); the column itself is untouched."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.str.normalize("NFKC").str.to_lowercase().str.replace_many(_FOLD)
+
+
+def normalize(text: str) -> str:
+    """The matching form of one string: the same rules as `normalize_expr`, by the same code."""
+    return pl.Series([text]).to_frame("t").select(normalize_expr("t")).item()
+
+
+def hashtags_expr(text: str | pl.Expr) -> pl.Expr:
+    """Hashtags parsed from a text column, without '#', original text kept."""
+    expr = pl.col(text) if isinstance(text, str) else text
+    return expr.str.extract_all(HASHTAG_PATTERN).list.eval(pl.element().str.slice(1))
+
+
+@dataclass(frozen=True)
+class NicheQuery:
+    """A validated niche definition."""
+
+    name: str
+    description: str = ""
+    languages: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    seed_accounts: tuple[str, ...] = ()
+    exclude_keywords: tuple[str, ...] = ()
+    exclude_hashtags: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
+    crawl: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    path: str | None = None
+
+    def search_terms(self) -> list[str]:
+        """Hashtags (with '#') and keywords, as a crawler's search query terms."""
+        return [f"#{h}" for h in self.hashtags] + list(self.keywords)
+
+
+def _fail(path: Path | str, message: str, hint: str | None = None) -> None:
+    raise BadInput(message, path=path, hint=hint)
+
+
+def _close(key: str, allowed) -> str:
+    matches = difflib.get_close_matches(key, sorted(allowed), n=3, cutoff=0.5)
+    return f"did you mean {', '.join(matches)}?" if matches else f"allowed: {', '.join(sorted(allowed))}"
+
+
+def _strings(path: Path, key: str, value, *, strip_hash: bool = False) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        _fail(path, f"'{key}' must be a list of strings, got {type(value).__name__}", f'write {key} = ["..."]')
+    if not value:
+        _fail(path, f"'{key}' is an empty list", f"remove '{key}' or give it at least one value")
+    seen: dict[str, str] = {}
+    out = []
+    for item in value:
+        if not isinstance(item, str) or not item.strip():
+            _fail(path, f"'{key}' holds {item!r}; every value must be non-empty text")
+        text = item.strip()
+        if strip_hash:
+            text = text.lstrip("#")
+            if not re.fullmatch(r"[\w\u200c]+", text) or text.isdigit():
+                _fail(path, f"'{key}' holds {item!r}, which is not a hashtag", "a hashtag is letters, digits or '_', not only digits")
+        folded = normalize(text)
+        if folded in seen:
+            _fail(path, f"'{key}' lists {item!r} twice (same as {seen[folded]!r} once normalised)", "remove the duplicate")
+        seen[folded] = item
+        out.append(text)
+    return tuple(out)
+
+
+def load_query(path: str | Path) -> NicheQuery:
+    """Read and validate a niche query TOML file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput("no such niche query file", path=path, hint="see the examples in queries/") from None
+    except UnicodeDecodeError:
+        raise BadInput("niche query is not UTF-8", path=path, hint="save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"not valid TOML: {exc}", path=path, hint="check quotes, brackets and commas") from None
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            _fail(path, f"unknown key '{key}'", _close(key, _TOP_KEYS))
+        if not isinstance(value, _TOP_KEYS[key]):
+            kind = {str: "text", list: "a list of strings", dict: "a table"}[_TOP_KEYS[key]]
+            _fail(path, f"'{key}' must be {kind}, got {type(value).__name__}")
+    name = data.get("name")
+    if not name:
+        _fail(path, "missing 'name'", 'add name = "my-niche" (lower case, digits, - and _)')
+    if not _NAME.match(name):
+        _fail(path, f"name {name!r} is not allowed", "use lower case letters, digits, '-' and '_' (at most 64)")
+    lists = {key: _strings(path, key, data[key], strip_hash=key == "hashtags")
+             for key in ("languages", "keywords", "hashtags", "seed_accounts") if key in data}
+    if not (lists.get("keywords") or lists.get("hashtags") or lists.get("seed_accounts")):
+        _fail(path, "the niche has no keywords, hashtags or seed_accounts", "give at least one of them")
+    exclude = data.get("exclude", {})
+    for key in exclude:
+        if key not in _EXCLUDE_KEYS:
+            _fail(path, f"unknown key 'exclude.{key}'", _close(key, _EXCLUDE_KEYS))
+    excluded = {key: _strings(path, f"exclude.{key}", exclude[key], strip_hash=key == "hashtags") for key in exclude}
+    crawl = data.get("crawl", {})
+    for key, value in crawl.items():
+        if key not in _CRAWL_KEYS:
+            _fail(path, f"unknown key 'crawl.{key}'", _close(key, _CRAWL_KEYS))
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            _fail(path, f"'crawl.{key}' must be a whole number >= 0, got {value!r}")
+    weights = data.get("weights", {})
+    for key, value in weights.items():
+        if key not in WEIGHT_KEYS:
+            _fail(path, f"unknown key 'weights.{key}'", _close(key, WEIGHT_KEYS))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < float("inf")):
+            _fail(path, f"'weights.{key}' must be a number >= 0, got {value!r}")
+    return NicheQuery(
+        name=name, description=data.get("description", ""), languages=lists.get("languages", ()),
+        keywords=lists.get("keywords", ()), hashtags=lists.get("hashtags", ()),
+        seed_accounts=lists.get("seed_accounts", ()), exclude_keywords=excluded.get("keywords", ()),
+        exclude_hashtags=excluded.get("hashtags", ()), exclude_accounts=excluded.get("accounts", ()),
+        crawl=dict(crawl), weights={k: float(v) for k, v in weights.items()}, path=str(path),
+    )
+
+
+def find_query(name: str, folder: str | Path = "queries") -> NicheQuery:
+    """The niche called `name` in `folder` (its `name` key, or the file NAME.toml); close matches on a miss."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    known: dict[str, Path] = {}
+    for file in files:
+        try:
+            known[load_query(file).name] = file
+        except BadInput:
+            continue  # a broken file elsewhere must not hide the one asked for; loading it directly shows the error
+    if name in known:
+        return load_query(known[name])
+    if not known:
+        raise BadInput(f"no niche named {name!r}: no niche queries in {folder}", hint="pass --query FILE.toml or add one to queries/")
+    raise BadInput(f"no niche named {name!r}", path=folder, hint=_close(name, known))
+
+
+def _word_pattern(words: tuple[str, ...]) -> str | None:
+    if not words:
+        return None
+    escaped = sorted({re.escape(normalize(w)) for w in words}, key=len, reverse=True)
+    return r"(?:^|[^\p{L}\p{N}\p{M}_])(?:" + "|".join(escaped) + r")(?:$|[^\p{L}\p{N}\p{M}_])"
+
+
+def _tags_hit(hashtags: pl.Expr, tags: tuple[str, ...]) -> pl.Expr:
+    wanted = [normalize(t) for t in tags]
+    return hashtags.list.eval(normalize_expr(pl.element()).is_in(wanted)).list.any().fill_null(False)
+
+
+def post_in_niche_expr(query: NicheQuery, *, text: str = "text", hashtags: str = "hashtags", lang: str = "lang") -> pl.Expr:
+    """True for posts on the niche's content: a niche hashtag or keyword, no excluded one, in its languages."""
+    words = _word_pattern(query.keywords)
+    tags = pl.concat_list(pl.col(hashtags).fill_null([]), hashtags_expr(pl.col(text).fill_null("")))
+    hit = pl.lit(False)
+    if query.hashtags:
+        hit = hit | _tags_hit(tags, query.hashtags)
+    if words:
+        hit = hit | normalize_expr(pl.col(text).fill_null("")).str.contains(words)
+    if query.exclude_hashtags:
+        hit = hit & ~_tags_hit(tags, query.exclude_hashtags)
+    excluded = _word_pattern(query.exclude_keywords)
+    if excluded:
+        hit = hit & ~normalize_expr(pl.col(text).fill_null("")).str.contains(excluded)
+    if query.languages:
+        hit = hit & (pl.col(lang).is_null() | pl.col(lang).is_in(list(query.languages)))
+    return hit.fill_null(False)
+
+
+def bio_match_expr(query: NicheQuery, *, bio: str = "bio") -> pl.Expr:
+    """True for accounts whose bio names a niche keyword or hashtag."""
+    words = _word_pattern(query.keywords + query.hashtags)
+    if not words:
+        return pl.lit(False)
+    return normalize_expr(pl.col(bio).fill_null("")).str.contains(words)
