@@ -9,13 +9,11 @@ on a prebuilt undirected graph. networkx is capped by --networkx-timeout.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 import textwrap
 from pathlib import Path
 
-from harness import print_table, run_step
+from harness import finish, parse_args, run_steps
 
 LOAD_BATCH = """
     import polars as pl
@@ -84,20 +82,12 @@ def make_graph(folder: Path, edges: int, seed: int) -> tuple[Path, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--edges", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--networkx-timeout", type=float, default=300)
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         path, nodes = make_graph(Path(tmp), args.edges, args.seed)
-        results = {name: run_step(textwrap.dedent(load) + textwrap.dedent(code), [str(path), str(nodes)],
-                                  args.networkx_timeout if "networkx" in name else 3600)
-                   for name, (load, code) in STEPS.items()}
-    print_table(f"{args.edges:,} generated edges, {nodes:,} accounts (seed {args.seed})", results)
-    if args.json:
-        args.json.write_text(json.dumps({"edges": args.edges, "results": results}, indent=1))
+        steps = {name: textwrap.dedent(load) + textwrap.dedent(code) for name, (load, code) in STEPS.items()}
+        results = run_steps(steps, [str(path), str(nodes)], args.networkx_timeout)
+    finish(f"{args.edges:,} generated edges, {nodes:,} accounts (seed {args.seed})", results, args.edges, args.json)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,11 @@ wraps), and networkx `read_weighted_edgelist` (capped by --networkx-timeout).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 import textwrap
 from pathlib import Path
 
-from harness import print_table, run_step
+from harness import finish, parse_args, run_steps
 
 STEPS = {
     "influgraph import (csv -> workspace)": """
@@ -69,22 +67,13 @@ def make_graph(folder: Path, edges: int, seed: int) -> tuple[Path, Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--edges", type=int, default=1_000_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--networkx-timeout", type=float, default=300)
-    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    args = parser.parse_args()
+    args = parse_args(__doc__)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         csv, snap = make_graph(folder, args.edges, args.seed)
-        results = {}
-        for name, code in STEPS.items():
-            timeout = args.networkx_timeout if "networkx" in name else 3600
-            results[name] = run_step("CSV, SNAP, WS = ARGS\n" + textwrap.dedent(code), [str(csv), str(snap), str(folder / "ws")], timeout)
-    print_table(f"{args.edges:,} generated edges (seed {args.seed})", results)
-    if args.json:
-        args.json.write_text(json.dumps({"edges": args.edges, "results": results}, indent=1))
+        steps = {name: "CSV, SNAP, WS = ARGS\n" + textwrap.dedent(code) for name, code in STEPS.items()}
+        results = run_steps(steps, [str(csv), str(snap), str(folder / "ws")], args.networkx_timeout)
+    finish(f"{args.edges:,} generated edges (seed {args.seed})", results, args.edges, args.json)
 
 
 if __name__ == "__main__":

@@ -44,3 +44,28 @@ def print_table(title: str, results: dict[str, dict]) -> None:
         seconds = f"{row['seconds']:.2f}" if row["seconds"] is not None else "-"
         peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] is not None else "-"
         print(f"{name:<52}{seconds:>10}{peak:>10}  {row.get('note', '')}")
+
+
+def parse_args(doc: str):
+    """The options every benchmark takes: --edges, --seed, --networkx-timeout, --json."""
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--edges", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--networkx-timeout", type=float, default=300, help="seconds before a networkx step is stopped")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    return parser.parse_args()
+
+
+def run_steps(steps: dict[str, str], args: list[str], networkx_timeout: float) -> dict[str, dict]:
+    """Run every step in its own process; networkx steps are capped by `networkx_timeout`."""
+    return {name: run_step(code, args, networkx_timeout if "networkx" in name else 3600) for name, code in steps.items()}
+
+
+def finish(title: str, results: dict[str, dict], edges: int, json_path) -> None:
+    """Print the table, and write it as JSON when asked."""
+    print_table(title, results)
+    if json_path:
+        json_path.write_text(json.dumps({"edges": edges, "results": results}, indent=1))
