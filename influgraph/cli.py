@@ -321,6 +321,72 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
     return chosen
 
 
+@main.command("rank")
+@workspace_option
+@click.option("--niche", default=None, help="Name of a niche query in the queries folder.")
+@click.option("--query", "query_file", default=None, type=click.Path(dir_okay=False), help="A niche query TOML file.")
+@click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
+              help="Where --niche looks for niche queries.")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
+@click.option("--platform", default=None, help="Only this platform's accounts and edges.")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the whole table (.csv, .parquet or .json); the agreement report goes beside it.")
+@json_option
+def rank_command(workspace: str | None, niche: str | None, query_file: str | None, queries_dir: str, top: int,
+                 platform: str | None, out_file: str | None, as_json: bool) -> None:
+    """Rank accounts by influence within a niche, with reach apart and every score explained.
+
+    \b
+    Examples:
+      influgraph rank --niche persian-books -w ws
+      influgraph rank --query queries/specialty-coffee.toml -w ws --top 10 --json
+      influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
+    """
+    from .niches import find_query, load_query
+    from .rank import rank_niche
+    from .workspace import Workspace, resolve_workspace_path
+
+    if bool(niche) == bool(query_file):
+        raise click.UsageError("give exactly one of --niche NAME or --query FILE.toml")
+    query = load_query(query_file) if query_file else find_query(niche, queries_dir)
+    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    result = rank_niche(ws, query, platform=platform)
+    ws.write_result(f"rank_{query.name.replace('-', '_')}", result.table)
+    written = []
+    if out_file:
+        from pathlib import Path
+
+        from .export_tables import write_table
+
+        out = Path(out_file)
+        written = [write_table(result.table, out), write_table(result.agreement, out.with_name(f"{out.stem}-agreement{out.suffix}"))]
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    shown = result.table.head(top)
+    if as_json:
+        emit_json({"niche": query.name, "config_hash": result.config_hash, "members": result.members,
+                   "candidates": result.table.height, "rows": shown.to_dicts(), "agreement": result.agreement.to_dicts(),
+                   "warnings": result.warnings, "written": [str(p) for p in written]})
+        return
+    click.echo(f"niche {query.name}: {result.members:,} members, {result.table.height:,} ranked (config {result.config_hash})")
+    if shown.height:
+        click.echo(f"{'rank':>5}  {'account':<22}{'role':<22}{'tier':<7}{'influence':>10}{'relevance':>10}{'reach':>11}")
+    for row in shown.iter_rows(named=True):
+        label = (row["handle"] or row["id"])[:21]
+        flag = "  !" if row["warning"] else ""
+        click.echo(f"{row['rank']:>5}  {label:<22}{row['role']:<22}{row['tier']:<7}{row['niche_influence']:>10.3f}"
+                   f"{row['audience_relevance']:>10.2f}{row['reach']:>11,}{flag}")
+    if result.agreement.height:
+        click.echo("rank agreement (Spearman, top-10 overlap)")
+        for row in result.agreement.iter_rows(named=True):
+            rho = "-" if row["spearman"] is None else f"{row['spearman']:.2f}"
+            click.echo(f"  {row['measure_a']} vs {row['measure_b']}: {rho}, {row['top10_overlap']:.0%}")
+    for line in result.warnings[:10]:
+        click.echo(f"warning: {line}")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
 @main.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="influgraph-demo", show_default=True,
               help="Folder for the demo's outputs (raw pages, workspace, planted truth).")
@@ -331,8 +397,8 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
 
     Builds a seeded social world (niches in English, Indonesian and Persian, with planted
     celebrities, niche experts, brokers, a vanity account, brands and bots), serves it as an
-    X-API-shaped service on 127.0.0.1, crawls it, imports the pages, prints statistics and
-    finds communities.
+    X-API-shaped service on 127.0.0.1, crawls it, imports the pages, prints statistics,
+    finds communities and ranks each niche.
 
     \b
     Examples:
@@ -357,6 +423,13 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
         tags = " ".join(f"#{t}" for t in (row["hashtags"] or [])[:3])
         click.echo(f"  {row['community']:>3}  {row['size']:>6,} accounts  {tags}  top: {', '.join((row['top_accounts'] or [])[:2])}"
                    f"  brokers: {', '.join((row['brokers'] or [])[:2])}")
+    for name, ranked in summary["rankings"].items():
+        click.echo(f"niche {name}: {ranked['members']:,} members")
+        for row in ranked["top"][:3]:
+            click.echo(f"  {row['rank']:>3}  {row['handle'] or row['id']:<16} {row['role']:<14} influence {row['niche_influence']:.3f}"
+                       f"  relevance {row['audience_relevance']:.2f}  reach {row['reach']:,}")
+        for line in ranked["warnings"][:2]:
+            click.echo(f"  warning: {line}")
     click.echo("outputs")
     for name, path in summary["outputs"].items():
         click.echo(f"  {name:<10} {path}")

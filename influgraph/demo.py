@@ -3,7 +3,7 @@
 Builds the seeded world, serves it on 127.0.0.1 in the shapes of the X API v2, crawls it over
 real HTTP the way a crawler reads a platform (recent search per niche, then followers of every
 author found), saves each page as twarc2 JSONL, imports the pages into a workspace, writes the
-planted truth beside them, computes statistics and finds communities.
+planted truth beside them, computes statistics, finds communities and ranks each niche.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class DemoResult:
     requests: int
     seconds: float
     communities: dict = field(default_factory=dict)
+    rankings: dict = field(default_factory=dict)
     world: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
@@ -42,6 +43,7 @@ class DemoResult:
         return {
             "stats": self.stats,
             "communities": self.communities,
+            "rankings": self.rankings,
             "outputs": {"folder": str(self.out_dir), "workspace": str(self.workspace),
                         "raw pages": str(self.out_dir / "raw"), "truth": str(self.truth)},
             "world": self.world,
@@ -104,6 +106,8 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     """Run the demo into `out_dir`: raw/ pages, workspace/, truth.json. Deterministic for a seed."""
     from .communities import detect_communities
     from .ingest import import_paths
+    from .niches import NicheQuery
+    from .rank import rank_niche
     from .sources.simserver import SimServer
     from .sources.simulated import NICHES, build_world
     from .stats import compute_stats
@@ -154,8 +158,21 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     communities = detect_communities(workspace, runs=3, seed=seed)
     workspace.write_result("communities", communities.membership)
     workspace.write_result("community_profiles", communities.profiles)
+    rankings = {}
+    for niche in world.truth()["niches"]:
+        say(f"ranking niche {niche['name']}")
+        query = NicheQuery(name=niche["name"], languages=(niche["language"],), hashtags=tuple(niche["hashtags"]),
+                           keywords=tuple(niche["keywords"]), seed_accounts=tuple(niche["seed_accounts"]))
+        ranked = rank_niche(workspace, query, communities=communities.membership)
+        workspace.write_result(f"rank_{niche['name'].replace('-', '_')}", ranked.table)
+        rankings[niche["name"]] = {
+            "members": ranked.members, "candidates": ranked.table.height, "config_hash": ranked.config_hash,
+            "top": ranked.table.head(5).select("rank", "id", "handle", "role", "tier", "niche_influence",
+                                               "audience_relevance", "reach").to_dicts(),
+            "warnings": ranked.warnings}
     return DemoResult(
         out_dir=out_dir, workspace=workspace.path, raw_pages=files, truth=truth, stats=stats,
+        rankings=rankings,
         communities={**communities.summary(), "profiles": communities.profiles.select(
             "community", "size", "share_leaving", "hashtags", "top_accounts", "brokers").to_dicts()},
         requests=crawler.requests, seconds=time.monotonic() - started,

@@ -44,7 +44,7 @@ __all__ = ["Workspace", "CommitResult", "resolve_workspace_path", "DEFAULT_WORKS
 DEFAULT_WORKSPACE = "influgraph-workspace"
 WORKSPACE_ENV = "INFLUGRAPH_WORKSPACE"
 MANIFEST = "manifest.json"
-_RESULT_NAME = re.compile(r"[a-z0-9_-]{1,64}")
+_RESULT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
 FORMAT_VERSION = 1
 
 
@@ -236,7 +236,7 @@ class Workspace:
     # ----------------------------------------------------------------- analysis results
     def _result_path(self, name: str) -> Path:
         if not _RESULT_NAME.fullmatch(name):
-            raise BadInput(f"result name {name!r} is not allowed", hint="use 1-64 of a-z, 0-9, '_' and '-'")
+            raise BadInput(f"result name {name!r} is not allowed", hint="use 1-80 of a-z, 0-9, '_' and '-'")
         return self.path / "results" / f"{name}.parquet"
 
     def write_result(self, name: str, frame: pl.DataFrame) -> Path:

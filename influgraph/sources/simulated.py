@@ -331,7 +331,8 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
     for post in b.world.posts:
         tweets[post["author_id"]] += 1
     for account in b.world.accounts:
-        boost = 250_000 if b.world.roles[account["id"]] == "celebrity" else 0  # the audience beyond this world
+        # the audience beyond this world: a mega celebrity, and a vanity account's bought followers
+        boost = {"celebrity": 2_500_000, "vanity": 120_000}.get(b.world.roles[account["id"]], 0)
         account["public_metrics"] = {"followers_count": followers[account["id"]] + boost,
                                      "following_count": following[account["id"]],
                                      "tweet_count": tweets[account["id"]], "listed_count": 0}

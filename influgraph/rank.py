@@ -1,0 +1,320 @@
+"""Rank accounts by influence within a niche, with reach apart and every score explained.
+
+Rules (documented in the README):
+
+- **Niche content**: posts matching the niche query (`niches.post_in_niche_expr`), and posts
+  that repost, quote or reply to such a post. An interaction edge is *on niche content* when
+  its post is niche content.
+- **Niche members**: seed accounts, accounts whose bio names a niche keyword or hashtag, and
+  accounts with at least 2 niche posts making at least half of their posts. Excluded accounts
+  are never members or candidates.
+- **Niche graph**: interactions on niche content, plus follows made by members.
+- **Candidates** (rows of the table): members, authors of niche content and accounts that
+  receive niche interactions.
+- **Metrics**, each its own column, on the niche graph (`niche_`) and the whole graph:
+  in-degree and in-strength by kind; PageRank; niche-personalised PageRank (a random walk on
+  the niche graph that teleports to members and seeds, in the spirit of TwitterRank); HITS
+  authority; coreness; participation coefficient when communities were computed; engagement
+  (reposts, quotes, replies and likes received; `niche_engagement` counts only those made by
+  members on niche content); audience relevance (the share of distinct engagers, and of known
+  followers, who are members); reach (followers).
+- **Composite**: `niche_influence = sum(weight_k * component_k)` over niche_pagerank,
+  audience_relevance, niche_engagement, authority, coreness and brokerage. Magnitudes
+  (niche_pagerank, niche_engagement, authority, coreness) are divided by the candidates'
+  maximum; shares (audience_relevance, brokerage = participation coefficient) are used as
+  they are, so every component is in [0, 1]. The weights are the query's `[weights]` when it
+  has them (components it does not list weigh 0), else the defaults below; they are scaled to
+  sum to 1.
+  `lift` = the account's share of niche PageRank / its share of whole-graph PageRank.
+- **Tiers** by followers: nano < 10k <= micro < 100k <= mid < 500k <= macro < 1M <= mega.
+- **Roles**, first rule that holds: suspected bot (account younger than 90 days or at least 3
+  mentions per post, with at least 10 posts and fewer than 0.1 engagements received per post);
+  brand or organisation (bio says official account, inc, ltd, store, shop or brand); celebrity
+  (macro or mega tier, audience relevance below 0.5); broker (participation coefficient at
+  least 0.4); niche expert (member, relevance at least 0.6, at most mid tier, niche influence
+  at least half the top score); peer.
+- **Warning** when raw engagement is in the candidates' top 10% and at least 20, but fewer
+  than 30% of engagers are members: the reposts came from outside the audience.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from .graph import BuiltGraph, GraphSpec, build_graph
+from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
+from .schema import EDGE_KINDS, Batch
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+__all__ = ["DEFAULT_WEIGHTS", "RankResult", "rank_niche", "rank_agreement", "pagerank", "niche_pagerank"]
+
+DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
+                   "authority": 0.10, "coreness": 0.05, "brokerage": 0.05}
+ENGAGEMENT_KINDS = ("repost", "quote", "reply", "like")
+MIN_HIGH_ENGAGEMENT = 20  # below this, no engagement count is "high", whatever the percentile
+VERSION = "rank-1"
+
+
+@dataclass
+class RankResult:
+    """The ranking table, the rank-agreement report, warnings and the configuration hash."""
+
+    table: pl.DataFrame
+    agreement: pl.DataFrame
+    warnings: list[str]
+    config_hash: str
+    query: NicheQuery
+    members: int
+    notes: list[str] = field(default_factory=list)
+
+
+def pagerank(built: BuiltGraph, damping: float = 0.85) -> np.ndarray:
+    """Weighted PageRank (igraph PRPACK); dangling vertices jump uniformly, as in networkx."""
+    if built.graph.vcount() == 0:
+        return np.zeros(0)
+    weights = "weight" if built.graph.ecount() else None
+    return np.asarray(built.graph.pagerank(weights=weights, damping=damping), dtype=np.float64)
+
+
+def niche_pagerank(built: BuiltGraph, reset: np.ndarray, damping: float = 0.85) -> np.ndarray:
+    """Personalised PageRank teleporting to `reset` (weights per vertex, e.g. members and seeds).
+
+    Dangling vertices jump like the teleport, which is networkx's default for personalisation.
+    """
+    n = built.graph.vcount()
+    if n == 0 or reset.sum() <= 0:
+        return np.zeros(n)
+    weights = "weight" if built.graph.ecount() else None
+    return np.asarray(built.graph.personalized_pagerank(weights=weights, damping=damping, reset=reset.tolist()),
+                      dtype=np.float64)
+
+
+def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    if isinstance(source, Batch):
+        accounts, posts, edges = source.accounts, source.posts, source.edges
+    else:
+        accounts, posts, edges = source.table("accounts"), source.table("posts"), source.table("edges")
+    if platform:
+        accounts, posts, edges = (t.filter(pl.col("platform") == platform) for t in (accounts, posts, edges))
+    endpoints = pl.concat([edges.select(pl.col("src").alias("id")), edges.select(pl.col("dst").alias("id"))]).unique()
+    missing = endpoints.join(accounts.select("id"), on="id", how="anti")
+    if missing.height:  # every endpoint is a vertex of both graphs, in the same order
+        accounts = pl.concat([accounts, missing.with_columns(platform=pl.lit(platform or "generic"))], how="diagonal_relaxed")
+    return accounts.unique("id", keep="first", maintain_order=True), posts, edges
+
+
+SHARES = ("audience_relevance", "brokerage")
+
+
+def _scaled(values: np.ndarray, component: str) -> np.ndarray:
+    """A component in [0, 1]: shares as they are, magnitudes divided by the candidates' maximum."""
+    if component in SHARES:
+        return np.clip(values, 0.0, 1.0)
+    top = values.max() if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
+
+
+def _by_kind(built: BuiltGraph, prefix: str) -> dict[str, np.ndarray]:
+    """In-degree and in-strength per kind, vectorised over the edge arrays."""
+    n = built.graph.vcount()
+    ends = built.edge_array()
+    out = {}
+    for kind in EDGE_KINDS:
+        column = f"w_{kind}"
+        weights = np.asarray(built.graph.es[column], dtype=np.float64) if built.graph.ecount() and column in built.graph.es.attributes() else np.zeros(len(ends))
+        out[f"{prefix}in_degree_{kind}"] = np.bincount(ends[:, 1], weights=(weights > 0).astype(np.float64), minlength=n) if len(ends) else np.zeros(n)
+        out[f"{prefix}in_strength_{kind}"] = np.bincount(ends[:, 1], weights=weights, minlength=n) if len(ends) else np.zeros(n)
+    return out
+
+
+def _relevance(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Per target account: distinct engagers and followers, and the share of each who are members."""
+    member_ids = members.filter(pl.col("member")).select("id", pl.lit(True).alias("m"))
+    flagged = edges.select("src", "dst", pl.col("kind").cast(pl.String)).unique().join(
+        member_ids, left_on="src", right_on="id", how="left").with_columns(pl.col("m").fill_null(False))
+    engagers = (flagged.filter(pl.col("kind") != "follow").unique(["src", "dst"]).group_by("dst")
+                .agg(pl.len().alias("engagers"), pl.col("m").sum().alias("member_engagers")))
+    followers = (flagged.filter(pl.col("kind") == "follow").group_by("dst")
+                 .agg(pl.len().alias("known_followers"), pl.col("m").sum().alias("member_followers")))
+    return engagers.join(followers, on="dst", how="full", coalesce=True).rename({"dst": "id"})
+
+
+def _config_hash(query: NicheQuery, weights: dict, platform: str | None) -> str:
+    config = {"version": VERSION, "query": {k: v for k, v in query.__dict__.items() if k != "path"},
+              "weights": weights, "platform": platform}
+    return hashlib.sha256(json.dumps(config, sort_keys=True, ensure_ascii=False, default=list).encode()).hexdigest()[:16]
+
+
+def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str | None = None,
+               communities: pl.DataFrame | None = None, now: datetime | None = None) -> RankResult:
+    """Rank the accounts of `source` for the niche `query` (see the module docstring for every rule)."""
+    accounts, posts, edges = _tables(source, platform)
+    if communities is None and not isinstance(source, Batch):
+        communities = source.read_result("communities")
+    weights = {k: query.weights.get(k, 0.0) for k in DEFAULT_WEIGHTS} if query.weights else dict(DEFAULT_WEIGHTS)
+    total = sum(weights.values()) or 1.0
+    weights = {k: v / total for k, v in weights.items()}
+    config_hash = _config_hash(query, weights, platform)
+
+    # niche content and members
+    own = posts.with_columns(post_in_niche_expr(query).alias("own_niche"))
+    niche_ids = own.filter("own_niche").select("id")
+    refs = pl.coalesce("repost_of", "quote_of", "reply_to")
+    niche_posts = own.with_columns((pl.col("own_niche") | refs.is_in(niche_ids["id"].implode()).fill_null(False)).alias("niche"))
+    activity = niche_posts.group_by("author_id").agg(
+        pl.len().alias("posts_seen"), pl.col("niche").sum().alias("niche_posts"),
+        pl.col("mentions").list.len().fill_null(0).mean().alias("mentions_per_post"))
+    seeds = {s.lower() for s in query.seed_accounts}
+    excluded = {s.lower() for s in query.exclude_accounts}
+    people = (accounts.join(activity, left_on="id", right_on="author_id", how="left")
+              .with_columns(pl.col("posts_seen").fill_null(0), pl.col("niche_posts").fill_null(0),
+                            bio_match_expr(query).alias("bio_match"),
+                            (pl.col("id").str.to_lowercase().is_in(list(seeds)) | pl.col("handle").fill_null("").str.to_lowercase().is_in(list(seeds))).alias("seed"),
+                            (pl.col("id").str.to_lowercase().is_in(list(excluded)) | pl.col("handle").fill_null("").str.to_lowercase().is_in(list(excluded))).alias("excluded"))
+              .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
+    people = people.with_columns(
+        (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")
+                                | ((pl.col("niche_posts") >= 2) & (pl.col("niche_share") >= 0.5)))).alias("member"))
+
+    # graphs on the same vertex order
+    niche_post_ids = niche_posts.filter("niche")["id"].implode()
+    member_ids = people.filter("member")["id"].implode()
+    on_niche = ((pl.col("kind").cast(pl.String) != "follow") & pl.col("post_id").is_in(niche_post_ids).fill_null(False)) | (
+        (pl.col("kind").cast(pl.String) == "follow") & pl.col("src").is_in(member_ids))
+    niche_edges = edges.filter(on_niche)
+    whole = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
+    niche = build_graph(Batch(accounts=accounts, edges=niche_edges), GraphSpec())
+    assert whole.ids == niche.ids
+    order = pl.DataFrame({"id": whole.ids}, schema={"id": pl.String})
+    people = order.join(people, on="id", how="left", maintain_order="left")
+    is_member = people["member"].fill_null(False).to_numpy()
+    reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
+
+    metrics = {"pagerank": pagerank(whole), "niche_pagerank": niche_pagerank(niche, reset)}
+    if niche.graph.ecount():
+        with warnings.catch_warnings():  # igraph warns when many scores are 0, as they are for non-authorities
+            warnings.simplefilter("ignore", RuntimeWarning)
+            metrics["authority"] = np.asarray(niche.graph.authority_score(weights="weight"), dtype=np.float64)
+        metrics["coreness"] = np.asarray(niche.graph.coreness(mode="all"), dtype=np.float64)
+    else:
+        metrics["authority"] = metrics["coreness"] = np.zeros(len(whole.ids))
+    metrics.update(_by_kind(niche, "niche_"))
+    metrics.update(_by_kind(whole, ""))
+    metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
+    table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
+    from_members = (niche_edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("src").is_in(member_ids))
+                    .group_by("dst").agg(pl.col("weight").sum().alias("niche_engagement")))
+    table = table.join(from_members, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
+        pl.col("niche_engagement").fill_null(0.0))
+
+    relevance = _relevance(edges, people.select("id", pl.col("member").fill_null(False)))
+    table = table.join(relevance, on="id", how="left", maintain_order="left").with_columns(
+        pl.col(c).fill_null(0) for c in ("engagers", "member_engagers", "known_followers", "member_followers"))
+    table = table.with_columns(
+        pl.when(pl.col("engagers") > 0).then(pl.col("member_engagers") / pl.col("engagers")).alias("engager_relevance"),
+        pl.when(pl.col("known_followers") > 0).then(pl.col("member_followers") / pl.col("known_followers")).alias("follower_relevance"),
+        pl.coalesce("followers", "known_followers").alias("reach"),
+        (pl.col("niche_engagement") / pl.max_horizontal(pl.col("niche_posts"), 1)).alias("engagement_rate"),
+    ).with_columns(pl.mean_horizontal("engager_relevance", "follower_relevance").fill_null(0.0).alias("audience_relevance"))
+    if communities is not None and "participation" in communities.columns:
+        table = table.join(communities.select("id", "community", pl.col("participation").alias("brokerage")), on="id",
+                           how="left", maintain_order="left").with_columns(pl.col("brokerage").fill_null(0.0))
+    else:
+        table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"), pl.lit(0.0).alias("brokerage"))
+
+    candidates = table.filter(~pl.col("excluded").fill_null(False)
+                              & (pl.col("member") | (pl.col("niche_posts") > 0) | (pl.col("niche_engagement") > 0)
+                                 | (pl.col("niche_pagerank") > 0) & pl.col("seed")))
+    notes = []
+    if candidates.height == 0:
+        notes.append(f"niche {query.name!r} has no members or niche content in this workspace")
+        return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=[], config_hash=config_hash,
+                          query=query, members=0, notes=notes)
+    components = {k: _scaled(candidates[k].fill_null(0).to_numpy().astype(np.float64), k) for k in weights}
+    score = sum(weights[k] * components[k] for k in weights)
+    total_pr, total_npr = table["pagerank"].sum(), table["niche_pagerank"].sum()
+    candidates = candidates.with_columns(
+        pl.Series("niche_influence", score).round(12),  # float noise must not reorder tied accounts
+        *[pl.Series(f"component_{k}", v) for k, v in components.items()],
+        ((pl.col("niche_pagerank") / (total_npr or 1)) / (pl.col("pagerank") / (total_pr or 1))).fill_nan(0.0).alias("lift"),
+    )
+    candidates = _labels(candidates, now or datetime.now(timezone.utc))
+    candidates = _attach_evidence(candidates, edges, people)
+    threshold = candidates["engagement"].quantile(0.9)
+    candidates = candidates.with_columns(
+        pl.when((pl.col("engagement") >= max(threshold or 0, MIN_HIGH_ENGAGEMENT)) & (pl.col("engager_relevance").fill_null(0) < 0.3))
+        .then(pl.format("high engagement ({}) but only {}% of engagers are niche members",
+                        pl.col("engagement").cast(pl.Int64), (pl.col("engager_relevance").fill_null(0) * 100).round(0).cast(pl.Int64)))
+        .alias("warning"),
+        pl.lit(config_hash).alias("config_hash"),
+        pl.lit(query.name).alias("niche"),
+    ).sort(["niche_influence", "id"], descending=[True, False]).with_row_index("rank", offset=1)
+    flagged = [f"{row['handle'] or row['id']}: {row['warning']}" for row in candidates.filter(pl.col("warning").is_not_null()).iter_rows(named=True)]
+    return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=flagged,
+                      config_hash=config_hash, query=query, members=int(is_member.sum()), notes=notes)
+
+
+def _labels(table: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    followers = pl.col("reach").fill_null(0)
+    tier = (pl.when(followers < 10_000).then(pl.lit("nano")).when(followers < 100_000).then(pl.lit("micro"))
+            .when(followers < 500_000).then(pl.lit("mid")).when(followers < 1_000_000).then(pl.lit("macro")).otherwise(pl.lit("mega")))
+    age_days = (pl.lit(now) - pl.col("created_at")).dt.total_days()
+    per_post = pl.col("engagement") / pl.max_horizontal(pl.col("posts_seen"), 1)
+    bio = pl.col("bio").fill_null("").str.to_lowercase()
+    return table.with_columns(tier.alias("tier")).with_columns(
+        pl.when((pl.col("posts_seen") >= 10) & (per_post < 0.1)
+                & ((age_days.fill_null(10_000) < 90) | (pl.col("mentions_per_post").fill_null(0) >= 3)))
+        .then(pl.lit("suspected bot"))
+        .when(bio.str.contains(r"official account|\binc\b|\bltd\b|\bstore\b|\bshop\b|\bbrand\b")).then(pl.lit("brand or organisation"))
+        .when(pl.col("tier").is_in(["macro", "mega"]) & (pl.col("audience_relevance") < 0.5)).then(pl.lit("celebrity"))
+        .when(pl.col("brokerage") >= 0.4).then(pl.lit("broker"))
+        .when(pl.col("member") & (pl.col("audience_relevance") >= 0.6)
+              & (pl.col("niche_influence") >= 0.5 * pl.col("niche_influence").max())
+              & pl.col("tier").is_in(["nano", "micro", "mid"])).then(pl.lit("niche expert"))
+        .otherwise(pl.lit("peer")).alias("role"))
+
+
+def _attach_evidence(candidates: pl.DataFrame, edges: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """A one-line explanation per row: engagements, the niche share of engagers, the top engagers."""
+    handles = people.select("id", pl.coalesce("handle", "id").alias("label"))
+    engaged = (edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)))
+               .group_by("dst", "src").agg(pl.col("weight").sum().alias("w"))
+               .join(handles, left_on="src", right_on="id", how="left")
+               .sort(["dst", "w", "src"], descending=[False, True, False])
+               .group_by("dst", maintain_order=True).agg(pl.col("label").head(3).alias("top_engagers")))
+    return candidates.join(engaged, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
+        pl.format("{} engagements ({} on niche content) from {} accounts, {}% niche members; niche PageRank top {}%; top engagers: {}",
+                  pl.col("engagement").cast(pl.Int64), pl.col("niche_engagement").cast(pl.Int64), pl.col("engagers"),
+                  (pl.col("engager_relevance").fill_null(0) * 100).round(0).cast(pl.Int64),
+                  ((1 - pl.col("niche_pagerank").rank("average", descending=False) / pl.len()) * 100).round(0).cast(pl.Int64).clip(1, 100),
+                  pl.col("top_engagers").list.join(", ").fill_null("none")).alias("evidence"))
+
+
+def rank_agreement(table: pl.DataFrame, k: int = 10) -> pl.DataFrame:
+    """Spearman correlation and top-k overlap between reach, repost and mention in-strength and PageRank."""
+    measures = ["reach", "in_strength_repost", "in_strength_mention", "pagerank"]
+    rows = []
+    present = [m for m in measures if m in table.columns]
+    for i, a in enumerate(present):
+        for b in present[i + 1:]:
+            x = table[a].fill_null(0).cast(pl.Float64)
+            y = table[b].fill_null(0).cast(pl.Float64)
+            if table.height > 1 and x.n_unique() > 1 and y.n_unique() > 1:
+                rho = pl.DataFrame({"x": x.rank("average"), "y": y.rank("average")}).select(pl.corr("x", "y")).item()
+            else:
+                rho = None
+            top_a = set(table.sort(a, descending=True, nulls_last=True).head(k)["id"])
+            top_b = set(table.sort(b, descending=True, nulls_last=True).head(k)["id"])
+            overlap = len(top_a & top_b) / max(min(k, table.height), 1)
+            rows.append({"measure_a": a, "measure_b": b, "spearman": rho, f"top{k}_overlap": overlap, "accounts": table.height})
+    return pl.DataFrame(rows, schema={"measure_a": pl.String, "measure_b": pl.String, "spearman": pl.Float64,
+                                      f"top{k}_overlap": pl.Float64, "accounts": pl.Int64})

@@ -1,0 +1,142 @@
+"""Niche ranking: networkx agreement, planted truth on the demo world, explanations, edge cases."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from influgraph.cli import main
+from influgraph.demo import run_demo
+from influgraph.graph import build_graph
+from influgraph.ingest import read_path
+from influgraph.niches import NicheQuery, load_query
+from influgraph.rank import niche_pagerank, pagerank, rank_niche
+from influgraph.schema import Batch
+from influgraph.sources.base import ImportOptions
+from influgraph.workspace import Workspace
+from shared_data import shared_path
+
+QUERIES = Path(__file__).resolve().parents[1] / "queries"
+NICHES = ("specialty-coffee", "kuliner-nusantara", "persian-books")
+
+
+@pytest.mark.parametrize("relative", ["icwsm-polarization/retweet-digraph.edges.gz", "congress-twitter/congress.edgelist"])
+def test_pagerank_and_personalised_pagerank_equal_networkx(relative: str) -> None:
+    built = build_graph(read_path(shared_path(relative), ImportOptions(kind="repost")).batch)
+    reference = built.to_networkx()
+    ours = pagerank(built)
+    theirs = nx.pagerank(reference, alpha=0.85, weight="weight", tol=1e-13, max_iter=10_000)
+    assert np.abs(ours - np.array([theirs[i] for i in built.ids])).max() < 1e-6
+    reset = (np.random.default_rng(0).random(len(built.ids)) < 0.05).astype(float)
+    ours = niche_pagerank(built, reset)
+    theirs = nx.pagerank(reference, alpha=0.85, weight="weight", tol=1e-13, max_iter=10_000,
+                         personalization=dict(zip(built.ids, reset)))
+    assert np.abs(ours - np.array([theirs[i] for i in built.ids])).max() < 1e-6
+    assert ours.sum() == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    result = run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+    truth = json.loads(result.truth.read_text(encoding="utf-8"))["accounts"]
+    ranked = {name: rank_niche(Workspace(result.workspace), load_query(QUERIES / f"{name}.toml")) for name in NICHES}
+    return result, truth, ranked
+
+
+@pytest.mark.parametrize("niche", NICHES)
+def test_planted_experts_are_found_and_reach_is_not_influence(demo, niche: str) -> None:
+    _, truth, ranked = demo
+    table = ranked[niche].table
+    planted = {role: {i for i, a in truth.items() if a["community"] == niche and a["role"] == role}
+               for role in ("expert", "celebrity", "vanity")}
+    top10 = set(table.head(10)["id"])
+    assert len(top10 & planted["expert"]) / len(planted["expert"]) >= 0.9
+    by_reach = set(table.sort("reach", descending=True).head(3)["id"])
+    assert planted["celebrity"] <= by_reach and planted["vanity"] <= by_reach
+    rank_of = dict(table.select("id", "rank").rows())
+    worst_expert = max(rank_of[i] for i in planted["expert"])
+    for account in planted["celebrity"] | planted["vanity"]:
+        assert rank_of[account] > worst_expert
+    vanity = table.filter(pl.col("id").is_in(list(planted["vanity"])))
+    assert vanity["warning"].is_not_null().all() and "niche members" in vanity["warning"][0]
+    celebrity = table.filter(pl.col("id").is_in(list(planted["celebrity"]))).row(0, named=True)
+    assert celebrity["role"] == "celebrity" and celebrity["tier"] == "mega"
+    experts = table.filter(pl.col("id").is_in(list(planted["expert"])))
+    assert set(experts["role"]) == {"niche expert"}
+
+
+def test_every_row_is_explained(demo) -> None:
+    _, _, ranked = demo
+    result = ranked["persian-books"]
+    row = result.table.row(0, named=True)
+    for column in ("niche_pagerank", "pagerank", "authority", "coreness", "audience_relevance", "engager_relevance",
+                   "niche_engagement", "reach", "lift", "tier", "role", "evidence", "config_hash",
+                   "in_strength_repost", "niche_in_degree_reply", "component_niche_pagerank"):
+        assert column in result.table.columns, column
+    assert row["config_hash"] == result.config_hash and len(result.config_hash) == 16
+    assert "niche members" in row["evidence"] and "top engagers" in row["evidence"]
+    assert row["niche_influence"] == pytest.approx(sum(
+        w * row[f"component_{k}"] for k, w in {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
+                                               "authority": 0.10, "coreness": 0.05, "brokerage": 0.05}.items()))
+    agreement = result.agreement
+    assert agreement.height == 6 and agreement["spearman"].is_not_null().all()
+
+
+def test_weights_in_the_query_change_the_composite(demo, tmp_path: Path) -> None:
+    result, _, ranked = demo
+    text = (QUERIES / "specialty-coffee.toml").read_text(encoding="utf-8") + "\n[weights]\naudience_relevance = 1\n"
+    path = tmp_path / "relevance-only.toml"
+    path.write_text(text, encoding="utf-8")
+    only = rank_niche(Workspace(result.workspace), load_query(path))
+    assert only.config_hash != ranked["specialty-coffee"].config_hash
+    assert np.allclose(only.table["niche_influence"].to_numpy(), only.table["component_audience_relevance"].to_numpy(), atol=1e-11)
+
+
+def test_names_stay_byte_exact_in_every_output(demo, tmp_path: Path) -> None:
+    result, _, ranked = demo
+    ws = Workspace(result.workspace)
+    reader = ranked["persian-books"].table["id"][5]
+    ws.commit(Batch(accounts=pl.DataFrame({"id": [reader], "platform": ["x"], "name": ["کتاب‌خوانِ تهران"]})))
+    out = tmp_path / "rank.csv"
+    cli = CliRunner().invoke(main, ["rank", "--query", str(QUERIES / "persian-books.toml"), "-w", str(result.workspace),
+                                    "--out", str(out), "--json", "--top", "2000"])
+    assert cli.exit_code == 0, cli.stderr
+    assert "کتاب‌خوانِ تهران".encode() in cli.stdout_bytes
+    with open(out, encoding="utf-8", newline="") as handle:
+        cells = [c for row in csv.reader(handle) for c in row]
+    assert "کتاب‌خوانِ تهران" in cells
+    assert not [c for c in cells if c[:1] in ("=", "+", "@")]
+    assert ws.read_result("rank_persian_books").height == json.loads(cli.stdout)["candidates"]
+
+
+def test_unknown_niche_and_empty_niche(demo, tmp_path: Path) -> None:
+    result, _, _ = demo
+    unknown = CliRunner().invoke(main, ["rank", "--niche", "persian-book", "-w", str(result.workspace),
+                                        "--queries-dir", str(QUERIES)])
+    assert unknown.exit_code == 2 and "did you mean persian-books" in unknown.stderr
+    empty = rank_niche(Workspace(result.workspace), NicheQuery(name="falconry", hashtags=("falconry",)))
+    assert empty.table.height == 0 and "no members" in empty.notes[0]
+    both = CliRunner().invoke(main, ["rank", "-w", str(result.workspace)])
+    assert both.exit_code == 2
+
+
+def test_deterministic_and_independent_of_row_order(demo) -> None:
+    result, _, _ = demo
+    tables = Workspace(result.workspace).tables()
+    query = load_query(QUERIES / "kuliner-nusantara.toml")
+    first = rank_niche(tables, query)
+    shuffled = Batch(accounts=tables.accounts.sample(fraction=1.0, shuffle=True, seed=3),
+                     posts=tables.posts.sample(fraction=1.0, shuffle=True, seed=4),
+                     edges=tables.edges.sample(fraction=1.0, shuffle=True, seed=5))
+    second = rank_niche(shuffled, query)
+    columns = ["id", "rank", "role", "tier", "member"]
+    assert first.table.select(columns).equals(second.table.select(columns))
+    gap = (first.table["niche_influence"] - second.table["niche_influence"]).abs().max()
+    assert gap < 1e-9
+    assert first.config_hash == second.config_hash
