@@ -329,11 +329,13 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
               help="Where --niche looks for niche queries.")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
 @click.option("--platform", default=None, help="Only this platform's accounts and edges.")
+@click.option("--betweenness", default=None, type=click.IntRange(1, 1_000_000), metavar="SAMPLES",
+              help="Add approximate betweenness from this many sampled sources (slow on large graphs).")
 @click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
               help="Write the whole table (.csv, .parquet or .json); the agreement report goes beside it.")
 @json_option
 def rank_command(workspace: str | None, niche: str | None, query_file: str | None, queries_dir: str, top: int,
-                 platform: str | None, out_file: str | None, as_json: bool) -> None:
+                 platform: str | None, betweenness: int | None, out_file: str | None, as_json: bool) -> None:
     """Rank accounts by influence within a niche, with reach apart and every score explained.
 
     \b
@@ -350,7 +352,7 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
         raise click.UsageError("give exactly one of --niche NAME or --query FILE.toml")
     query = load_query(query_file) if query_file else find_query(niche, queries_dir)
     ws = Workspace(resolve_workspace_path(workspace), create=False)
-    result = rank_niche(ws, query, platform=platform)
+    result = rank_niche(ws, query, platform=platform, betweenness=betweenness)
     ws.write_result(f"rank_{query.name.replace('-', '_')}", result.table)
     written = []
     if out_file:

@@ -14,7 +14,9 @@ Rules (documented in the README):
 - **Metrics**, each its own column, on the niche graph (`niche_`) and the whole graph:
   in-degree and in-strength by kind; PageRank; niche-personalised PageRank (a random walk on
   the niche graph that teleports to members and seeds, in the spirit of TwitterRank); HITS
-  authority; coreness; participation coefficient when communities were computed; engagement
+  authority; coreness; brokerage = the participation coefficient when communities were
+  computed, else (when asked for) approximate betweenness from sampled sources scaled to
+  [0, 1], else 0; engagement
   (reposts, quotes, replies and likes received; `niche_engagement` counts only those made by
   members on niche content); audience relevance (the share of distinct engagers, and of known
   followers, who are members); reach (followers).
@@ -55,7 +57,8 @@ from .schema import EDGE_KINDS, Batch
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["DEFAULT_WEIGHTS", "RankResult", "rank_niche", "rank_agreement", "pagerank", "niche_pagerank"]
+__all__ = ["DEFAULT_WEIGHTS", "RankResult", "rank_niche", "rank_agreement", "pagerank", "niche_pagerank",
+           "approximate_betweenness"]
 
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
                    "authority": 0.10, "coreness": 0.05, "brokerage": 0.05}
@@ -96,6 +99,21 @@ def niche_pagerank(built: BuiltGraph, reset: np.ndarray, damping: float = 0.85) 
     weights = "weight" if built.graph.ecount() else None
     return np.asarray(built.graph.personalized_pagerank(weights=weights, damping=damping, reset=reset.tolist()),
                       dtype=np.float64)
+
+
+def approximate_betweenness(built: BuiltGraph, samples: int, seed: int = 0) -> np.ndarray:
+    """Betweenness from `samples` random source vertices, scaled by n / samples (exact when samples >= n).
+
+    Paths count hops (edge weights are interaction strengths, not distances).
+    """
+    n = built.graph.vcount()
+    if n == 0 or built.graph.ecount() == 0:
+        return np.zeros(n)
+    if samples >= n:
+        return np.asarray(built.graph.betweenness(directed=True), dtype=np.float64)
+    sources = np.random.default_rng(seed).choice(n, size=samples, replace=False)
+    partial = np.asarray(built.graph.betweenness(directed=True, sources=sorted(sources.tolist())), dtype=np.float64)
+    return partial * n / samples
 
 
 def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -155,8 +173,13 @@ def _config_hash(query: NicheQuery, weights: dict, platform: str | None) -> str:
 
 
 def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str | None = None,
-               communities: pl.DataFrame | None = None, now: datetime | None = None) -> RankResult:
-    """Rank the accounts of `source` for the niche `query` (see the module docstring for every rule)."""
+               communities: pl.DataFrame | None = None, betweenness: int | None = None, seed: int = 0,
+               now: datetime | None = None) -> RankResult:
+    """Rank the accounts of `source` for the niche `query` (see the module docstring for every rule).
+
+    `betweenness` (a number of sampled sources) adds approximate betweenness on the niche graph;
+    it is off by default because it is the one slow metric.
+    """
     accounts, posts, edges = _tables(source, platform)
     if communities is None and not isinstance(source, Batch):
         communities = source.read_result("communities")
@@ -210,6 +233,8 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     metrics.update(_by_kind(niche, "niche_"))
     metrics.update(_by_kind(whole, ""))
     metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
+    if betweenness:
+        metrics["betweenness"] = approximate_betweenness(niche, betweenness, seed)
     table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
     from_members = (niche_edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("src").is_in(member_ids))
                     .group_by("dst").agg(pl.col("weight").sum().alias("niche_engagement")))
@@ -228,6 +253,10 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     if communities is not None and "participation" in communities.columns:
         table = table.join(communities.select("id", "community", pl.col("participation").alias("brokerage")), on="id",
                            how="left", maintain_order="left").with_columns(pl.col("brokerage").fill_null(0.0))
+    elif betweenness:
+        top = table["betweenness"].max() or 1.0
+        table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"),
+                                   (pl.col("betweenness") / top).alias("brokerage"))
     else:
         table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"), pl.lit(0.0).alias("brokerage"))
 

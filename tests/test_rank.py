@@ -140,3 +140,25 @@ def test_deterministic_and_independent_of_row_order(demo) -> None:
     gap = (first.table["niche_influence"] - second.table["niche_influence"]).abs().max()
     assert gap < 1e-9
     assert first.config_hash == second.config_hash
+
+
+def test_approximate_betweenness_is_exact_with_every_source_and_close_when_sampled() -> None:
+    from influgraph.rank import approximate_betweenness
+
+    graph = nx.gnp_random_graph(120, 0.05, seed=2, directed=True)
+    batch = Batch(edges=pl.DataFrame({"src": [f"v{u}" for u, _ in graph.edges()], "dst": [f"v{v}" for _, v in graph.edges()],
+                                      "kind": ["mention"] * graph.number_of_edges(), "platform": ["x"] * graph.number_of_edges()}))
+    built = build_graph(batch)
+    exact = nx.betweenness_centrality(built.to_networkx(), normalized=False)
+    ours = approximate_betweenness(built, samples=10_000)
+    assert np.abs(ours - np.array([exact[i] for i in built.ids])).max() < 1e-6
+    sampled = approximate_betweenness(built, samples=60, seed=1)
+    reference = np.array([exact[i] for i in built.ids])
+    assert np.corrcoef(sampled, reference)[0, 1] > 0.9
+
+
+def test_betweenness_feeds_brokerage_when_there_are_no_communities(demo) -> None:
+    result, _, _ = demo
+    tables = Workspace(result.workspace).tables()
+    ranked = rank_niche(tables, load_query(QUERIES / "specialty-coffee.toml"), communities=None, betweenness=200)
+    assert "betweenness" in ranked.table.columns and ranked.table["brokerage"].max() == pytest.approx(1.0)
