@@ -166,6 +166,12 @@ def _relevance(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     return engagers.join(followers, on="dst", how="full", coalesce=True).rename({"dst": "id"})
 
 
+def _named(names: set[str]) -> pl.Expr:
+    """True for accounts whose id or handle (any case) is in `names`."""
+    wanted = sorted(names)
+    return pl.col("id").str.to_lowercase().is_in(wanted) | pl.col("handle").fill_null("").str.to_lowercase().is_in(wanted)
+
+
 def _config_hash(query: NicheQuery, weights: dict, platform: str | None) -> str:
     config = {"version": VERSION, "query": {k: v for k, v in query.__dict__.items() if k != "path"},
               "weights": weights, "platform": platform}
@@ -201,8 +207,7 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     people = (accounts.join(activity, left_on="id", right_on="author_id", how="left")
               .with_columns(pl.col("posts_seen").fill_null(0), pl.col("niche_posts").fill_null(0),
                             bio_match_expr(query).alias("bio_match"),
-                            (pl.col("id").str.to_lowercase().is_in(list(seeds)) | pl.col("handle").fill_null("").str.to_lowercase().is_in(list(seeds))).alias("seed"),
-                            (pl.col("id").str.to_lowercase().is_in(list(excluded)) | pl.col("handle").fill_null("").str.to_lowercase().is_in(list(excluded))).alias("excluded"))
+                            _named(seeds).alias("seed"), _named(excluded).alias("excluded"))
               .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
     people = people.with_columns(
         (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")
