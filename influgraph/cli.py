@@ -345,7 +345,7 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
       influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
     """
     from .niches import find_query, load_query
-    from .rank import rank_niche
+    from .rank import rank_niche, rank_result_name
     from .workspace import Workspace, resolve_workspace_path
 
     if bool(niche) == bool(query_file):
@@ -353,7 +353,7 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
     query = load_query(query_file) if query_file else find_query(niche, queries_dir)
     ws = Workspace(resolve_workspace_path(workspace), create=False)
     result = rank_niche(ws, query, platform=platform, betweenness=betweenness)
-    ws.write_result(f"rank_{query.name.replace('-', '_')}", result.table)
+    ws.write_result(rank_result_name(query.name), result.table)
     written = []
     if out_file:
         from pathlib import Path
@@ -386,6 +386,44 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
     for line in result.warnings[:10]:
         click.echo(f"warning: {line}")
     for path in written:
+        click.echo(f"wrote {path}")
+
+
+@main.command("export")
+@workspace_option
+@click.option("--format", "fmt", required=True, type=click.Choice(["html", "report", "gexf", "graphml", "csv", "parquet", "json"]),
+              help="html: one interactive map; report: a folder with index.html and maps; gexf/graphml/json: one file; "
+                   "csv/parquet: a folder with nodes and edges tables.")
+@click.option("--out", "out_path", required=True, type=click.Path(), help="File or folder to write (see --format).")
+@click.option("--niche", default=None, help="Only this niche's ranked candidates, sized by niche influence.")
+@click.option("--max-nodes", default=None, type=click.IntRange(1, 10_000_000),
+              help="Keep the top accounts by score [default: 1000 for maps, all for files].")
+@click.option("--max-edges", default=None, type=click.IntRange(1, 100_000_000),
+              help="Keep the heaviest edges among them [default: 5000 for maps, all for files].")
+@click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the map layout.")
+@json_option
+def export_command(workspace: str | None, fmt: str, out_path: str, niche: str | None, max_nodes: int | None,
+                   max_edges: int | None, excel: bool, seed: int, as_json: bool) -> None:
+    """Export an offline interactive map, a report page, or Gephi- and spreadsheet-ready files.
+
+    \b
+    Examples:
+      influgraph export --format report -w ws --out report/
+      influgraph export --format html -w ws --niche persian-books --out persian.html
+      influgraph export --format gexf -w ws --out ws.gexf
+      influgraph export --format csv -w ws --excel --out tables/
+    """
+    from .export import export
+    from .workspace import Workspace, resolve_workspace_path
+
+    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    result = export(ws, fmt, out_path, niche=niche, max_nodes=max_nodes, max_edges=max_edges, excel=excel, seed=seed)
+    if as_json:
+        emit_json({"format": fmt, "caption": result.caption, "written": [str(p) for p in result.paths]})
+        return
+    click.echo(result.caption)
+    for path in result.paths:
         click.echo(f"wrote {path}")
 
 
@@ -434,4 +472,4 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
             click.echo(f"  warning: {line}")
     click.echo("outputs")
     for name, path in summary["outputs"].items():
-        click.echo(f"  {name:<10} {path}")
+        click.echo(f"  {name:<24} {path}")

@@ -3,7 +3,8 @@
 Builds the seeded world, serves it on 127.0.0.1 in the shapes of the X API v2, crawls it over
 real HTTP the way a crawler reads a platform (recent search per niche, then followers of every
 author found), saves each page as twarc2 JSONL, imports the pages into a workspace, writes the
-planted truth beside them, computes statistics, finds communities and ranks each niche.
+planted truth beside them, computes statistics, finds communities, ranks each niche, and writes
+the report page with its interactive maps.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class DemoResult:
     communities: dict = field(default_factory=dict)
     rankings: dict = field(default_factory=dict)
     world: dict = field(default_factory=dict)
+    report: Path | None = None
+    maps: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """JSON-ready summary: statistics, output paths, world size, requests and time."""
@@ -45,7 +48,9 @@ class DemoResult:
             "communities": self.communities,
             "rankings": self.rankings,
             "outputs": {"folder": str(self.out_dir), "workspace": str(self.workspace),
-                        "raw pages": str(self.out_dir / "raw"), "truth": str(self.truth)},
+                        "raw pages": str(self.out_dir / "raw"), "truth": str(self.truth),
+                        **({"report": str(self.report)} if self.report else {}),
+                        **{f"map {name}": str(path) for name, path in self.maps.items()}},
             "world": self.world,
             "requests": self.requests,
             "seconds": round(self.seconds, 2),
@@ -60,7 +65,7 @@ def _prepare(out_dir: Path) -> None:
         if any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
             raise BadInput("folder exists and was not written by `influgraph demo`", path=out_dir,
                            hint="choose a new folder with --out")
-        for name in ("raw", "workspace", "truth.json"):
+        for name in ("raw", "workspace", "report", "truth.json"):
             target = out_dir / name
             if target.is_dir():
                 shutil.rmtree(target)
@@ -107,7 +112,8 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     from .communities import detect_communities
     from .ingest import import_paths
     from .niches import NicheQuery
-    from .rank import rank_niche
+    from .rank import rank_niche, rank_result_name
+    from .report import write_report
     from .sources.simserver import SimServer
     from .sources.simulated import NICHES, build_world
     from .stats import compute_stats
@@ -164,15 +170,17 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
         query = NicheQuery(name=niche["name"], languages=(niche["language"],), hashtags=tuple(niche["hashtags"]),
                            keywords=tuple(niche["keywords"]), seed_accounts=tuple(niche["seed_accounts"]))
         ranked = rank_niche(workspace, query, communities=communities.membership)
-        workspace.write_result(f"rank_{niche['name'].replace('-', '_')}", ranked.table)
+        workspace.write_result(rank_result_name(niche['name']), ranked.table)
         rankings[niche["name"]] = {
             "members": ranked.members, "candidates": ranked.table.height, "config_hash": ranked.config_hash,
             "top": ranked.table.head(5).select("rank", "id", "handle", "role", "tier", "niche_influence",
                                                "audience_relevance", "reach").to_dicts(),
             "warnings": ranked.warnings}
+    say("writing the report and the maps")
+    report = write_report(workspace, out_dir / "report", seed=seed)
     return DemoResult(
         out_dir=out_dir, workspace=workspace.path, raw_pages=files, truth=truth, stats=stats,
-        rankings=rankings,
+        rankings=rankings, report=report.index, maps=report.maps,
         communities={**communities.summary(), "profiles": communities.profiles.select(
             "community", "size", "share_leaving", "hashtags", "top_accounts", "brokers").to_dicts()},
         requests=crawler.requests, seconds=time.monotonic() - started,

@@ -57,7 +57,7 @@ from .schema import EDGE_KINDS, Batch
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["DEFAULT_WEIGHTS", "RankResult", "rank_niche", "rank_agreement", "pagerank", "niche_pagerank",
+__all__ = ["DEFAULT_WEIGHTS", "RankResult", "rank_niche", "tier_expr", "rank_result_name", "rank_agreement", "pagerank", "niche_pagerank",
            "approximate_betweenness"]
 
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
@@ -78,6 +78,11 @@ class RankResult:
     query: NicheQuery
     members: int
     notes: list[str] = field(default_factory=list)
+
+
+def rank_result_name(niche: str) -> str:
+    """The workspace result name under which a niche's ranking is stored."""
+    return f"rank_{niche.replace('-', '_')}"
 
 
 def pagerank(built: BuiltGraph, damping: float = 0.85) -> np.ndarray:
@@ -297,10 +302,15 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
                       config_hash=config_hash, query=query, members=int(is_member.sum()), notes=notes)
 
 
-def _labels(table: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    followers = pl.col("reach").fill_null(0)
-    tier = (pl.when(followers < 10_000).then(pl.lit("nano")).when(followers < 100_000).then(pl.lit("micro"))
+def tier_expr(followers: pl.Expr) -> pl.Expr:
+    """The tier of an account by its followers: nano < 10k <= micro < 100k <= mid < 500k <= macro < 1M <= mega."""
+    followers = followers.fill_null(0)
+    return (pl.when(followers < 10_000).then(pl.lit("nano")).when(followers < 100_000).then(pl.lit("micro"))
             .when(followers < 500_000).then(pl.lit("mid")).when(followers < 1_000_000).then(pl.lit("macro")).otherwise(pl.lit("mega")))
+
+
+def _labels(table: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    tier = tier_expr(pl.col("reach"))
     age_days = (pl.lit(now) - pl.col("created_at")).dt.total_days()
     per_post = pl.col("engagement") / pl.max_horizontal(pl.col("posts_seen"), 1)
     bio = pl.col("bio").fill_null("").str.to_lowercase()

@@ -251,6 +251,11 @@ class Workspace:
         path = self._result_path(name)
         return pl.read_parquet(path) if path.exists() else None
 
+    def result_names(self) -> list[str]:
+        """Names of the stored analysis tables, sorted."""
+        folder = self.path / "results"
+        return sorted(p.stem for p in folder.glob("*.parquet") if _RESULT_NAME.fullmatch(p.stem)) if folder.is_dir() else []
+
     def commit(self, batch: Batch, *, sources: dict[str, dict] | None = None) -> CommitResult:
         """Upsert `batch` into the tables as one atomic change; returns what changed.
 

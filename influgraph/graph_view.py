@@ -1,0 +1,151 @@
+"""The graph an export shows: accounts with their scores and labels, and the edges among them.
+
+One view feeds every export format (map, report, GEXF, GraphML, CSV, Parquet, JSON), so they
+all agree. Rules (documented in the README):
+
+- **Nodes**: every account of the workspace (and every edge end without an account row), or,
+  with a niche, that niche's ranked candidates. Each node has its handle, name, bio, followers,
+  tier, community and community role (from `influgraph communities`), the niches in which it is
+  ranked, and its influence role (from the niche where it ranks best).
+- **Score** (the node size): `niche_influence` with a niche, else weighted in-strength.
+- **Edges**: interactions among the nodes, self-loops left out, parallel interactions summed
+  into one edge with per-kind weights `w_<kind>` and the dominant `kind` (the heaviest one).
+- **Budget**: above `max_nodes`, the top accounts by score are kept (ties by id); above
+  `max_edges`, the heaviest edges among them. `total_nodes` and `total_edges` say how many there
+  were, for the "showing N of M" line.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from .errors import BadInput
+from .rank import tier_expr
+from .schema import EDGE_KINDS
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+__all__ = ["GraphView", "graph_view", "NICHE_COLUMNS"]
+
+NICHE_COLUMNS = ("rank", "niche_influence", "audience_relevance", "reach", "evidence")
+WEIGHT_COLUMNS = tuple(f"w_{kind}" for kind in EDGE_KINDS)
+
+
+@dataclass
+class GraphView:
+    """Nodes and edges to export, with the totals they were cut from."""
+
+    nodes: pl.DataFrame  # id, label, handle, name, bio, followers, tier, community, community_role, niches, role, score...
+    edges: pl.DataFrame  # src, dst, weight, kind, w_<kind>...
+    total_nodes: int
+    total_edges: int
+    niche: str | None = None
+
+    @property
+    def score_name(self) -> str:
+        """What the node size measures."""
+        return "niche influence" if self.niche else "in-strength (interactions received)"
+
+    def caption(self) -> str:
+        """One line saying what part of the workspace the view shows."""
+        what = f"niche {self.niche}: " if self.niche else ""
+        return (f"{what}showing {self.nodes.height:,} of {self.total_nodes:,} accounts and "
+                f"{self.edges.height:,} of {self.total_edges:,} connections")
+
+
+def _pairs(workspace: "Workspace") -> pl.DataFrame:
+    """Edges summed per (src, dst), self-loops left out, with per-kind weights and the dominant kind."""
+    kinds = list(EDGE_KINDS)
+    pairs = (workspace.scan("edges").filter(pl.col("src") != pl.col("dst"))
+             .with_columns(pl.col("kind").cast(pl.String))
+             .group_by("src", "dst")
+             .agg([pl.col("weight").sum().alias("weight")]
+                  + [pl.col("weight").filter(pl.col("kind") == k).sum().alias(f"w_{k}") for k in kinds])
+             .collect())
+    return pairs.with_columns(
+        pl.concat_list(WEIGHT_COLUMNS).list.arg_max().replace_strict(dict(enumerate(kinds)), return_dtype=pl.String)
+        .alias("kind")).select("src", "dst", "weight", "kind", *WEIGHT_COLUMNS).sort("src", "dst")
+
+
+def _rankings(workspace: "Workspace") -> pl.DataFrame:
+    """Every stored niche ranking, stacked: id, niche, rank, role, and the niche columns."""
+    frames = []
+    for name in workspace.result_names():
+        if not name.startswith("rank_"):
+            continue
+        table = workspace.read_result(name)
+        if table is None or "niche" not in table.columns or table.height == 0:
+            continue
+        frames.append(table.select("id", pl.col("niche").cast(pl.String), pl.col("rank").cast(pl.Int64),
+                                   pl.col("role").cast(pl.String), pl.col("tier").cast(pl.String),
+                                   *[pl.col(c) for c in NICHE_COLUMNS if c != "rank"]))
+    if not frames:
+        return pl.DataFrame(schema={"id": pl.String, "niche": pl.String, "rank": pl.Int64, "role": pl.String,
+                                    "tier": pl.String, "niche_influence": pl.Float64, "audience_relevance": pl.Float64,
+                                    "reach": pl.Int64, "evidence": pl.String})
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def _among(edges: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
+    """The edges whose two ends are both nodes."""
+    kept = nodes.select("id")
+    return (edges.join(kept.rename({"id": "src"}), on="src", how="semi")
+            .join(kept.rename({"id": "dst"}), on="dst", how="semi"))
+
+
+def graph_view(workspace: "Workspace", *, niche: str | None = None, max_nodes: int | None = None,
+               max_edges: int | None = None) -> GraphView:
+    """The nodes and edges to export from `workspace`, for one niche or all of it, within the budgets."""
+    for option, value in (("--max-nodes", max_nodes), ("--max-edges", max_edges)):
+        if value is not None and value < 1:
+            raise BadInput(f"{option} must be at least 1, got {value}")
+    pairs = _pairs(workspace)
+    accounts = (workspace.table("accounts").sort("platform", "id").unique("id", keep="first", maintain_order=True)
+                .select("id", "handle", "name", "bio", "followers"))
+    ends = pl.concat([pairs.select(pl.col("src").alias("id")), pairs.select(pl.col("dst").alias("id"))]).unique()
+    nodes = (pl.concat([accounts.select("id"), ends]).unique().join(accounts, on="id", how="left")
+             .join(pairs.group_by("dst").agg(pl.col("weight").sum().alias("in_strength")),
+                   left_on="id", right_on="dst", how="left")
+             .join(pairs.group_by("src").agg(pl.col("weight").sum().alias("out_strength")),
+                   left_on="id", right_on="src", how="left")
+             .with_columns(pl.col("in_strength").fill_null(0.0), pl.col("out_strength").fill_null(0.0),
+                           pl.coalesce("handle", "id").alias("label")))
+    communities = workspace.read_result("communities")
+    if communities is not None:
+        nodes = nodes.join(communities.select("id", pl.col("community").cast(pl.Int64),
+                                              pl.col("role").cast(pl.String).alias("community_role")),
+                           on="id", how="left")
+    else:
+        nodes = nodes.with_columns(pl.lit(None, pl.Int64).alias("community"), pl.lit(None, pl.String).alias("community_role"))
+    rankings = _rankings(workspace)
+    best = (rankings.sort("rank", "niche").group_by("id", maintain_order=True)
+            .agg(pl.col("niche").sort().alias("niches"), pl.col("role").first(), pl.col("tier").first().alias("niche_tier")))
+    nodes = nodes.join(best, on="id", how="left").with_columns(
+        pl.col("niches").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    if niche is not None:
+        mine = rankings.filter(pl.col("niche") == niche)
+        if mine.height == 0:
+            known = sorted(rankings["niche"].unique().to_list())
+            raise BadInput(f"no ranking for niche {niche!r} in this workspace",
+                           hint=(f"rank it first with 'influgraph rank --niche {niche}'"
+                                 + (f"; ranked niches: {', '.join(known)}" if known else "")))
+        nodes = (nodes.drop("role").join(mine.select("id", "role", "tier", *NICHE_COLUMNS), on="id", how="inner")
+                 .with_columns(pl.col("niche_influence").alias("score")))
+    else:
+        nodes = nodes.with_columns(pl.coalesce("niche_tier", tier_expr(pl.col("followers"))).alias("tier"),
+                                   pl.col("in_strength").alias("score"))
+    nodes = nodes.drop("niche_tier", strict=False).sort(["score", "id"], descending=[True, False], nulls_last=True)
+    total_nodes = nodes.height
+    edges = _among(pairs, nodes)
+    total_edges = edges.height
+    if max_nodes is not None and nodes.height > max_nodes:
+        nodes = nodes.head(max_nodes)
+        edges = _among(edges, nodes)
+    if max_edges is not None and edges.height > max_edges:
+        edges = edges.sort(["weight", "src", "dst"], descending=[True, False, False]).head(max_edges).sort("src", "dst")
+    columns = ["id", "label", "handle", "name", "bio", "followers", "tier", "community", "community_role", "niches",
+               "role", "score", "in_strength", "out_strength"] + ([c for c in NICHE_COLUMNS] if niche else [])
+    return GraphView(nodes=nodes.select(columns), edges=edges, total_nodes=total_nodes, total_edges=total_edges, niche=niche)
