@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,7 +59,9 @@ def asset(name: str) -> str:
 
 
 def _vis_asset(name: str) -> str:
-    return resources.files("pyvis").joinpath("lib", "vis-9.1.2", name).read_text(encoding="utf-8")
+    """vis-network as pyvis ships it, without the source-map comment (the page refers to no other file)."""
+    text = resources.files("pyvis").joinpath("lib", "vis-9.1.2", name).read_text(encoding="utf-8")
+    return re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
 
 
 def script_json(data: object) -> str:
