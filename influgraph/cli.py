@@ -394,7 +394,8 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
 @click.option("--format", "fmt", required=True, type=click.Choice(["html", "report", "gexf", "graphml", "csv", "parquet", "json"]),
               help="html: one interactive map; report: a folder with index.html and maps; gexf/graphml/json: one file; "
                    "csv/parquet: a folder with nodes and edges tables.")
-@click.option("--out", "out_path", required=True, type=click.Path(), help="File or folder to write (see --format).")
+@click.option("--out", "out_path", default=None, type=click.Path(),
+              help="File or folder to write (see --format) [default: in graphs/, named after the niche or 'workspace'].")
 @click.option("--niche", default=None, help="Only this niche's ranked candidates, sized by niche influence.")
 @click.option("--max-nodes", default=None, type=click.IntRange(1, 10_000_000),
               help="Keep the top accounts by score [default: 1000 for maps, all for files].")
@@ -403,7 +404,7 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the map layout.")
 @json_option
-def export_command(workspace: str | None, fmt: str, out_path: str, niche: str | None, max_nodes: int | None,
+def export_command(workspace: str | None, fmt: str, out_path: str | None, niche: str | None, max_nodes: int | None,
                    max_edges: int | None, excel: bool, seed: int, as_json: bool) -> None:
     """Export an offline interactive map, a report page, or Gephi- and spreadsheet-ready files.
 

@@ -14,7 +14,7 @@ from .report import write_report
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["EXPORT_FORMATS", "ExportResult", "export"]
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export", "default_out"]
 
 EXPORT_FORMATS = ("html", "report", *FILE_FORMATS)
 
@@ -27,16 +27,26 @@ class ExportResult:
     caption: str
 
 
-def export(workspace: "Workspace", fmt: str, out: str | Path, *, niche: str | None = None, max_nodes: int | None = None,
+def default_out(fmt: str, niche: str | None = None, folder: str | Path = "graphs") -> Path:
+    """Where an export goes without --out: graphs/ (created), named after the niche or 'workspace'."""
+    from .report import safe_filename
+
+    name = safe_filename(niche, "niche") if niche else "workspace"
+    names = {"html": f"map-{name}.html", "report": "report", "csv": f"{name}-csv", "parquet": f"{name}-parquet"}
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) / names.get(fmt, f"{name}.{fmt}")
+
+
+def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: str | None = None, max_nodes: int | None = None,
            max_edges: int | None = None, excel: bool = False, seed: int = 0) -> ExportResult:
     """Export `workspace` (or one niche of it) as `fmt` to `out`.
 
-    The map and the report default to the node and edge budgets of `html_map`; graph files hold
+    Without `out`, files go to graphs/ (see `default_out`). The map and the report default to the node and edge budgets of `html_map`; graph files hold
     everything unless `max_nodes`/`max_edges` are given.
     """
-    out = Path(out)
     if fmt not in EXPORT_FORMATS:
         raise BadInput(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(EXPORT_FORMATS)}")
+    out = Path(out) if out is not None else default_out(fmt, niche)
     if excel and fmt != "csv":
         raise BadInput("--excel applies to --format csv only", hint="drop --excel or use --format csv")
     if fmt == "html":

@@ -225,3 +225,10 @@ def test_library_export_matches_the_view(demo, tmp_path: Path) -> None:
     view = graph_view(ws, niche="persian-books")
     assert result.caption == view.caption()
     assert len(json.loads(result.paths[0].read_text())["nodes"]) == view.nodes.height
+
+
+def test_cli_export_without_out_writes_into_graphs(demo, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["export", "-w", str(demo.workspace), "--format", "html", "--niche", "persian-books"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "graphs" / "map-persian-books.html").exists()

@@ -126,5 +126,7 @@
     search.value = ""; runSearch(); applyFilters(); select(null);
   });
 
-  network.once("afterDrawing", function () { state.ready = true; document.body.setAttribute("data-ready", "1"); });
+  network.once("afterDrawing", function () {
+    state.ready = true; state.readyAt = performance.now(); document.body.setAttribute("data-ready", "1");
+  });
 })();
