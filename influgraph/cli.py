@@ -75,6 +75,27 @@ def json_option(function: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(function)
 
 
+def niche_options(function: Callable) -> Callable:
+    """`--niche NAME`, `--query FILE.toml` and `--queries-dir`, shared by the commands that work on one niche."""
+    for option in reversed([
+        click.option("--niche", default=None, help="Name of a niche query in the queries folder."),
+        click.option("--query", "query_file", default=None, type=click.Path(dir_okay=False), help="A niche query TOML file."),
+        click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
+                     help="Where --niche looks for niche queries."),
+    ]):
+        function = option(function)
+    return function
+
+
+def load_niche(niche: str | None, query_file: str | None, queries_dir: str):
+    """The niche query named by --niche or --query (exactly one of them)."""
+    from .niches import find_query, load_query
+
+    if bool(niche) == bool(query_file):
+        raise click.UsageError("give exactly one of --niche NAME or --query FILE.toml")
+    return load_query(query_file) if query_file else find_query(niche, queries_dir)
+
+
 def emit_json(data: Any) -> None:
     """Print `data` as JSON on stdout, text kept byte-exact (no ASCII escaping)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -323,10 +344,7 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
 
 @main.command("rank")
 @workspace_option
-@click.option("--niche", default=None, help="Name of a niche query in the queries folder.")
-@click.option("--query", "query_file", default=None, type=click.Path(dir_okay=False), help="A niche query TOML file.")
-@click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
-              help="Where --niche looks for niche queries.")
+@niche_options
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
 @click.option("--platform", default=None, help="Only this platform's accounts and edges.")
 @click.option("--betweenness", default=None, type=click.IntRange(1, 1_000_000), metavar="SAMPLES",
@@ -344,13 +362,10 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
       influgraph rank --query queries/specialty-coffee.toml -w ws --top 10 --json
       influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
     """
-    from .niches import find_query, load_query
     from .rank import rank_niche, rank_result_name
     from .workspace import Workspace, resolve_workspace_path
 
-    if bool(niche) == bool(query_file):
-        raise click.UsageError("give exactly one of --niche NAME or --query FILE.toml")
-    query = load_query(query_file) if query_file else find_query(niche, queries_dir)
+    query = load_niche(niche, query_file, queries_dir)
     ws = Workspace(resolve_workspace_path(workspace), create=False)
     result = rank_niche(ws, query, platform=platform, betweenness=betweenness)
     ws.write_result(rank_result_name(query.name), result.table)
@@ -385,6 +400,96 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
             click.echo(f"  {row['measure_a']} vs {row['measure_b']}: {rho}, {row['top10_overlap']:.0%}")
     for line in result.warnings[:10]:
         click.echo(f"warning: {line}")
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _names(value: str | None) -> list[str]:
+    """A comma-separated option as a list of non-empty, stripped names."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+@main.command("shortlist")
+@workspace_option
+@niche_options
+@click.option("--k", "k", default=None, type=click.IntRange(1, 100_000), help="How many accounts [default: 10 without --budget].")
+@click.option("--budget", default=None, type=float, help="Total cost allowed (needs --costs).")
+@click.option("--costs", "costs_file", default=None, type=click.Path(dir_okay=False), help="CSV with columns id (or handle) and cost.")
+@click.option("--tiers", default=None, help="Only these tiers, comma-separated: nano,micro,mid,macro,mega.")
+@click.option("--exclude-roles", default="bot", show_default=True,
+              help="Roles to leave out, comma-separated: bot,brand,celebrity,broker,expert,peer ('' for none).")
+@click.option("--max-per-community", default=None, type=int, help="At most this many picks from one community.")
+@click.option("--must-include", default=None, help="Accounts (ids or handles, comma-separated) to pick first.")
+@click.option("--must-exclude", default=None, help="Accounts (ids or handles, comma-separated) never to pick.")
+@click.option("--objective", default="reach", show_default=True, type=click.Choice(["reach", "spread"]),
+              help="reach: distinct niche members reached; spread: expected cascade under the independent cascade model.")
+@click.option("--audience", default="both", show_default=True, type=click.Choice(["both", "followers", "engagers"]),
+              help="Who counts as a candidate's audience: niche members who follow it, engage with it, or either.")
+@click.option("--samples", default=20_000, show_default=True, type=click.IntRange(100, 10_000_000),
+              help="Reverse-reachable sets for --objective spread.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the spread sampling.")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Write the picks (.csv, .parquet or .json); the overlap table goes beside it.")
+@click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
+@json_option
+def shortlist_command(workspace: str | None, niche: str | None, query_file: str | None, queries_dir: str, k: int | None,
+                      budget: float | None, costs_file: str | None, tiers: str | None, exclude_roles: str,
+                      max_per_community: int | None, must_include: str | None, must_exclude: str | None, objective: str,
+                      audience: str, samples: int, seed: int, out_file: str | None, excel: bool, as_json: bool) -> None:
+    """Choose the accounts that together reach the most of a niche's audience, for k picks or a budget.
+
+    \b
+    Examples:
+      influgraph shortlist --niche specialty-coffee -w ws --k 5
+      influgraph shortlist --niche persian-books -w ws --budget 5000 --costs costs.csv --tiers nano,micro,mid
+      influgraph shortlist --niche kuliner-nusantara -w ws --exclude-roles bot,brand,celebrity --max-per-community 2 --json
+    """
+    from .shortlist import read_costs, shortlist, shortlist_result_names
+    from .workspace import Workspace, resolve_workspace_path
+
+    if budget is not None and not costs_file:
+        raise click.UsageError("--budget needs --costs FILE.csv")
+    if excel and not (out_file or "").lower().endswith(".csv"):
+        raise click.UsageError("--excel needs --out FILE.csv")
+    query = load_niche(niche, query_file, queries_dir)
+    costs = read_costs(costs_file) if costs_file else None
+    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    result = shortlist(ws, query, k=k if k is not None or budget is not None else 10, budget=budget, costs=costs,
+                       tiers=_names(tiers) or None, exclude_roles=_names(exclude_roles), max_per_community=max_per_community,
+                       must_include=_names(must_include), must_exclude=_names(must_exclude), objective=objective,
+                       audience=audience, samples=samples, seed=seed)
+    picks_name, overlap_name = shortlist_result_names(query.name)
+    ws.write_result(picks_name, result.picks)
+    ws.write_result(overlap_name, result.overlap)
+    written = []
+    if out_file:
+        from pathlib import Path
+
+        from .export_tables import write_table
+
+        out = Path(out_file)
+        written = [write_table(result.picks, out, excel=excel),
+                   write_table(result.overlap, out.with_name(f"{out.stem}-overlap{out.suffix}"), excel=excel)]
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if as_json:
+        emit_json({**result.summary(), "overlap": result.overlap.head(50).to_dicts(), "written": [str(p) for p in written]})
+        return
+    b = result.baselines
+    click.echo(f"niche {query.name}: shortlist of {b['k']} by {objective} ({b['rule']}), {b['members']:,} niche members")
+    click.echo(f"{'pick':>4}  {'account':<22}{'role':<22}{'tier':<7}{'comm':>5}{'audience':>9}{'new':>7}{'overlap':>8}{'total':>7}")
+    for row in result.picks.iter_rows(named=True):
+        label = (row["handle"] or row["id"])[:21]
+        click.echo(f"{row['pick']:>4}  {label:<22}{row['role']:<22}{row['tier']:<7}{'-' if row['community'] is None else row['community']:>5}"
+                   f"{row['audience']:>9,}{row['marginal_reach']:>7,}{row['overlap_with_earlier']:>8,}{row['cumulative_reach']:>7,}")
+    reach = b["shortlist_reach"]
+    for name, key in (("top-k by followers", "top_k_by_followers_reach"), ("top-k by niche score", "top_k_by_niche_score_reach")):
+        ratio = f"{reach / b[key]:.2f}x" if b[key] else "n/a"
+        click.echo(f"unique niche reach: shortlist {reach:,} vs {name} {b[key]:,} ({ratio})")
+    if "expected_spread" in b:
+        click.echo(f"expected spread (independent cascade): {b['expected_spread']:,} niche members")
+    if "budget" in b:
+        click.echo(f"spent {b['spent']:,.2f} of {b['budget']:,.2f}")
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -471,6 +576,11 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
                        f"  relevance {row['audience_relevance']:.2f}  reach {row['reach']:,}")
         for line in ranked["warnings"][:2]:
             click.echo(f"  warning: {line}")
+        chosen = ranked["shortlist"]
+        click.echo(f"  shortlist of {chosen['k']}: " + ", ".join(
+            f"{p['handle'] or p['id']} (+{p['marginal_reach']})" for p in chosen["picks"])
+            + f" reach {chosen['shortlist_reach']} of {chosen['members']} members; top-{chosen['k']} by followers "
+            f"{chosen['top_k_by_followers_reach']}, by niche score {chosen['top_k_by_niche_score_reach']}")
     click.echo("outputs")
     for name, path in summary["outputs"].items():
         click.echo(f"  {name:<24} {path}")

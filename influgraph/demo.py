@@ -3,8 +3,8 @@
 Builds the seeded world, serves it on 127.0.0.1 in the shapes of the X API v2, crawls it over
 real HTTP the way a crawler reads a platform (recent search per niche, then followers of every
 author found), saves each page as twarc2 JSONL, imports the pages into a workspace, writes the
-planted truth beside them, computes statistics, finds communities, ranks each niche, and writes
-the report page with its interactive maps.
+planted truth beside them, computes statistics, finds communities, ranks each niche, shortlists
+3 accounts per niche, and writes the report page with its interactive maps.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .errors import BadInput
 __all__ = ["run_demo", "DemoResult", "MARKER"]
 
 MARKER = ".influgraph-demo"
+SHORTLIST_K = 3
 
 
 @dataclass
@@ -114,6 +115,7 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     from .niches import NicheQuery
     from .rank import rank_niche, rank_result_name
     from .report import write_report
+    from .shortlist import shortlist, shortlist_result_names
     from .sources.simserver import SimServer
     from .sources.simulated import NICHES, build_world
     from .stats import compute_stats
@@ -171,11 +173,17 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
                            keywords=tuple(niche["keywords"]), seed_accounts=tuple(niche["seed_accounts"]))
         ranked = rank_niche(workspace, query, communities=communities.membership)
         workspace.write_result(rank_result_name(niche['name']), ranked.table)
+        chosen = shortlist(workspace, query, k=SHORTLIST_K, ranked=ranked.table)
+        picks_name, overlap_name = shortlist_result_names(niche["name"])
+        workspace.write_result(picks_name, chosen.picks)
+        workspace.write_result(overlap_name, chosen.overlap)
         rankings[niche["name"]] = {
             "members": ranked.members, "candidates": ranked.table.height, "config_hash": ranked.config_hash,
             "top": ranked.table.head(5).select("rank", "id", "handle", "role", "tier", "niche_influence",
                                                "audience_relevance", "reach").to_dicts(),
-            "warnings": ranked.warnings}
+            "warnings": ranked.warnings,
+            "shortlist": {**chosen.baselines, "picks": chosen.picks.select(
+                "pick", "id", "handle", "role", "audience", "marginal_reach", "cumulative_reach").to_dicts()}}
     say("writing the report and the maps")
     report = write_report(workspace, out_dir / "report", seed=seed)
     return DemoResult(

@@ -57,7 +57,7 @@ from .schema import EDGE_KINDS, Batch
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["DEFAULT_WEIGHTS", "RankResult", "rank_niche", "tier_expr", "rank_result_name", "rank_agreement", "pagerank", "niche_pagerank",
+__all__ = ["DEFAULT_WEIGHTS", "ENGAGEMENT_KINDS", "RankResult", "rank_niche", "tier_expr", "named_expr", "rank_result_name", "rank_agreement", "pagerank", "niche_pagerank",
            "approximate_betweenness"]
 
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
@@ -171,7 +171,7 @@ def _relevance(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     return engagers.join(followers, on="dst", how="full", coalesce=True).rename({"dst": "id"})
 
 
-def _named(names: set[str]) -> pl.Expr:
+def named_expr(names: set[str]) -> pl.Expr:
     """True for accounts whose id or handle (any case) is in `names`."""
     wanted = sorted(names)
     return pl.col("id").str.to_lowercase().is_in(wanted) | pl.col("handle").fill_null("").str.to_lowercase().is_in(wanted)
@@ -212,7 +212,7 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     people = (accounts.join(activity, left_on="id", right_on="author_id", how="left")
               .with_columns(pl.col("posts_seen").fill_null(0), pl.col("niche_posts").fill_null(0),
                             bio_match_expr(query).alias("bio_match"),
-                            _named(seeds).alias("seed"), _named(excluded).alias("excluded"))
+                            named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
               .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
     people = people.with_columns(
         (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")

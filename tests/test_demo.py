@@ -179,7 +179,7 @@ def test_demo_finishes_fast_and_writes_its_outputs(demo) -> None:
 def test_demo_truth_names_every_role_and_every_planted_account_is_in_the_workspace(demo) -> None:
     result, _ = demo
     truth = json.loads(result.truth.read_text(encoding="utf-8"))
-    assert set(truth["planted"]) == {"celebrity", "expert", "broker", "vanity", "brand", "bot", "peer"}
+    assert set(truth["planted"]) == {"celebrity", "expert", "local", "broker", "vanity", "brand", "bot", "peer"}
     ids = set(Workspace(result.workspace).table("accounts")["id"])
     planted = {i for role, members in truth["planted"].items() if role != "peer" for i in members}
     assert planted <= ids

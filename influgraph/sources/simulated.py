@@ -12,6 +12,9 @@ Niches, each with its own language, hashtags and vocabulary:
 
 Planted per niche: a **celebrity** whose huge audience is mostly the general population; niche
 **experts** with small audiences made of niche members who engage with their niche posts;
+**local experts**, each the leader of one of the niche's two local scenes (a quarter of its
+members each; the niche experts and brokers lead the core half and are followed far less in
+the scenes, a core-periphery structure);
 **brokers** followed and engaged by two niches; a **vanity** account whose niche post is
 reposted mostly by general-population users of the mass hashtag; **brands**; **bots** (many
 posts, mass mentions, recent accounts, no real engagement); and ordinary **peers**.
@@ -143,7 +146,7 @@ class _Builder:
             name, bio = f"{name} (official)", "Actor, singer, entertainer"
         created = START - timedelta(days=int(rng.integers(400, 4000)) if role != "bot" else int(rng.integers(1, 30)))
         code = {"specialty-coffee": "cof", "kuliner-nusantara": "kul", "persian-books": "buk"}.get(community, "gen")
-        prefix = {"celebrity": "star", "expert": "pro", "broker": "link", "vanity": "vain", "brand": "brand",
+        prefix = {"celebrity": "star", "expert": "pro", "local": "loc", "broker": "link", "vanity": "vain", "brand": "brand",
                   "bot": "bot", "peer": "u"}[role]
         account = {"id": account_id, "username": f"{prefix}_{code}{index}",
                    "name": name, "description": bio, "lang": lang, "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
@@ -204,6 +207,12 @@ def _entities(text: str, by_handle: dict[str, str]) -> dict:
     return out
 
 
+def _scenes(people: list[str]) -> list[list[str]]:
+    """A niche's members split into its core (half) and two local scenes (a quarter each)."""
+    half, three_quarters = len(people) // 2, 3 * len(people) // 4
+    return [people[:half], people[half:three_quarters], people[three_quarters:]]
+
+
 def build_world(seed: int = 7, scale: float = 1.0) -> World:
     """Build the seeded world; `scale` multiplies the number of ordinary accounts (1.0: about 3,000)."""
     b = _Builder(seed, scale)
@@ -212,7 +221,7 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
     planted: dict[str, dict[str, list[str]]] = {}
     peers_per_niche = max(int(600 * scale), 30)
     for niche in NICHES:
-        roles = {"celebrity": 1, "expert": 3, "broker": 2, "vanity": 1, "brand": 2, "bot": 5}
+        roles = {"celebrity": 1, "expert": 3, "local": 2, "broker": 2, "vanity": 1, "brand": 2, "bot": 5}
         planted[niche.name] = {role: [b.account(niche.name, role, niche, niche.lang) for _ in range(count)]
                                for role, count in roles.items()}
         members[niche.name] = [b.account(niche.name, "peer", niche, niche.lang) for _ in range(peers_per_niche)]
@@ -231,14 +240,23 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
         chosen = rng.choice(len(pool), size=min(count, len(pool)), replace=False, p=p)
         follows.update((who, pool[j]) for j in chosen if pool[j] != who)
 
+    scenes = {niche.name: _scenes(members[niche.name]) for niche in NICHES}
     for niche in NICHES:
         p = planted[niche.name]
-        pool = p["expert"] + p["broker"] + p["brand"] + members[niche.name]
-        weights = np.array([40.0] * 3 + [15.0] * 2 + [6.0] * 2 + [1.0] * len(members[niche.name]))
-        for member in members[niche.name]:
-            follow_many(member, pool, int(rng.integers(10, 30)), weights)
-            if rng.random() < 0.25:
-                follows.add((member, p["celebrity"][0]))
+        pool = p["expert"] + p["local"] + p["broker"] + p["brand"] + members[niche.name]
+        base = np.array([40.0] * 3 + [1.0] * 2 + [15.0] * 2 + [6.0] * 2 + [1.0] * len(members[niche.name]))
+        for scene, people in enumerate(scenes[niche.name]):
+            weights = base.copy()
+            if scene:  # a local scene: its own local expert; the niche's experts and brokers far less
+                weights[:3] = 3.0
+                weights[3 + scene - 1] = 80.0
+                weights[5:7] = 5.0
+            for member in people:
+                follow_many(member, pool, int(rng.integers(10, 30)), weights)
+                if rng.random() < 0.25:
+                    follows.add((member, p["celebrity"][0]))
+        for scene, local in enumerate(p["local"], start=1):
+            follow_many(local, scenes[niche.name][scene], 25)
         for expert in p["expert"]:
             follow_many(expert, members[niche.name], 25)
         for broker in p["broker"]:
@@ -288,9 +306,15 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
                     b.repost(who, post, minute)
 
         peers = members[niche.name]
+        core, *local_scenes = scenes[niche.name]
         for expert in p["expert"]:
             for _ in range(6):
-                engage(niche_post(expert), peers, 0.07, niche.lang, 0.25)
+                post = niche_post(expert)
+                engage(post, core, 0.07, niche.lang, 0.25)
+                engage(post, [m for scene in local_scenes for m in scene], 0.01, niche.lang, 0.25)
+        for local, scene in zip(p["local"], local_scenes):
+            for _ in range(6):
+                engage(niche_post(local), scene, 0.07, niche.lang, 0.25)
         for broker in p["broker"]:
             other = next(n for n in NICHES if n.name == b.world.bridges[broker][1])
             for _ in range(4):

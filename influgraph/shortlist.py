@@ -1,0 +1,457 @@
+"""Shortlist: the influencers who together reach the most of a niche's audience, for k picks or a budget.
+
+Rules (documented in the README):
+
+- **Candidates** are the niche's ranked accounts (`rank_niche`), minus excluded roles (default:
+  suspected bots), tiers not asked for, must-exclude accounts, and, with a budget, accounts
+  without a cost. Must-include accounts are picked first and count toward k and the budget.
+- **Audience** of a candidate: the niche members who follow it (`followers`), who engage with it
+  by repost, quote, reply or like (`engagers`), or either (`both`, the default).
+- **Reach** (default objective): maximise the number of distinct niche members reached.
+  With k picks: lazy greedy (CELF; ties go to the better niche rank), which reaches at least
+  (1 - 1/e) of the optimum. With a budget: lazy greedy on marginal reach per unit of cost, and
+  the best single affordable account if that reaches more (the best-of-two safeguard, at least
+  (1 - 1/e)/2 of the optimum). `--max-per-community` skips accounts whose community is full.
+- **Spread**: expected number of niche members activated under the independent cascade
+  model, influence flowing against the interaction (a repost of A carries A's influence to the
+  reposter), with probability `1 - (1 - p)^w` on an edge of weight w (p = 0.05 by default),
+  estimated from `samples` reverse-reachable sets (RIS, Borgs et al. 2014; seeded), maximised by
+  the same greedy over the sets.
+- **Explanation** per pick: niche rank and score components, audience, marginal reach (new
+  members), overlap with earlier picks (audience already reached) and the earlier pick it
+  shares most with, community, tier, role, cost.
+- **Baselines** on the same candidates: top-k by followers and top-k by niche influence, with
+  their unique reach, so the gain of choosing jointly is visible.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+
+from .errors import BadInput
+from .niches import NicheQuery
+from .rank import ENGAGEMENT_KINDS, named_expr, rank_niche
+
+if TYPE_CHECKING:
+    from .workspace import Workspace
+
+__all__ = ["AUDIENCES", "OBJECTIVES", "ROLE_SHORTHANDS", "ShortlistResult", "Selection", "audience_matrix", "greedy_cover",
+           "reverse_reachable_sets", "read_costs", "shortlist", "shortlist_result_names"]
+
+AUDIENCES = ("both", "followers", "engagers")
+OBJECTIVES = ("reach", "spread")
+ROLE_SHORTHANDS = {"bot": "suspected bot", "brand": "brand or organisation", "celebrity": "celebrity", "broker": "broker",
+                   "expert": "niche expert", "peer": "peer"}
+TIERS = ("nano", "micro", "mid", "macro", "mega")
+OVERLAP_TOP = 20
+
+
+@dataclass
+class Selection:
+    """Indices picked by `greedy_cover`, in order, with the marginal coverage each one added."""
+
+    picks: list[int]
+    gains: list[int]
+    covered: int
+    rule: str  # "greedy", "ratio greedy" or "best single"
+
+
+@dataclass
+class ShortlistResult:
+    """The picks with their explanations, the overlap table, and the baselines."""
+
+    picks: pl.DataFrame
+    overlap: pl.DataFrame
+    baselines: dict
+    objective: str
+    niche: str
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        """JSON-ready summary."""
+        return {"niche": self.niche, "objective": self.objective, "baselines": self.baselines, "notes": self.notes,
+                "picks": self.picks.to_dicts()}
+
+
+def shortlist_result_names(niche: str) -> tuple[str, str]:
+    """Workspace result names of a niche's shortlist and overlap tables."""
+    stem = niche.replace("-", "_")
+    return f"shortlist_{stem}", f"overlap_{stem}"
+
+
+def audience_matrix(edges: pl.DataFrame, candidates: pl.Series, audience: pl.Series, how: str = "both") -> sparse.csr_matrix:
+    """Boolean CSR matrix (candidates x audience): row i holds the audience members who follow or engage with candidate i."""
+    if how not in AUDIENCES:
+        raise BadInput(f"unknown audience {how!r}", hint=f"use one of {', '.join(AUDIENCES)}")
+    kinds = {"both": ("follow", *ENGAGEMENT_KINDS), "followers": ("follow",), "engagers": ENGAGEMENT_KINDS}[how]
+    rows = pl.DataFrame({"dst": candidates, "r": np.arange(len(candidates), dtype=np.int64)})
+    cols = pl.DataFrame({"src": audience, "c": np.arange(len(audience), dtype=np.int64)})
+    pairs = (edges.lazy().filter(pl.col("kind").cast(pl.String).is_in(list(kinds)) & (pl.col("src") != pl.col("dst")))
+             .select("src", "dst").join(rows.lazy(), on="dst").join(cols.lazy(), on="src")
+             .select("r", "c").unique().collect())
+    data = np.ones(pairs.height, dtype=bool)
+    return sparse.csr_matrix((data, (pairs["r"].to_numpy(), pairs["c"].to_numpy())), shape=(len(candidates), len(audience)))
+
+
+def _gain(matrix: sparse.csr_matrix, row: int, covered: np.ndarray) -> int:
+    columns = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
+    return int(columns.size - np.count_nonzero(covered[columns]))
+
+
+def _cover(matrix: sparse.csr_matrix, row: int, covered: np.ndarray) -> None:
+    covered[matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]] = True
+
+
+def greedy_cover(matrix: sparse.csr_matrix, *, k: int | None = None, costs: np.ndarray | None = None,
+                 budget: float | None = None, forced: Sequence[int] = (), groups: np.ndarray | None = None,
+                 max_per_group: int | None = None) -> Selection:
+    """Pick rows of `matrix` covering the most columns: CELF lazy greedy for k, cost-ratio greedy + best single for a budget.
+
+    Rows are assumed sorted by preference: ties in gain go to the lower index. `forced` rows are
+    picked first. `groups` (an int per row, -1 for none) with `max_per_group` caps picks per group.
+    """
+    n = matrix.shape[0]
+    matrix = matrix.tocsr()
+    if k is None and budget is None:
+        raise BadInput("give k, a budget, or both")
+    costs = np.ones(n) if costs is None else np.asarray(costs, dtype=np.float64)
+    limit = math.inf if budget is None else float(budget)
+    k = n if k is None else k
+
+    def run(ratio: bool) -> Selection:
+        covered = np.zeros(matrix.shape[1], dtype=bool)
+        picks, gains, spent = [], [], 0.0
+        per_group: dict[int, int] = {}
+
+        def take(row: int, gain: int) -> None:
+            nonlocal spent
+            picks.append(row)
+            gains.append(gain)
+            spent += costs[row]
+            _cover(matrix, row, covered)
+            if groups is not None and groups[row] >= 0:
+                per_group[int(groups[row])] = per_group.get(int(groups[row]), 0) + 1
+
+        for row in forced:
+            take(row, _gain(matrix, row, covered))
+        chosen = set(picks)
+        sizes = np.diff(matrix.indptr)
+        key = (lambda g, r: g / costs[r] if costs[r] > 0 else math.inf) if ratio else (lambda g, r: g)
+        heap = [(-key(int(sizes[r]), r), r) for r in range(n) if r not in chosen]
+        heapq.heapify(heap)
+        while heap and len(picks) < k:
+            _, row = heapq.heappop(heap)
+            if spent + costs[row] > limit + 1e-9:
+                continue  # never affordable again: spending only grows
+            if groups is not None and max_per_group is not None and groups[row] >= 0 \
+                    and per_group.get(int(groups[row]), 0) >= max_per_group:
+                continue
+            gain = _gain(matrix, row, covered)
+            if heap and -heap[0][0] > key(gain, row) + 1e-12:
+                heapq.heappush(heap, (-key(gain, row), row))  # stale: re-insert with its true value (CELF)
+                continue
+            if heap and -heap[0][0] == key(gain, row) and heap[0][1] < row:
+                heapq.heappush(heap, (-key(gain, row), row))  # an equal, better-ranked row goes first
+                continue
+            take(row, gain)
+        return Selection(picks=picks, gains=gains, covered=int(covered.sum()), rule="ratio greedy" if ratio else "greedy")
+
+    if budget is None:
+        return run(ratio=False)
+    greedy = run(ratio=True)
+    # best-of-two: the forced rows plus the single affordable row that covers the most
+    base = np.zeros(matrix.shape[1], dtype=bool)
+    for row in forced:
+        _cover(matrix, row, base)
+    left = limit - float(sum(costs[r] for r in forced))
+    best, best_gain = None, -1
+    if len(forced) < k:
+        for row in range(n):
+            if row in forced or costs[row] > left + 1e-9:
+                continue
+            gain = _gain(matrix, row, base)
+            if gain > best_gain:
+                best, best_gain = row, gain
+    if best is not None and int(base.sum()) + best_gain > greedy.covered:
+        forced_gains = []
+        covered = np.zeros(matrix.shape[1], dtype=bool)
+        for row in forced:
+            forced_gains.append(_gain(matrix, row, covered))
+            _cover(matrix, row, covered)
+        return Selection(picks=[*forced, best], gains=[*forced_gains, best_gain], covered=int(base.sum()) + best_gain,
+                         rule="best single")
+    return greedy
+
+
+def reverse_reachable_sets(edges: pl.DataFrame, nodes: pl.Series, targets: np.ndarray, *, samples: int,
+                           p: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """RIS under the independent cascade: (set id, node index) pairs of `samples` reverse-reachable sets.
+
+    Influence flows from dst to src (src reposted, followed... dst), so a reverse walk from a target
+    follows the target's own out-edges. An edge of weight w is live with probability 1 - (1 - p)^w.
+    Roots are drawn uniformly from `targets` (node indices).
+    """
+    index = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes), dtype=np.int64)})
+    pairs = (edges.lazy().filter(pl.col("src") != pl.col("dst")).group_by("src", "dst").agg(pl.col("weight").sum())
+             .join(index.lazy().rename({"id": "src", "ix": "s"}), on="src")
+             .join(index.lazy().rename({"id": "dst", "ix": "d"}), on="dst").select("s", "d", "weight").collect())
+    probability = 1.0 - np.power(1.0 - p, pairs["weight"].to_numpy().clip(0, None))
+    graph = sparse.csr_matrix((probability, (pairs["s"].to_numpy(), pairs["d"].to_numpy())), shape=(len(nodes), len(nodes)))
+    rng = np.random.default_rng(seed)
+    roots = targets[rng.integers(0, len(targets), samples)] if len(targets) else np.zeros(0, dtype=np.int64)
+    set_ids, members = [], []
+    seen = np.full(len(nodes), -1, dtype=np.int64)
+    for sample, root in enumerate(roots):
+        seen[root] = sample
+        frontier = [int(root)]
+        visited = [int(root)]
+        while frontier:
+            node = frontier.pop()
+            start, end = graph.indptr[node], graph.indptr[node + 1]
+            if start == end:
+                continue
+            neighbours = graph.indices[start:end]
+            live = neighbours[(rng.random(end - start) < graph.data[start:end]) & (seen[neighbours] != sample)]
+            seen[live] = sample
+            frontier.extend(live.tolist())
+            visited.extend(live.tolist())
+        set_ids.append(np.full(len(visited), sample, dtype=np.int64))
+        members.append(np.asarray(visited, dtype=np.int64))
+    if not set_ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(set_ids), np.concatenate(members)
+
+
+def read_costs(path: str | Path) -> pl.DataFrame:
+    """A costs CSV: an `id` or `handle` column and a `cost` column of finite numbers >= 0."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInput("costs file not found", path=path, hint="give a CSV with columns id (or handle) and cost")
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except Exception as exc:  # polars raises several kinds for a malformed CSV
+        raise BadInput(f"cannot read the costs CSV: {str(exc).splitlines()[0]}", path=path) from None
+    key = next((c for c in ("id", "handle") if c in frame.columns), None)
+    if key is None or "cost" not in frame.columns:
+        raise BadInput(f"costs file needs columns id (or handle) and cost, found {', '.join(frame.columns) or 'none'}",
+                       path=path, hint="add a header line: id,cost")
+    numbers = frame["cost"].str.strip_chars().cast(pl.Float64, strict=False)
+    bad = frame.with_row_index("line", offset=2).filter(numbers.is_null() | ~numbers.is_finite() | (numbers < 0)
+                                                        | pl.col(key).is_null())
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise BadInput(f"cost {row['cost']!r} for {row[key]!r} is not a number >= 0", path=f"{path}:{row['line']}",
+                       hint="write a plain number such as 1500 or 1500.50")
+    frame = frame.select(pl.col(key).str.strip_chars().alias(key), numbers.alias("cost"))
+    duplicated = frame.filter(pl.col(key).str.to_lowercase().is_duplicated())
+    if duplicated.height:
+        raise BadInput(f"{key} {duplicated[key][0]!r} has more than one cost", path=path, hint="keep one line per account")
+    return frame
+
+
+def _roles(names: Sequence[str]) -> set[str]:
+    roles = set()
+    for name in names:
+        role = ROLE_SHORTHANDS.get(name.strip().lower(), name.strip().lower())
+        if role not in ROLE_SHORTHANDS.values():
+            raise BadInput(f"unknown role {name!r}", hint=f"use one of {', '.join(ROLE_SHORTHANDS)}")
+        roles.add(role)
+    return roles
+
+
+def _lookup(table: pl.DataFrame, names: Sequence[str], option: str) -> list[str]:
+    """Ids of the accounts named (by id or handle) in `names`; an unknown name is an error."""
+    ids = []
+    for name in names:
+        hit = table.filter(named_expr({name.lower().lstrip("@")}))
+        if hit.height == 0:
+            raise BadInput(f"{option} {name!r} is not a candidate of this niche",
+                           hint="name a ranked account by id or handle (see 'influgraph rank')")
+        ids.append(hit["id"][0])
+    return ids
+
+
+def _unique_reach(matrix: sparse.csr_matrix, rows: Sequence[int]) -> int:
+    if not len(rows):
+        return 0
+    return int(np.unique(matrix[list(rows)].indices).size)
+
+
+def shortlist(source: "Workspace", query: NicheQuery, *, k: int | None = 10, budget: float | None = None,
+              costs: pl.DataFrame | None = None, tiers: Sequence[str] | None = None, exclude_roles: Sequence[str] = ("bot",),
+              max_per_community: int | None = None, must_include: Sequence[str] = (), must_exclude: Sequence[str] = (),
+              objective: str = "reach", audience: str = "both", samples: int = 20_000, p: float = 0.05,
+              seed: int = 0, ranked: pl.DataFrame | None = None) -> ShortlistResult:
+    """Choose the shortlist for niche `query` in `source` (see the module docstring for every rule)."""
+    if objective not in OBJECTIVES:
+        raise BadInput(f"unknown objective {objective!r}", hint=f"use one of {', '.join(OBJECTIVES)}")
+    if k is not None and k < 1:
+        raise BadInput(f"--k must be at least 1, got {k}")
+    if budget is not None and (not math.isfinite(budget) or budget < 0):
+        raise BadInput(f"--budget must be a number >= 0, got {budget}")
+    if budget is not None and costs is None:
+        raise BadInput("--budget needs --costs FILE.csv", hint="give each account's cost in a CSV with columns id,cost")
+    if max_per_community is not None and max_per_community < 1:
+        raise BadInput(f"--max-per-community must be at least 1, got {max_per_community}")
+    unknown_tiers = [t for t in (tiers or ()) if t not in TIERS]
+    if unknown_tiers:
+        raise BadInput(f"unknown tier {unknown_tiers[0]!r}", hint=f"use one of {', '.join(TIERS)}")
+    if not 0 < p <= 1:
+        raise BadInput(f"probability p must be in (0, 1], got {p}")
+    table = ranked if ranked is not None else rank_niche(source, query).table
+    notes: list[str] = []
+    if table.height == 0:
+        raise BadInput(f"niche {query.name!r} has no ranked candidates in this workspace",
+                       hint="import content that matches the niche query first")
+    excluded_roles = _roles(exclude_roles)
+    include = _lookup(table, must_include, "--must-include")
+    exclude = set(_lookup(table, must_exclude, "--must-exclude"))
+    if set(include) & exclude:
+        raise BadInput("an account is both must-include and must-exclude", hint="name it in one list only")
+    pool = table.with_columns(pl.col("id").is_in(include).alias("forced"))
+    if costs is not None:
+        key = "id" if "id" in costs.columns else "handle"
+        priced = costs.with_columns(pl.col(key).str.to_lowercase().str.strip_prefix("@").alias("_key"))
+        pool = pool.with_columns(pl.col(key).str.to_lowercase().alias("_key")).join(
+            priced.select("_key", "cost"), on="_key", how="left").drop("_key")
+    else:
+        pool = pool.with_columns(pl.lit(None, pl.Float64).alias("cost"))
+    reasons = (pl.when(pl.col("id").is_in(list(exclude))).then(pl.lit("must-exclude"))
+               .when(pl.col("role").is_in(list(excluded_roles))).then(pl.format("role {}", "role"))
+               .when(pl.lit(bool(tiers)) & ~pl.col("tier").is_in(list(tiers or ()))).then(pl.format("tier {}", "tier"))
+               .when(pl.lit(budget is not None) & pl.col("cost").is_null()).then(pl.lit("no cost")))
+    pool = pool.with_columns(reasons.alias("left_out"))
+    blocked = pool.filter(pl.col("forced") & pl.col("left_out").is_not_null())
+    if blocked.height:
+        row = blocked.row(0, named=True)
+        raise BadInput(f"must-include {row['handle'] or row['id']} is ruled out by {row['left_out']}",
+                       hint="drop it from --must-include or relax that constraint")
+    if pool.filter(pl.col("cost").is_null()).height and budget is not None:
+        notes.append(f"{pool.filter(pl.col('left_out') == 'no cost').height:,} candidates have no cost and were left out")
+    eligible = pool.filter(pl.col("left_out").is_null()).sort(["forced", "rank"], descending=[True, False])
+    if eligible.height == 0:
+        raise BadInput("no candidate is left after the constraints", hint="relax --tiers, --exclude-roles or --must-exclude")
+    if k is not None and len(include) > k:
+        raise BadInput(f"{len(include)} must-include accounts do not fit in --k {k}", hint="raise --k or name fewer accounts")
+    cost_array = eligible["cost"].fill_null(0.0).to_numpy() if costs is not None else None
+    if budget is not None:
+        forced_cost = float(eligible.filter("forced")["cost"].sum())
+        if forced_cost > budget + 1e-9:
+            raise BadInput(f"the must-include accounts cost {forced_cost:,.2f}, more than --budget {budget:,.2f}",
+                           hint="raise --budget or name fewer accounts")
+        if not (cost_array <= budget + 1e-9).any():
+            raise BadInput(f"no candidate costs {budget:,.2f} or less", hint="raise --budget")
+    groups = eligible["community"].fill_null(-1).cast(pl.Int64).to_numpy() if "community" in eligible.columns else None
+    if max_per_community is not None:
+        forced_groups = eligible.filter("forced").group_by("community").len()
+        if forced_groups.height and int(forced_groups.filter(pl.col("community").is_not_null())["len"].max() or 0) > max_per_community:
+            raise BadInput(f"the must-include accounts put more than {max_per_community} in one community",
+                           hint="raise --max-per-community or name fewer accounts")
+    members = table.filter(pl.col("member"))["id"]
+    edges = source.scan("edges").filter(pl.col("src").is_in(members.implode())).collect()
+    reach_matrix = audience_matrix(edges, eligible["id"], members, audience)
+    forced_rows = list(range(len(include)))
+    if objective == "reach":
+        cover = reach_matrix
+    else:
+        nodes = pl.concat([table.select("id"), edges.select(pl.col("src").alias("id")),
+                           edges.select(pl.col("dst").alias("id"))]).unique().sort("id")["id"]
+        position = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes))})
+        targets = position.join(pl.DataFrame({"id": members}), on="id")["ix"].to_numpy()
+        set_ids, node_ix = reverse_reachable_sets(edges, nodes, targets, samples=samples, p=p, seed=seed)
+        candidate_ix = position.join(eligible.select("id").with_row_index("row"), on="id").select("ix", "row")
+        lookup = np.full(len(nodes), -1, dtype=np.int64)
+        lookup[candidate_ix["ix"].to_numpy()] = candidate_ix["row"].to_numpy()
+        rows = lookup[node_ix]
+        keep = rows >= 0
+        cover = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], set_ids[keep])),
+                                  shape=(eligible.height, samples))
+        cover.sum_duplicates()
+    selection = greedy_cover(cover, k=k, costs=cost_array, budget=budget, forced=forced_rows, groups=groups,
+                             max_per_group=max_per_community)
+    picks = _explain(eligible, reach_matrix, selection, objective, len(members), samples)
+    overlap = _overlap(eligible, reach_matrix, selection.picks)
+    count = len(selection.picks)
+    by_followers = eligible.with_row_index("row").sort(["followers", "rank"], descending=[True, False], nulls_last=True).head(count)["row"]
+    by_score = list(range(count)) if not include else eligible.with_row_index("row").sort("rank").head(count)["row"].to_list()
+    baselines = {"k": count, "members": len(members), "rule": selection.rule,
+                 "shortlist_reach": _unique_reach(reach_matrix, selection.picks),
+                 "top_k_by_followers_reach": _unique_reach(reach_matrix, by_followers.to_list()),
+                 "top_k_by_niche_score_reach": _unique_reach(reach_matrix, by_score)}
+    if budget is not None:
+        baselines.update(budget=budget, spent=float(picks["cost"].sum()))
+    if objective == "spread":
+        baselines["expected_spread"] = round(selection.covered / max(samples, 1) * len(members), 2)
+    left = pool.filter(pl.col("left_out").is_not_null()).group_by("left_out").len().sort("left_out")
+    notes += [f"{n:,} candidates left out: {reason}" for reason, n in left.iter_rows()]
+    return ShortlistResult(picks=picks, overlap=overlap, baselines=baselines, objective=objective, niche=query.name, notes=notes)
+
+
+def _explain(eligible: pl.DataFrame, reach: sparse.csr_matrix, selection: Selection, objective: str, members: int,
+             samples: int) -> pl.DataFrame:
+    """One row per pick: who, why (rank and components), audience, marginal reach, overlap with earlier picks."""
+    rows = selection.picks
+    chosen = eligible[rows]
+    covered = np.zeros(reach.shape[1], dtype=bool)
+    audience, marginal, shared_most, shared_with = [], [], [], []
+    labels = chosen.select(pl.coalesce("handle", "id"))[:, 0].to_list()
+    for i, row in enumerate(rows):
+        audience.append(int(reach.indptr[row + 1] - reach.indptr[row]))
+        marginal.append(_gain(reach, row, covered))
+        if i:
+            shared = (reach[rows[:i]].astype(np.int64) @ reach[row].T.astype(np.int64)).toarray().ravel()
+            j = int(np.argmax(shared))
+            shared_most.append(int(shared[j]))
+            shared_with.append(labels[j] if shared[j] else None)
+        else:
+            shared_most.append(0)
+            shared_with.append(None)
+        _cover(reach, row, covered)
+    frame = chosen.select(
+        "id", "handle", "name", "rank", "niche_influence", *[c for c in chosen.columns if c.startswith("component_")],
+        "tier", "role", "community", "followers", "cost", "forced").with_columns(
+        pl.Series("pick", np.arange(1, len(rows) + 1)), pl.Series("audience", audience, dtype=pl.Int64),
+        pl.Series("marginal_reach", marginal, dtype=pl.Int64),
+        pl.Series("overlap_with_earlier", [a - m for a, m in zip(audience, marginal)], dtype=pl.Int64),
+        pl.Series("most_shared_with", shared_with, dtype=pl.String), pl.Series("shared_with_it", shared_most, dtype=pl.Int64))
+    frame = frame.with_columns(pl.col("marginal_reach").cum_sum().alias("cumulative_reach"))
+    if objective == "spread":
+        frame = frame.with_columns(pl.Series("marginal_spread", [g / max(samples, 1) * members for g in selection.gains]).round(2))
+    explanation = pl.format(
+        "pick {}{}: rank {} in the niche (influence {}), {} niche members in its audience, {} not reached by earlier picks"
+        "{}; community {}, {} tier, {}{}",
+        "pick", pl.when("forced").then(pl.lit(" (must-include)")).otherwise(pl.lit("")), "rank",
+        pl.col("niche_influence").round(3), "audience", "marginal_reach",
+        pl.when(pl.col("most_shared_with").is_not_null())
+        .then(pl.format(" ({} shared with {})", "shared_with_it", "most_shared_with")).otherwise(pl.lit("")),
+        pl.col("community").cast(pl.String).fill_null("none"), "tier", "role",
+        pl.when(pl.col("cost").is_not_null()).then(pl.format(", cost {}", pl.col("cost").round(2))).otherwise(pl.lit("")))
+    return frame.with_columns(explanation.alias("explanation")).select("pick", pl.exclude("pick"))
+
+
+def _overlap(eligible: pl.DataFrame, reach: sparse.csr_matrix, picks: Sequence[int]) -> pl.DataFrame:
+    """Pairwise shared audience among the picks and the top candidates: counts, Jaccard, containment both ways."""
+    rows = list(dict.fromkeys([*picks, *range(min(OVERLAP_TOP, eligible.height))]))
+    sub = reach[rows].astype(np.int64)
+    shared = (sub @ sub.T).toarray()
+    size = np.diag(shared)
+    a, b = np.triu_indices(len(rows), k=1)
+    union = size[a] + size[b] - shared[a, b]
+    labels = eligible[rows].select(pl.coalesce("handle", "id"))[:, 0]
+    ids = eligible[rows]["id"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pl.DataFrame({
+            "account_a": labels.gather(a), "account_b": labels.gather(b), "id_a": ids.gather(a), "id_b": ids.gather(b),
+            "audience_a": size[a], "audience_b": size[b], "shared": shared[a, b],
+            "jaccard": np.where(union > 0, shared[a, b] / np.maximum(union, 1), 0.0),
+            "share_of_a_in_b": np.where(size[a] > 0, shared[a, b] / np.maximum(size[a], 1), 0.0),
+            "share_of_b_in_a": np.where(size[b] > 0, shared[a, b] / np.maximum(size[b], 1), 0.0),
+        }).sort("shared", descending=True)
