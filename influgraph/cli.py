@@ -494,6 +494,83 @@ def shortlist_command(workspace: str | None, niche: str | None, query_file: str 
         click.echo(f"wrote {path}")
 
 
+@main.command("crawl")
+@click.argument("query_arg", metavar="QUERY")
+@click.option("--platform", required=True, type=click.Choice(["x", "bluesky"]), help="Which platform to crawl.")
+@workspace_option
+@click.option("--max-requests", default=None, type=click.IntRange(1, 10_000_000),
+              help="Stop after this many requests [default: the query's crawl.max_requests, else 500].")
+@click.option("--depth", default=None, type=click.IntRange(0, 2),
+              help="0: no follower lists; 1: of seeds and top authors; 2: also of the most followed found there.")
+@click.option("--dry-run", is_flag=True, help="Print the requests, post reads and rate-limit time the crawl needs; send nothing.")
+@click.option("--resume", is_flag=True, help="Continue an unfinished crawl of this niche where it stopped.")
+@click.option("--restart", is_flag=True, help="Forget an earlier crawl of this niche and start over.")
+@click.option("--api-url", default=None, help="API base URL (a mirror, a proxy or a local simulator) "
+              "[default: $INFLUGRAPH_X_API_URL / $INFLUGRAPH_BLUESKY_API_URL, else the platform's].")
+@click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
+              help="Where QUERY is looked up when it is a niche name.")
+@click.option("-v", "--verbose", count=True, help="Log requests and waits to stderr (-vv: debug, also of tweepy).")
+@json_option
+def crawl_command(query_arg: str, platform: str, workspace: str | None, max_requests: int | None, depth: int | None,
+                  dry_run: bool, resume: bool, restart: bool, api_url: str | None, queries_dir: str, verbose: int,
+                  as_json: bool) -> None:
+    """Crawl a niche (a query file in queries/, or its name) from X or Bluesky into the workspace.
+
+    X needs a bearer token in X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN); Bluesky's public
+    API needs none. Each page is committed with its pagination cursor, so Ctrl-C (exit 3) or a
+    crash loses nothing: add --resume to continue. A usage cap stops with exit 5.
+
+    \b
+    Examples:
+      influgraph crawl queries/persian-books.toml --platform x --dry-run
+      influgraph crawl persian-books --platform bluesky -w ws --max-requests 300
+      influgraph crawl queries/specialty-coffee.toml --platform x -w ws --resume
+    """
+    import logging
+    from pathlib import Path
+
+    from .crawl import cost_plan, crawl
+    from .niches import find_query, load_query
+    from .workspace import Workspace, resolve_workspace_path
+
+    if resume and restart:
+        raise click.UsageError("give --resume or --restart, not both")
+    query = load_query(query_arg) if query_arg.endswith(".toml") or Path(query_arg).is_file() else find_query(query_arg, queries_dir)
+    if dry_run:
+        plan = cost_plan(query, platform, max_requests=max_requests, depth=depth)
+        if as_json:
+            emit_json(plan)
+            return
+        click.echo(f"crawl plan for {query.name} on {platform} (at most {plan['max_requests']:,} requests; nothing sent)")
+        click.echo(f"{'endpoint':<36}{'requests':>10}{'post reads':>12}{'limit/window':>14}{'wait (min)':>12}")
+        for row in plan["endpoints"]:
+            click.echo(f"{row['endpoint']:<36}{row['requests']:>10,}{row['post_reads']:>12,}"
+                       f"{str(row['per_window']) + '/' + str(row['window_minutes']) + 'min':>14}{row['rate_limit_wait_minutes']:>12,}")
+        click.echo(f"total: {plan['requests']:,} requests, {plan['post_reads']:,} post reads, "
+                   f"about {plan['rate_limit_wait_minutes']:,} minutes of rate-limit waits")
+        click.echo(f"note: {plan['note']}")
+        return
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        if verbose > 2:
+            for name in ("tweepy", "urllib3", "httpx"):
+                logging.getLogger(name).setLevel(logging.DEBUG)
+    say = (lambda message: click.echo(message, err=True)) if (verbose or show_progress()) else None
+    ws = Workspace(resolve_workspace_path(workspace))
+    result = crawl(ws, query, platform, api_url=api_url, max_requests=max_requests, depth=depth, resume=resume,
+                   restart=restart, progress=say, warn=lambda message: click.echo(f"warning: {message}", err=True))
+    if as_json:
+        emit_json(result.summary())
+        return
+    status = "complete" if result.complete else f"stopped early ({result.stopped}); add --resume to go on"
+    click.echo(f"crawl of {result.niche} on {result.platform}: {status}")
+    click.echo(f"  requests {result.requests:,}, pages {result.pages:,}, tasks " +
+               ", ".join(f"{n:,} {s}" for s, n in sorted(result.tasks.items())))
+    for table, count in (result.imported.get("rows") or {}).items():
+        click.echo(f"  {table:<10}{count:>10,}  (+{result.imported['added'][table]:,})")
+    click.echo(f"  raw pages {result.raw}")
+
+
 @main.command("export")
 @workspace_option
 @click.option("--format", "fmt", required=True, type=click.Choice(["html", "report", "gexf", "graphml", "csv", "parquet", "json"]),

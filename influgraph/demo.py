@@ -1,8 +1,8 @@
 """The demo: the whole pipeline on a simulated world, with no credentials and no network.
 
-Builds the seeded world, serves it on 127.0.0.1 in the shapes of the X API v2, crawls it over
-real HTTP the way a crawler reads a platform (recent search per niche, then followers of every
-author found), saves each page as twarc2 JSONL, imports the pages into a workspace, writes the
+Builds the seeded world, serves it on 127.0.0.1 in the shapes of the X API v2, crawls each niche
+with influgraph's X crawler (tweepy over the resumable transport: search, threads, engagement,
+followers of every author), keeps the raw pages as JSONL, imports them into a workspace, writes the
 planted truth beside them, computes statistics, finds communities, ranks each niche, shortlists
 3 accounts per niche, and writes the report page with its interactive maps.
 """
@@ -13,16 +13,24 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
+
+from typing import TYPE_CHECKING
 
 from .atomic import atomic_write_bytes
 from .errors import BadInput
+
+if TYPE_CHECKING:
+    from .niches import NicheQuery
 
 __all__ = ["run_demo", "DemoResult", "MARKER"]
 
 MARKER = ".influgraph-demo"
 SHORTLIST_K = 3
+DEMO_TOKEN = "influgraph-demo-token"  # the simulated API checks it; it is not a real credential
+# crawl the whole simulated niche: every post, every thread, the followers of every author
+DEMO_LIMITS = {"max_requests": 5000, "max_posts": 100_000, "max_followers": 100_000, "top_posts": 50,
+               "top_authors": None, "threads": 1000}
 
 
 @dataclass
@@ -76,43 +84,18 @@ def _prepare(out_dir: Path) -> None:
     (out_dir / MARKER).write_text("outputs of `influgraph demo`; the demo may replace this folder's contents\n")
 
 
-class _Crawler:
-    """Fetches pages from the simulated API and appends them, twarc2-style, to JSONL files."""
+def _query(niche: dict) -> "NicheQuery":
+    """The niche query of one of the world's niches (as queries/*.toml ship them)."""
+    from .niches import NicheQuery as Query
 
-    def __init__(self, base_url: str, raw_dir: Path):
-        import requests
-
-        self.session = requests.Session()
-        self.base_url = base_url
-        self.raw_dir = raw_dir
-        self.requests = 0
-
-    def pages(self, path: str, params: dict, token_param: str, out: Path) -> list[dict]:
-        collected: list[dict] = []
-        token = None
-        with open(out, "a", encoding="utf-8") as handle:
-            for _ in range(10_000):  # a bound: a pagination that never ends is a bug upstream
-                query = dict(params, **({token_param: token} if token else {}))
-                response = self.session.get(self.base_url + path, params=query, timeout=(3, 10))
-                self.requests += 1
-                response.raise_for_status()
-                page = response.json()
-                page["__twarc"] = {"url": response.url.replace(self.base_url, "https://api.twitter.com"),
-                                   "version": "influgraph-demo",
-                                   "retrieved_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-                handle.write(json.dumps(page, ensure_ascii=False) + "\n")
-                collected.append(page)
-                token = page.get("meta", {}).get("next_token")
-                if not token:
-                    break
-        return collected
+    return Query(name=niche["name"], languages=(niche["language"],), hashtags=tuple(niche["hashtags"]),
+                      keywords=tuple(niche["keywords"]), seed_accounts=tuple(niche["seed_accounts"]))
 
 
 def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | None = None) -> DemoResult:
     """Run the demo into `out_dir`: raw/ pages, workspace/, truth.json. Deterministic for a seed."""
     from .communities import detect_communities
-    from .ingest import import_paths
-    from .niches import NicheQuery
+    from .crawl import crawl
     from .rank import rank_niche, rank_result_name
     from .report import write_report
     from .shortlist import shortlist, shortlist_result_names
@@ -130,34 +113,17 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     say(f"building the simulated world (seed {seed})")
     world = build_world(seed)
     files: list[Path] = []
-    with SimServer(world) as server:
-        crawler = _Crawler(server.base_url, raw_dir)
-        authors: dict[str, None] = {}
-        for niche in NICHES:
-            say(f"searching #{niche.hashtags[0]} and related hashtags on {server.base_url}")
-            out = raw_dir / f"search-{niche.name}.jsonl"
-            query = " OR ".join(f"#{tag}" for tag in niche.hashtags)
-            threads: list[str] = []
-            for page in crawler.pages("/2/tweets/search/recent", {"query": query, "max_results": 100}, "next_token", out):
-                for tweet in page.get("data", []):
-                    authors[tweet["author_id"]] = None
-                    if tweet.get("public_metrics", {}).get("reply_count") and "referenced_tweets" not in tweet:
-                        threads.append(tweet["conversation_id"])
-            say(f"fetching the replies of {len(threads):,} threads")
-            for start in range(0, len(threads), 20):  # 20 conversations per query, as a crawler would batch them
-                query = " OR ".join(f"conversation_id:{c}" for c in threads[start:start + 20])
-                for page in crawler.pages("/2/tweets/search/recent", {"query": query, "max_results": 100}, "next_token", out):
-                    for tweet in page.get("data", []):
-                        authors[tweet["author_id"]] = None
-            files.append(out)
-        say(f"fetching followers of {len(authors):,} authors")
-        out = raw_dir / "followers.jsonl"
-        for author in authors:
-            crawler.pages(f"/2/users/{author}/followers", {"max_results": 1000}, "pagination_token", out)
-        files.append(out)
-    say("importing the pages into the workspace")
     workspace = Workspace(out_dir / "workspace")
-    import_paths(workspace, files)
+    requests = 0
+    with SimServer(world, token=DEMO_TOKEN) as server:
+        for niche in world.truth()["niches"]:
+            say(f"crawling {niche['name']} from the simulated X API on {server.base_url}")
+            result = crawl(workspace, _query(niche), "x", api_url=server.base_url, token=DEMO_TOKEN, overrides=DEMO_LIMITS,
+                           progress=None)
+            requests += result.requests
+            target = raw_dir / f"x-{niche['name']}.jsonl"
+            shutil.copyfile(result.raw, target)
+            files.append(target)
     truth = out_dir / "truth.json"
     atomic_write_bytes(truth, json.dumps(world.truth(), ensure_ascii=False, indent=1).encode("utf-8"))
     say("computing statistics")
@@ -169,8 +135,7 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     rankings = {}
     for niche in world.truth()["niches"]:
         say(f"ranking niche {niche['name']}")
-        query = NicheQuery(name=niche["name"], languages=(niche["language"],), hashtags=tuple(niche["hashtags"]),
-                           keywords=tuple(niche["keywords"]), seed_accounts=tuple(niche["seed_accounts"]))
+        query = _query(niche)
         ranked = rank_niche(workspace, query, communities=communities.membership)
         workspace.write_result(rank_result_name(niche['name']), ranked.table)
         chosen = shortlist(workspace, query, k=SHORTLIST_K, ranked=ranked.table)
@@ -191,7 +156,7 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
         rankings=rankings, report=report.index, maps=report.maps,
         communities={**communities.summary(), "profiles": communities.profiles.select(
             "community", "size", "share_leaving", "hashtags", "top_accounts", "brokers").to_dicts()},
-        requests=crawler.requests, seconds=time.monotonic() - started,
+        requests=requests, seconds=time.monotonic() - started,
         world={"seed": seed, "accounts": len(world.accounts), "posts": len(world.posts), "follows": len(world.follows),
                "niches": [n.name for n in NICHES]},
     )

@@ -52,7 +52,8 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _TOP_KEYS = {"name": str, "description": str, "languages": list, "keywords": list, "hashtags": list,
              "seed_accounts": list, "exclude": dict, "crawl": dict, "weights": dict}
 _EXCLUDE_KEYS = {"keywords", "hashtags", "accounts"}
-_CRAWL_KEYS = {"max_requests": int, "depth": int, "max_posts": int, "max_followers": int, "since_days": int}
+_CRAWL_KEYS = {"max_requests": int, "depth": int, "max_posts": int, "max_followers": int, "since_days": int,
+               "top_posts": int, "top_authors": int, "threads": int}
 WEIGHT_KEYS = ("niche_pagerank", "audience_relevance", "niche_engagement", "authority", "coreness", "brokerage")
 
 

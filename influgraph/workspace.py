@@ -124,7 +124,7 @@ class Workspace:
                            hint="choose a folder with -w/--workspace")
         if self.path.is_dir() and not (self.path / MANIFEST).exists():
             stray = [p.name for p in self.path.iterdir()
-                     if p.name not in {"tables", "results", ".lock"} and not p.name.endswith(TEMP_SUFFIX)]
+                     if p.name not in {"tables", "results", "crawl", ".lock"} and not p.name.endswith(TEMP_SUFFIX)]
             if stray:
                 raise BadInput("folder is not an influgraph workspace (no manifest.json) and is not empty",
                                path=self.path, hint="choose a new or empty folder with -w/--workspace")

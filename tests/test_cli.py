@@ -14,7 +14,7 @@ from influgraph.cli import main
 from influgraph.schema import Batch
 from influgraph.workspace import Workspace
 
-COMMANDS = ["import", "stats", "communities", "rank", "shortlist", "export", "demo"]
+COMMANDS = ["import", "crawl", "stats", "communities", "rank", "shortlist", "export", "demo"]
 
 
 def _run(*args: str, env: dict | None = None):

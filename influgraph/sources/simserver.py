@@ -4,10 +4,12 @@ Endpoints: `/2/tweets/search/recent` (query of `#hashtag` and keyword terms join
 `conversation_id:ID` terms for the replies of a thread, with
 `data`, `includes.users`, `includes.tweets` and `meta.next_token` like the recorded pages),
 `/2/users/ID/followers` and `/following`, `/2/tweets/ID/retweeted_by` and `/liking_users`, and
-`/2/users?ids=` (unknown ids come back as partial `errors[]`, as the real API does).
+`/2/tweets/ID/quote_tweets`, `/2/users?ids=` and `/2/users/by?usernames=` (unknown ids or
+names come back as partial `errors[]`, as the real API does).
 
 Faults can be injected per path prefix for crawler tests: a status code with headers (429 with
-or without `x-rate-limit-reset`, 401, 403, 503...), a delay, or a truncated body.
+or without `x-rate-limit-reset`, a usage-cap body, 401, 403, 503...), a delay, a truncated body,
+or the real page with a forced pagination token (a repeated-token fault).
 
     with SimServer(build_world()) as server:
         requests.get(server.base_url + "/2/tweets/search/recent", params={"query": "#pourover"})
@@ -15,6 +17,7 @@ or without `x-rate-limit-reset`, 401, 403, 503...), a delay, or a truncated body
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import defaultdict
@@ -38,6 +41,7 @@ class Fault:
     body: dict | None = None
     delay: float = 0.0
     truncate: bool = False  # send the real page cut in half, with a matching Content-Length
+    next_token: str | None = None  # send the real page with this pagination token (a repeated-token fault)
     times: int | None = 1
 
 
@@ -46,6 +50,7 @@ class _Index:
 
     def __init__(self, world: World):
         self.users = {a["id"]: {k: a[k] for k in _USER_FIELDS if k in a} for a in world.accounts}
+        self.by_username = {a["username"].lower(): a["id"] for a in world.accounts}
         self.tweets = {t["id"]: t for t in world.posts}
         self.newest_first = sorted(world.posts, key=lambda t: (t["created_at"], t["id"]), reverse=True)
         self.terms = {t["id"]: ({h["tag"].casefold() for h in t.get("entities", {}).get("hashtags", [])},
@@ -62,7 +67,8 @@ class _Index:
                     self.retweeters[ref["id"]].append(tweet["author_id"])
 
     def search(self, query: str) -> list[dict]:
-        terms = [t.strip().strip("()").casefold() for t in query.split(" OR ") if t.strip().strip("()")]
+        query = re.sub(r"(^|\s)-\S+", " ", re.sub(r"\blang:\w+", " ", query)).replace("(", " ").replace(")", " ")
+        terms = [t.strip().strip('"').casefold() for t in query.split(" OR ") if t.strip().strip('"')]
         conversations = {t.split(":", 1)[1] for t in terms if t.startswith("conversation_id:")}
         if conversations:
             return [t for t in self.newest_first if t["conversation_id"] in conversations and t["id"] not in conversations]
@@ -109,14 +115,18 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         url = urlparse(self.path)
         sim.requests.append(url.path)
+        if sim.latency:
+            time.sleep(sim.latency)
         if sim.token and self.headers.get("Authorization") != f"Bearer {sim.token}":
             return self._send(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
         fault = sim.take_fault(url.path)
         if fault and fault.delay:
             time.sleep(fault.delay)
-        if fault and not fault.truncate:
+        if fault and not fault.truncate and fault.next_token is None:
             return self._send(fault.status, fault.body or {"title": "Simulated fault", "status": fault.status}, fault.headers)
         status, body = self._route(url.path, {k: v[-1] for k, v in parse_qs(url.query).items()})
+        if fault and fault.next_token is not None and status == 200:
+            body.setdefault("meta", {})["next_token"] = fault.next_token
         self._send(status, body, truncate=bool(fault and fault.truncate))
 
     def _route(self, path: str, query: dict) -> tuple[int, dict]:
@@ -141,6 +151,23 @@ class _Handler(BaseHTTPRequestHandler):
                                          "value": parts[2], "title": "Not Found Error", "detail": f"Could not find user with id: [{parts[2]}]."}]}
             ids, token = _page(relation.get(parts[2], []), query.get("pagination_token"), size)
             return 200, self._users(ids, token)
+        if len(parts) == 4 and parts[:2] == ["2", "tweets"] and parts[3] == "quote_tweets":
+            quotes = [t for t in index.newest_first
+                      if any(r["type"] == "quoted" and r["id"] == parts[2] for r in t.get("referenced_tweets", []))]
+            tweets, token = _page(quotes, query.get("pagination_token"), min(size, 100))
+            meta = {"result_count": len(tweets), **({"next_token": token} if token else {})}
+            return 200, ({"data": tweets, "includes": index.expand(tweets), "meta": meta} if tweets else {"meta": meta})
+        if path == "/2/users/by":
+            wanted = [u for u in query.get("usernames", "").split(",") if u]
+            found = [index.by_username[u.lower()] for u in wanted if u.lower() in index.by_username]
+            body = self._users(found, None)
+            missing = [u for u in wanted if u.lower() not in index.by_username]
+            if missing:
+                body["errors"] = [{"parameter": "usernames", "resource_id": u, "value": u, "resource_type": "user",
+                                   "title": "Not Found Error", "detail": f"Could not find user with usernames: [{u}]."}
+                                  for u in missing]
+            body.pop("meta", None)
+            return 200, body
         if len(parts) == 4 and parts[:2] == ["2", "tweets"] and parts[3] in ("retweeted_by", "liking_users"):
             ids = index.retweeters.get(parts[2], []) if parts[3] == "retweeted_by" else []
             ids, token = _page(ids, query.get("pagination_token"), min(size, 100))
@@ -177,12 +204,20 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sim: "SimServer"
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (a killed crawler, a timeout) is normal here: say nothing."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
 
 class SimServer:
     """The simulated platform on 127.0.0.1 (an OS-assigned port); a context manager that stops itself."""
 
-    def __init__(self, world: World, *, token: str | None = None, port: int = 0):
+    def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0):
         self.world = world
+        self.latency = latency  # seconds added to every answer, as a network would
         self.index = _Index(world)
         self.token = token
         self.port = port

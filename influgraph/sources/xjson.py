@@ -18,7 +18,8 @@ Edges (src acts toward dst; `post_id` is the acting tweet, `at` its time):
 - User-list pages, recognised by the request URL in `__twarc.url`: `/2/users/ID/followers`
   -> `follow` user -> ID; `/2/users/ID/following` -> `follow` ID -> user;
   `/2/tweets/ID/liking_users` -> `like` user -> author of ID; `/2/tweets/ID/retweeted_by` ->
-  `repost` user -> author of ID (the author must be in the same file, else it is counted in a note).
+  `repost` user -> author of ID (the author must be in the same file, else it is counted in a note;
+  a user whose retweet of ID is in the same file already has that repost edge, and gets no second).
 - `errors[]` in a 200 page: users not found, suspended or protected become tombstone accounts
   (`status` not_found / suspended / protected); other errors are counted in a note.
 
@@ -39,7 +40,7 @@ from ..errors import BadInput
 from ..schema import TIMESTAMP, Batch, bad_id_reason
 from .base import BadRows, ImportOptions, ReadResult, decode_utf8, read_input_bytes
 
-__all__ = ["read_x_json"]
+__all__ = ["read_x_json", "read_x_pages", "tombstone"]
 
 _USER_LIST = re.compile(r"/2/(users|tweets)/([^/]+)/(followers|following|liking_users|retweeted_by)/?$")
 _METRICS = {"retweet_count": "reposts", "quote_count": "quotes", "reply_count": "replies",
@@ -122,6 +123,21 @@ def _list(value: Any, what: str) -> list:
     if not isinstance(value, list):
         raise ValueError(f"{what} must be a list, got {json.dumps(value)[:40]}")
     return value
+
+
+def tombstone(error: Any) -> tuple[str, str] | None:
+    """(account id, suspended | protected | not_found) for a partial error about a user, else None."""
+    if not isinstance(error, dict):
+        return None
+    text = " ".join(str(error.get(k, "")) for k in ("title", "detail", "type")).lower()
+    value = error.get("resource_id") or error.get("value")
+    if error.get("resource_type") != "user" or error.get("parameter", "id") not in ("id", "ids") or value is None:
+        return None
+    status = "suspended" if "suspend" in text else "protected" if "authoriz" in text or "protected" in text else "not_found"
+    try:
+        return _id(value, "error resource_id"), status
+    except ValueError:
+        return None
 
 
 class _Collector:
@@ -250,17 +266,9 @@ class _Collector:
         if not isinstance(error, dict):
             self.other_errors += 1
             return
-        text = " ".join(str(error.get(k, "")) for k in ("title", "detail", "type")).lower()
-        resource = error.get("resource_type")
-        value = error.get("resource_id") or error.get("value")
-        if resource == "user" and error.get("parameter", "id") in ("id", "ids") and value is not None:
-            status = ("suspended" if "suspend" in text else "protected" if "authoriz" in text or "protected" in text
-                      else "not_found")
-            try:
-                user_id = _id(value, "error resource_id")
-            except ValueError:
-                self.other_errors += 1
-                return
+        found = tombstone(error)
+        if found is not None:
+            user_id, status = found
             self.accounts.setdefault(user_id, {"id": user_id, "platform": self.platform, "_line": line})
             self.accounts[user_id]["status"] = status
             self.tombstones += 1
@@ -338,6 +346,7 @@ class _Collector:
                 elif mid not in absorbed:
                     edge(mid, "mention")
 
+        retweeted = {(p["author_id"], p["repost_of"]) for p in posts if p.get("repost_of")}
         for line, relation, subject, users in self.user_lists:
             if relation == "followers":
                 edges.extend({"src": u, "dst": subject, "kind": "follow", "_line": line} for u in users)
@@ -349,6 +358,8 @@ class _Collector:
                     unresolved["list"] += len(users)
                     continue
                 kind = "like" if relation == "liking_users" else "repost"
+                if kind == "repost":  # a retweet already read as a tweet is the same fact: keep one edge
+                    users = [u for u in users if (u, subject) not in retweeted]
                 edges.extend({"src": u, "dst": target, "kind": kind, "post_id": subject, "_line": line} for u in users)
 
         for account_id in {e["src"] for e in edges} | {e["dst"] for e in edges} | {p["author_id"] for p in posts}:
@@ -412,3 +423,14 @@ def read_x_json(path: Path, options: ImportOptions = ImportOptions()) -> ReadRes
     skipped = bad.note()
     return ReadResult(batch=batch, format="x-json", rows_read=collector.records, skipped=bad.count,
                       notes=notes + ([skipped] if skipped else []))
+
+
+def read_x_pages(pages: list[tuple[str, dict]], source: str, platform: str = "x") -> tuple[Batch, list[str]]:
+    """Read stored API pages (canonical URL, body) as one file would be read; malformed items are skipped and counted."""
+    bad = BadRows(source, skip=True)
+    collector = _Collector(platform, bad)
+    for number, (url, body) in enumerate(pages, start=1):
+        collector.document(number, {**body, "__twarc": {"url": url}})
+    batch, notes = collector.batch()
+    skipped = bad.note()
+    return batch, notes + ([skipped] if skipped else [])

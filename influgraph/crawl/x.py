@@ -1,0 +1,270 @@
+"""The X crawler: tweepy's API v2 `Client` over influgraph's transport, planned in phases.
+
+Phases, each planned from the pages already stored (so a resumed crawl plans the same tasks):
+
+1. `lookup`: the seed accounts by username (`/2/users/by`, 100 per request).
+2. `search`: recent search for the niche (hashtags OR keywords, `lang:` when the query has one
+   language), with the expansions that bring authors, referenced posts and their authors,
+   mentions, reply targets and public metrics; at most `max_posts` posts.
+3. `threads`: the replies of the threads found (`conversation_id:`, 20 threads per request).
+4. `engagement`: reposted-by, liking users and quote posts of the `top_posts` most engaged posts.
+5. `followers`: followers (and, for seeds, following) of the seeds and the `top_authors` most
+   active authors, up to `max_followers` each; with `depth` 2, also of the most followed
+   accounts found there. X serves these on paid tiers only: a 403 gives one line naming the
+   endpoint and the tier, and the crawl goes on with what is allowed.
+6. `hydrate`: accounts named only by id (mentions, reply targets) looked up 100 at a time;
+   accounts that come back in `errors[]` are tombstones (suspended, protected, not found) and
+   are never requested again.
+
+Pagination ends on the last page, a repeated token or three empty pages in a row (with a warning).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from ..niches import NicheQuery
+from ..sources.xjson import read_x_pages, tombstone
+from .state import CrawlState, Task
+from .transport import Forbidden, Transport
+
+__all__ = ["XCrawler", "CANONICAL_HOST", "ENDPOINTS", "search_query", "endpoint_of"]
+
+CANONICAL_HOST = "https://api.twitter.com"
+SEARCH = "/2/tweets/search/recent"
+TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "entities", "in_reply_to_user_id", "lang",
+                "public_metrics", "referenced_tweets"]
+USER_FIELDS = ["created_at", "description", "location", "name", "protected", "public_metrics", "username", "verified"]
+EXPANSIONS = ["author_id", "referenced_tweets.id", "referenced_tweets.id.author_id", "entities.mentions.username",
+              "in_reply_to_user_id"]
+# endpoint template -> (requests per 15-minute window with an app token on the Pro tier, items per page, tier note)
+ENDPOINTS = {
+    "/2/users/by": (300, 100, "every tier"),
+    "/2/users": (300, 100, "every tier"),
+    SEARCH: (450, 100, "Basic and above"),
+    "/2/users/:id/followers": (15, 1000, "Pro or Enterprise"),
+    "/2/users/:id/following": (15, 1000, "Pro or Enterprise"),
+    "/2/tweets/:id/retweeted_by": (75, 100, "Basic and above"),
+    "/2/tweets/:id/liking_users": (75, 100, "Basic and above"),
+    "/2/tweets/:id/quote_tweets": (75, 100, "Basic and above"),
+}
+PHASES = ("lookup", "search", "threads", "engagement", "followers", "hydrate", "done")
+MAX_QUERY = 512
+
+
+def endpoint_of(path: str) -> str:
+    """The route template of a path: numeric ids become :id."""
+    return re.sub(r"/(users|tweets)/\d+(?=/|$)", r"/\1/:id", path.split("?")[0])
+
+
+def search_query(query: NicheQuery) -> str:
+    """The recent-search query for a niche: its hashtags and keywords joined by OR, and lang: with one language."""
+    terms = [f"#{tag.lstrip('#')}" for tag in query.hashtags] + [f'"{k}"' if " " in k else k for k in query.keywords]
+    text = "(" + " OR ".join(terms) + ")" if len(terms) > 1 else (terms[0] if terms else "")
+    if len(query.languages) == 1:
+        text += f" lang:{query.languages[0]}"
+    return text
+
+
+@dataclass
+class Limits:
+    """Bounds of one crawl (from the query's [crawl] table, overridden by options)."""
+
+    max_requests: int = 500
+    depth: int = 1
+    max_posts: int = 1000
+    max_followers: int = 1000
+    top_posts: int = 20
+    top_authors: int | None = 50  # None: every author
+    threads: int = 100
+    since_days: int | None = None
+
+
+class _TweepyBridge(requests.Session):
+    """The session tweepy's Client uses: every call goes through influgraph's Transport, to the configured host."""
+
+    def __init__(self, transport: Transport):
+        super().__init__()
+        self.transport = transport
+        self.last: requests.Response | None = None
+        self.last_body: dict | None = None
+
+    def request(self, method, url, params=None, json=None, headers=None, auth=None, **kwargs):  # noqa: A002
+        path = url[len(CANONICAL_HOST):] if url.startswith(CANONICAL_HOST) else url
+        body, response = self.transport.get(endpoint_of(path), path, params=params, headers=headers)
+        self.last, self.last_body = response, body
+        return response
+
+
+class XCrawler:
+    """Runs the phases for one niche, one page per transaction."""
+
+    platform = "x"
+
+    def __init__(self, query: NicheQuery, state: CrawlState, transport: Transport, limits: Limits, *,
+                 version: str, warn: Callable[[str], None], progress: Callable[[str], None]):
+        import tweepy
+
+        self.query = query
+        self.state = state
+        self.transport = transport
+        self.limits = limits
+        self.version = version
+        self.warn = warn
+        self.progress = progress
+        self.bridge = _TweepyBridge(transport)
+        self.client = tweepy.Client(bearer_token=transport.token or "none", return_type=requests.Response)
+        self.client.session = self.bridge
+        self.forbidden: set[str] = set()
+
+    # ------------------------------------------------------------------ planning
+    def plan(self, phase: str) -> list[tuple[str, str, dict, int]]:
+        """Tasks of `phase`, from the pages stored so far."""
+        q, limits = self.query, self.limits
+        if phase == "lookup":
+            names = [s.lstrip("@") for s in q.seed_accounts if not s.isdigit()]
+            ids = [s for s in q.seed_accounts if s.isdigit()]
+            tasks = [("lookup", "/2/users/by", {"usernames": ",".join(names[i:i + 100])}, 0) for i in range(0, len(names), 100)]
+            return tasks + [("lookup", "/2/users", {"ids": ",".join(ids[i:i + 100])}, 0) for i in range(0, len(ids), 100)]
+        if phase == "search":
+            text = search_query(q)
+            if not text.strip():
+                return []
+            params = {"query": text}
+            if limits.since_days:
+                from datetime import datetime, timedelta, timezone
+
+                start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=limits.since_days)
+                params["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+            return [("search", SEARCH, params, 0)]
+        tweets = self._tweets(("search",))
+        if phase == "threads":
+            roots = [t["id"] for t in tweets if t.get("public_metrics", {}).get("reply_count") and not t.get("referenced_tweets")
+                     and t.get("conversation_id") == t["id"]][: limits.threads]
+            return [("threads", SEARCH, {"query": " OR ".join(f"conversation_id:{c}" for c in roots[i:i + 20])}, 0)
+                    for i in range(0, len(roots), 20)]
+        if phase == "engagement":
+            def score(t: dict) -> int:
+                m = t.get("public_metrics", {})
+                return int(m.get("retweet_count", 0)) + int(m.get("quote_count", 0)) + int(m.get("like_count", 0))
+            originals = [t for t in tweets if not t.get("referenced_tweets")]
+            top = sorted(originals, key=lambda t: (-score(t), t["id"]))[: limits.top_posts]
+            return [("engagement", f"/2/tweets/:id/{what}", {"id": t["id"]}, 0) for t in top if score(t) > 0
+                    for what in ("retweeted_by", "liking_users", "quote_tweets")]
+        if phase == "followers":
+            seeds = [u["id"] for body in self._bodies("lookup") for u in body.get("data", []) or []]
+            activity = Counter(t["author_id"] for t in self._tweets(("search", "threads")) if t.get("author_id"))
+            authors = [a for a, _ in sorted(activity.items(), key=lambda item: (-item[1], item[0]))]
+            if limits.top_authors is not None:
+                authors = authors[: limits.top_authors]
+            chosen = list(dict.fromkeys(seeds + authors))
+            tasks = [("followers", "/2/users/:id/followers", {"id": a}, 1) for a in chosen]
+            return tasks + [("followers", "/2/users/:id/following", {"id": s}, 1) for s in seeds]
+        if phase == "hydrate":
+            known, named = set(), []
+            for body in self._bodies(None):
+                known.update(u.get("id") for u in (body.get("includes") or {}).get("users", []) or [])
+                data = body.get("data")
+                for item in data if isinstance(data, list) else []:
+                    if not isinstance(item, dict):
+                        continue
+                    if "username" in item:
+                        known.add(item.get("id"))
+                    named.extend(m["id"] for m in (item.get("entities") or {}).get("mentions", []) or [] if m.get("id"))
+                    if item.get("in_reply_to_user_id"):
+                        named.append(item["in_reply_to_user_id"])
+            gone = self.state.tombstoned()
+            wanted = sorted({i for i in named if i not in known and i not in gone})
+            return [("hydrate", "/2/users", {"ids": ",".join(wanted[i:i + 100])}, 0) for i in range(0, len(wanted), 100)]
+        return []
+
+    def _bodies(self, stage: str | None) -> list[dict]:
+        bodies = []
+        for task in self.state.tasks(stage):
+            bodies.extend(self.state.task_pages(task.id))
+        return bodies
+
+    def _tweets(self, stages: tuple[str, ...]) -> list[dict]:
+        tweets: dict[str, dict] = {}
+        for stage in stages:
+            for body in self._bodies(stage):
+                for tweet in body.get("data", []) or []:
+                    if isinstance(tweet, dict) and "id" in tweet:
+                        tweets.setdefault(tweet["id"], tweet)
+        return list(tweets.values())
+
+    def next_depth(self, task: Task, last: dict) -> list[tuple[str, str, dict, int]]:
+        """At depth < limits.depth, followers tasks for the most followed accounts a finished followers task listed."""
+        if task.stage != "followers" or task.depth >= self.limits.depth:
+            return []
+        users = [u for body in [*self.state.task_pages(task.id), last] for u in body.get("data", []) or []]
+        users.sort(key=lambda u: (-int(u.get("public_metrics", {}).get("followers_count", 0)), u["id"]))
+        return [("followers", "/2/users/:id/followers", {"id": u["id"]}, task.depth + 1) for u in users[:10]]
+
+    # ------------------------------------------------------------------ one request
+    def max_pages(self, task: Task) -> int:
+        """Pages a task may take."""
+        if task.endpoint == SEARCH and task.stage == "search":
+            return max(1, math.ceil(self.limits.max_posts / 100))
+        if task.endpoint.endswith(("/followers", "/following")):
+            return max(1, math.ceil(self.limits.max_followers / 1000))
+        if task.stage == "engagement":
+            return 1
+        return 10_000
+
+    def fetch(self, task: Task) -> tuple[dict, str]:
+        """One page of `task`: (body, canonical URL). Raises Forbidden, AuthError, UpstreamUnavailable."""
+        c, p, cursor = self.client, task.params, task.cursor
+        common = {"user_fields": USER_FIELDS}
+        tweets = {"expansions": EXPANSIONS, "tweet_fields": TWEET_FIELDS, "user_fields": USER_FIELDS}
+        e = task.endpoint
+        if e == "/2/users/by":
+            c.get_users(usernames=p["usernames"].split(","), **common)
+        elif e == "/2/users":
+            c.get_users(ids=p["ids"].split(","), **common)
+        elif e == SEARCH:
+            extra = {"start_time": p["start_time"]} if "start_time" in p else {}
+            c.search_recent_tweets(p["query"], max_results=100, next_token=cursor, **tweets, **extra)
+        elif e == "/2/users/:id/followers":
+            c.get_users_followers(p["id"], max_results=1000, pagination_token=cursor, **common)
+        elif e == "/2/users/:id/following":
+            c.get_users_following(p["id"], max_results=1000, pagination_token=cursor, **common)
+        elif e == "/2/tweets/:id/retweeted_by":
+            c.get_retweeters(p["id"], max_results=100, pagination_token=cursor, **common)
+        elif e == "/2/tweets/:id/liking_users":
+            c.get_liking_users(p["id"], max_results=100, pagination_token=cursor, **common)
+        elif e == "/2/tweets/:id/quote_tweets":
+            c.get_quote_tweets(p["id"], max_results=100, pagination_token=cursor, **tweets)
+        else:
+            raise ValueError(f"unknown endpoint {e}")
+        response = self.bridge.last
+        url = response.url
+        base = self.transport.base_url
+        canonical = CANONICAL_HOST + url[len(base):] if url.startswith(base) else url
+        return self.bridge.last_body, canonical
+
+    def tombstones(self, body: dict) -> dict[str, str]:
+        """Accounts a page reports as suspended, protected or not found (usernames as @name)."""
+        found = {}
+        for error in body.get("errors") or []:
+            hit = tombstone(error)
+            if hit is not None:
+                found[hit[0]] = hit[1]
+            elif isinstance(error, dict) and error.get("parameter") in ("username", "usernames") and error.get("value"):
+                found["@" + str(error["value"]).lower()] = "not_found"
+        return found
+
+    def read_pages(self, pages: list[tuple[str, dict]]):
+        """Stored pages as one Batch (the X JSON reader's rules)."""
+        return read_x_pages(pages, source=f"crawl:x:{self.query.name}")
+
+    def tier_message(self, endpoint: str, error: Forbidden) -> str:
+        """One line for a 403: which endpoint, which tier it needs, and that the crawl goes on."""
+        tier = ENDPOINTS.get(endpoint, (0, 0, "a higher tier"))[2]
+        return (f"GET {endpoint} is not allowed for these credentials ({error.detail}); X serves it on {tier}. "
+                "Going on without it.")
