@@ -126,7 +126,7 @@ def main(debug: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @workspace_option
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
-              help="x-json, csv, tsv, parquet, snap, graphml, gexf or gml [default: detected from content].")
+              help="x-json, bluesky-json, csv, tsv, parquet, snap, graphml, gexf or gml [default: detected from content].")
 @click.option("--platform", default=None, help="Platform label of the rows [default: x for X JSON, generic for edge lists].")
 @click.option("--kind", default=None, help="Edge kind for edge lists without a kind column [default: follow].")
 @click.option("--reverse", is_flag=True, help="Rows mean 'target acted toward source' (e.g. 'A -> B: B reposted A').")

@@ -21,6 +21,7 @@ __all__ = ["FORMATS", "read_path", "import_paths", "ImportReport"]
 # format name -> "module:function" of a reader `(path, options) -> ReadResult`, loaded lazily.
 FORMATS: dict[str, str] = {
     "x-json": "influgraph.sources.xjson:read_x_json",
+    "bluesky-json": "influgraph.sources.bluesky:read_bluesky_json",
     "csv": "influgraph.sources.tabular:read_csv",
     "tsv": "influgraph.sources.tabular:read_tsv",
     "parquet": "influgraph.sources.tabular:read_parquet",

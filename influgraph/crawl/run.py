@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ..atomic import atomic_write
 from ..errors import AuthError, BadInput, Interrupted
 from ..niches import NicheQuery
+from .base import PHASES
 from .state import CrawlState, Task
 from .transport import Forbidden, Transport, install_log_redaction, redact
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["crawl", "CrawlResult", "PLATFORMS", "TOKEN_VARIABLES", "API_URL_VARIABLES", "DEFAULT_API_URLS", "cost_plan"]
 
 PLATFORMS = ("x", "bluesky")
-TOKEN_VARIABLES = {"x": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")}
+TOKEN_VARIABLES = {"x": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"), "bluesky": ("BLUESKY_ACCESS_TOKEN",)}
 API_URL_VARIABLES = {"x": "INFLUGRAPH_X_API_URL", "bluesky": "INFLUGRAPH_BLUESKY_API_URL"}
 DEFAULT_API_URLS = {"x": "https://api.twitter.com", "bluesky": "https://public.api.bsky.app"}
 EMPTY_PAGES_LIMIT = 3
@@ -62,7 +63,7 @@ class CrawlResult:
 
 
 def _limits(query: NicheQuery, max_requests: int | None, depth: int | None, overrides: dict | None):
-    from .x import Limits
+    from .base import Limits
 
     values = {k: v for k, v in query.crawl.items() if k in Limits.__dataclass_fields__}
     values.update(overrides or {})
@@ -169,10 +170,9 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
     base_url = (api_url or os.environ.get(API_URL_VARIABLES[platform]) or DEFAULT_API_URLS[platform]).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise BadInput(f"API URL {base_url!r} is not an http(s) URL", hint=f"pass --api-url or set {API_URL_VARIABLES[platform]}")
-    if platform == "x":
-        token = token or token_from_environment("x")
-        if not token:
-            raise AuthError("no X bearer token", hint="set X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment")
+    token = token or token_from_environment(platform)
+    if platform == "x" and not token:
+        raise AuthError("no X bearer token", hint="set X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment")
     install_log_redaction([token or ""])
     folder = workspace.path / "crawl"
     state_path = folder / f"{platform}-{query.name}.sqlite"
@@ -190,22 +190,23 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
                            hint="add --resume to continue it, or --restart to start over")
         state.set("query_hash", _query_hash(query))
         if platform == "x":
-            from .x import PHASES, XCrawler
+            from .x import XCrawler
 
             transport = Transport(base_url, token=token, **(transport_options or {}),
                                   on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
             crawler = XCrawler(query, state, transport, limits, version=f"influgraph {__version__}",
                                warn=warning, progress=say)
         else:
-            from .bluesky import PHASES, BlueskyCrawler
+            from .bluesky import BlueskyCrawler
 
-            transport = Transport(base_url, **(transport_options or {}), on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
+            transport = Transport(base_url, token=token, **(transport_options or {}),
+                                  on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
             crawler = BlueskyCrawler(query, state, transport, limits, version=f"influgraph {__version__}",
                                      warn=warning, progress=say)
         stopped = None
         with _sigterm_as_interrupt():
             try:
-                stopped = _run(crawler, state, limits, PHASES, say, warning)
+                stopped = _run(crawler, state, limits, say, warning)
             except KeyboardInterrupt:
                 raise Interrupted(f"crawl of {query.name} on {platform} stopped after {state.requests} requests; "
                                   "every committed page is kept",
@@ -224,8 +225,9 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
         state.close()
 
 
-def _run(crawler, state: CrawlState, limits, phases: tuple[str, ...], say, warning) -> str | None:
+def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
     """Plan and run phases until done; returns why it stopped early (None when complete)."""
+    phases = PHASES
     phase = state.get("phase", phases[0])
     while phase != "done":
         if state.get(f"planned:{phase}") is None:
@@ -249,8 +251,6 @@ def _run(crawler, state: CrawlState, limits, phases: tuple[str, ...], say, warni
 
 
 def _run_task(crawler, state: CrawlState, task: Task, limits, say, warning) -> str | None:
-    import tweepy
-
     while task.status == "pending":
         if state.requests >= limits.max_requests:
             warning(f"stopped at the request budget ({limits.max_requests}); raise --max-requests and add --resume to go on")
@@ -267,17 +267,15 @@ def _run_task(crawler, state: CrawlState, task: Task, limits, say, warning) -> s
             warning(crawler.tier_message(task.endpoint, error))
             state.finish_task(task, "forbidden", error.detail)
             return None
-        except (tweepy.TweepyException, ValueError) as error:
+        except crawler.request_errors as error:
             state.add_requests(len(crawler.transport.sent) - before)
             text = redact(str(error).splitlines()[0] if str(error) else type(error).__name__, [crawler.transport.token or ""])
             warning(f"{task.endpoint} {json.dumps(task.params, ensure_ascii=False)[:80]}: {text}; skipped")
             state.finish_task(task, "failed", text[:200])
             return None
         used = len(crawler.transport.sent) - before
-        meta = body.get("meta") or {}
-        data = body.get("data")
-        empty = not data
-        cursor = meta.get("next_token")
+        empty = not crawler.items(body)
+        cursor = crawler.cursor(body)
         note = None
         if cursor and state.seen_cursor(task, cursor):
             warning(f"{task.endpoint}: the API repeated a pagination token; this pagination ends here")

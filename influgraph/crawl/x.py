@@ -20,20 +20,18 @@ Pagination ends on the last page, a repeated token or three empty pages in a row
 """
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import requests
 
 from ..niches import NicheQuery
 from ..sources.xjson import read_x_pages, tombstone
-from .state import CrawlState, Task
+from .base import Limits, PhasedCrawler
+from .state import Task
 from .transport import Forbidden, Transport
 
-__all__ = ["XCrawler", "CANONICAL_HOST", "ENDPOINTS", "search_query", "endpoint_of"]
+__all__ = ["XCrawler", "Limits", "CANONICAL_HOST", "ENDPOINTS", "search_query", "endpoint_of"]
 
 CANONICAL_HOST = "https://api.twitter.com"
 SEARCH = "/2/tweets/search/recent"
@@ -53,7 +51,7 @@ ENDPOINTS = {
     "/2/tweets/:id/liking_users": (75, 100, "Basic and above"),
     "/2/tweets/:id/quote_tweets": (75, 100, "Basic and above"),
 }
-PHASES = ("lookup", "search", "threads", "engagement", "followers", "hydrate", "done")
+
 MAX_QUERY = 512
 
 
@@ -69,20 +67,6 @@ def search_query(query: NicheQuery) -> str:
     if len(query.languages) == 1:
         text += f" lang:{query.languages[0]}"
     return text
-
-
-@dataclass
-class Limits:
-    """Bounds of one crawl (from the query's [crawl] table, overridden by options)."""
-
-    max_requests: int = 500
-    depth: int = 1
-    max_posts: int = 1000
-    max_followers: int = 1000
-    top_posts: int = 20
-    top_authors: int | None = 50  # None: every author
-    threads: int = 100
-    since_days: int | None = None
 
 
 class _TweepyBridge(requests.Session):
@@ -101,26 +85,40 @@ class _TweepyBridge(requests.Session):
         return response
 
 
-class XCrawler:
-    """Runs the phases for one niche, one page per transaction."""
+class XCrawler(PhasedCrawler):
+    """The X phases for one niche, through tweepy's Client."""
 
     platform = "x"
+    followers_endpoint = "/2/users/:id/followers"
 
-    def __init__(self, query: NicheQuery, state: CrawlState, transport: Transport, limits: Limits, *,
-                 version: str, warn: Callable[[str], None], progress: Callable[[str], None]):
+    def __init__(self, *args, **kwargs):
         import tweepy
 
-        self.query = query
-        self.state = state
-        self.transport = transport
-        self.limits = limits
-        self.version = version
-        self.warn = warn
-        self.progress = progress
-        self.bridge = _TweepyBridge(transport)
-        self.client = tweepy.Client(bearer_token=transport.token or "none", return_type=requests.Response)
+        super().__init__(*args, **kwargs)
+        self.bridge = _TweepyBridge(self.transport)
+        self.client = tweepy.Client(bearer_token=self.transport.token or "none", return_type=requests.Response)
         self.client.session = self.bridge
-        self.forbidden: set[str] = set()
+
+    @property
+    def request_errors(self) -> tuple[type[BaseException], ...]:
+        """Errors of one request that skip its task (tweepy's, and malformed answers)."""
+        import tweepy
+
+        return (tweepy.TweepyException, ValueError)
+
+    def cursor(self, body: dict) -> str | None:
+        """The next page's token."""
+        return (body.get("meta") or {}).get("next_token")
+
+    def items(self, body: dict) -> list:
+        """The page's items (tweets or users)."""
+        data = body.get("data")
+        return data if isinstance(data, list) else ([data] if data else [])
+
+    def listed_users(self, body: dict) -> list[tuple[str, int]]:
+        """(id, followers) of the users a followers page lists."""
+        return [(u["id"], int((u.get("public_metrics") or {}).get("followers_count", 0))) for u in self.items(body)
+                if isinstance(u, dict) and "id" in u]
 
     # ------------------------------------------------------------------ planning
     def plan(self, phase: str) -> list[tuple[str, str, dict, int]]:
@@ -183,12 +181,6 @@ class XCrawler:
             return [("hydrate", "/2/users", {"ids": ",".join(wanted[i:i + 100])}, 0) for i in range(0, len(wanted), 100)]
         return []
 
-    def _bodies(self, stage: str | None) -> list[dict]:
-        bodies = []
-        for task in self.state.tasks(stage):
-            bodies.extend(self.state.task_pages(task.id))
-        return bodies
-
     def _tweets(self, stages: tuple[str, ...]) -> list[dict]:
         tweets: dict[str, dict] = {}
         for stage in stages:
@@ -198,25 +190,7 @@ class XCrawler:
                         tweets.setdefault(tweet["id"], tweet)
         return list(tweets.values())
 
-    def next_depth(self, task: Task, last: dict) -> list[tuple[str, str, dict, int]]:
-        """At depth < limits.depth, followers tasks for the most followed accounts a finished followers task listed."""
-        if task.stage != "followers" or task.depth >= self.limits.depth:
-            return []
-        users = [u for body in [*self.state.task_pages(task.id), last] for u in body.get("data", []) or []]
-        users.sort(key=lambda u: (-int(u.get("public_metrics", {}).get("followers_count", 0)), u["id"]))
-        return [("followers", "/2/users/:id/followers", {"id": u["id"]}, task.depth + 1) for u in users[:10]]
-
     # ------------------------------------------------------------------ one request
-    def max_pages(self, task: Task) -> int:
-        """Pages a task may take."""
-        if task.endpoint == SEARCH and task.stage == "search":
-            return max(1, math.ceil(self.limits.max_posts / 100))
-        if task.endpoint.endswith(("/followers", "/following")):
-            return max(1, math.ceil(self.limits.max_followers / 1000))
-        if task.stage == "engagement":
-            return 1
-        return 10_000
-
     def fetch(self, task: Task) -> tuple[dict, str]:
         """One page of `task`: (body, canonical URL). Raises Forbidden, AuthError, UpstreamUnavailable."""
         c, p, cursor = self.client, task.params, task.cursor

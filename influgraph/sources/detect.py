@@ -10,7 +10,7 @@ from .base import GZIP_MAGIC
 
 __all__ = ["detect_format"]
 
-_HINT = "pass --format x-json, csv, tsv, parquet, snap, graphml, gexf or gml"
+_HINT = "pass --format x-json, bluesky-json, csv, tsv, parquet, snap, graphml, gexf or gml"
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -51,6 +51,10 @@ def detect_format(path: Path) -> str:
             return "gexf"
         raise BadInput("XML that is neither GraphML nor GEXF", path=path, hint=_HINT)
     if text.startswith(("{", "[")):
+        first = text.split("\n", 1)[0]
+        if '"__influgraph"' in first and "/xrpc/app.bsky." in first or re.match(
+                r'\[?\s*\{\s*"(posts|profiles|thread|followers|follows|repostedBy|likes|subject|cursor)"', text):
+            return "bluesky-json"
         return "x-json"
     if re.match(r"(Creator\s+\"[^\"]*\"\s+)?graph\s*\[", text):
         return "gml"

@@ -1,4 +1,5 @@
-"""A local HTTP server on 127.0.0.1 that serves a simulated World in the shapes of the X API v2.
+"""A local HTTP server on 127.0.0.1 that serves a simulated World in the shapes of the X API v2
+and, under /xrpc/, of Bluesky's AppView (see `simbluesky`).
 
 Endpoints: `/2/tweets/search/recent` (query of `#hashtag` and keyword terms joined by OR, or
 `conversation_id:ID` terms for the replies of a thread, with
@@ -124,9 +125,15 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
         if fault and not fault.truncate and fault.next_token is None:
             return self._send(fault.status, fault.body or {"title": "Simulated fault", "status": fault.status}, fault.headers)
-        status, body = self._route(url.path, {k: v[-1] for k, v in parse_qs(url.query).items()})
+        if url.path.startswith("/xrpc/"):
+            status, body = self._bluesky(url.path[len("/xrpc/"):], parse_qs(url.query))
+        else:
+            status, body = self._route(url.path, {k: v[-1] for k, v in parse_qs(url.query).items()})
         if fault and fault.next_token is not None and status == 200:
-            body.setdefault("meta", {})["next_token"] = fault.next_token
+            if url.path.startswith("/xrpc/"):
+                body["cursor"] = fault.next_token
+            else:
+                body.setdefault("meta", {})["next_token"] = fault.next_token
         self._send(status, body, truncate=bool(fault and fault.truncate))
 
     def _route(self, path: str, query: dict) -> tuple[int, dict]:
@@ -182,6 +189,15 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, body
         return 404, {"title": "Not Found", "detail": f"no route for {path}", "status": 404}
 
+    def _bluesky(self, nsid: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+        from .simbluesky import BlueskyIndex, route
+
+        sim = self.server.sim
+        with sim._lock:
+            if sim.bluesky is None:
+                sim.bluesky = BlueskyIndex(sim.world, sim.index)
+        return route(sim.bluesky, nsid, query)
+
     def _users(self, ids: list[str], token: str | None) -> dict:
         users = [self.server.sim.index.users[i] for i in ids]
         meta = {"result_count": len(users), **({"next_token": token} if token else {})}
@@ -218,6 +234,7 @@ class SimServer:
     def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0):
         self.world = world
         self.latency = latency  # seconds added to every answer, as a network would
+        self.bluesky = None  # Bluesky views of the world, built on the first /xrpc/ request
         self.index = _Index(world)
         self.token = token
         self.port = port

@@ -40,7 +40,7 @@ from ..errors import BadInput
 from ..schema import TIMESTAMP, Batch, bad_id_reason
 from .base import BadRows, ImportOptions, ReadResult, decode_utf8, read_input_bytes
 
-__all__ = ["read_x_json", "read_x_pages", "tombstone"]
+__all__ = ["read_x_json", "read_x_pages", "tombstone", "json_documents"]
 
 _USER_LIST = re.compile(r"/2/(users|tweets)/([^/]+)/(followers|following|liking_users|retweeted_by)/?$")
 _METRICS = {"retweet_count": "reposts", "quote_count": "quotes", "reply_count": "replies",
@@ -53,7 +53,7 @@ class _Skip(Exception):
     """A record that was reported to BadRows and skipped."""
 
 
-def _documents(text: str, path: Path, bad: BadRows) -> Iterator[tuple[int, Any]]:
+def json_documents(text: str, path: Path, bad: BadRows) -> Iterator[tuple[int, Any]]:
     """(line, parsed JSON) for each document: JSONL lines, or one whole document."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
@@ -414,7 +414,7 @@ def read_x_json(path: Path, options: ImportOptions = ImportOptions()) -> ReadRes
     bad = BadRows(path, options.skip_bad_rows)
     text = decode_utf8(read_input_bytes(path), path)
     collector = _Collector(options.platform or "x", bad)
-    for line, doc in _documents(text, path, bad):
+    for line, doc in json_documents(text, path, bad):
         collector.document(line, doc)
     if collector.records == 0 and not collector.tombstones and not bad.count:
         raise BadInput("no tweets or users in this file", path=path,

@@ -1,0 +1,224 @@
+"""The Bluesky crawler: atproto's `Client` (app.bsky.* XRPC) over influgraph's transport, in the same phases as X.
+
+1. `lookup`: seed accounts with `getProfiles` (25 per request; a seed without a dot gets
+   `.bsky.social`); actors that do not come back are tombstones (not found).
+2. `search`: `searchPosts` once per hashtag and keyword (Bluesky's search has no OR), with
+   `lang` when the query has one language; at most `max_posts` posts per term.
+3. `threads`: `getPostThread` of the `threads` root posts with most replies.
+4. `engagement`: `getRepostedBy`, `getLikes` and `getQuotes` of the `top_posts` most engaged posts.
+5. `followers`: `getFollowers` of seeds and top authors, and `getFollows` of seeds, up to
+   `max_followers` each; with depth 2, also of the first accounts those lists name.
+6. `hydrate`: `getProfiles` of accounts named only by did (mentions, reply targets).
+
+Bluesky's public AppView needs no credentials for these; a token in `BLUESKY_ACCESS_TOKEN`
+(an app session's access JWT) is sent when set, for AppViews that require one.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..sources.bluesky import author_of_uri, read_bluesky_pages
+from .base import PhasedCrawler
+from .state import Task
+
+__all__ = ["BlueskyCrawler", "NSIDS"]
+
+NSIDS = ("app.bsky.actor.getProfiles", "app.bsky.feed.searchPosts", "app.bsky.feed.getPostThread",
+         "app.bsky.feed.getRepostedBy", "app.bsky.feed.getLikes", "app.bsky.feed.getQuotes",
+         "app.bsky.graph.getFollowers", "app.bsky.graph.getFollows")
+PROFILES_PER_REQUEST = 25
+
+
+def _actor(seed: str) -> str:
+    seed = seed.strip().lstrip("@")
+    return seed if seed.startswith("did:") or "." in seed else f"{seed}.bsky.social"
+
+
+def _bridge_class():
+    from atproto_client.request import RequestBase
+
+    class AtprotoBridge(RequestBase):
+        """The `request` object atproto's Client calls: every GET goes through influgraph's Transport."""
+
+        def __init__(self, transport):
+            super().__init__()
+            self.transport = transport
+            self.last_body: dict | None = None
+            self.last_url: str | None = None
+
+        def _new_instance(self):
+            return type(self)(self.transport)
+
+        get = _bridge_get
+        post = _bridge_post
+
+    return AtprotoBridge
+
+
+def _bridge_get(self, url: str, params: dict | None = None, headers: dict | None = None, **kwargs):
+    from atproto_client.request import Response
+
+    nsid = url.rsplit("/", 1)[-1]
+    body, response = self.transport.get(nsid, url, params=params)
+    self.last_body, self.last_url = body, response.url
+    if "__status" in body:
+        raise ValueError(body["__detail"])
+    return Response(success=True, status_code=200, content=body, headers=dict(response.headers))
+
+
+def _bridge_post(self, *args, **kwargs):  # pragma: no cover - the crawler only reads
+    raise ValueError("the Bluesky crawler only reads")
+
+
+class BlueskyCrawler(PhasedCrawler):
+    """The Bluesky phases for one niche, through atproto's Client."""
+
+    platform = "bluesky"
+    followers_endpoint = "app.bsky.graph.getFollowers"
+    followers_page = 100
+
+    def __init__(self, *args, **kwargs):
+        from atproto import Client
+
+        super().__init__(*args, **kwargs)
+        self.bridge = _bridge_class()(self.transport)
+        self.client = Client(base_url=f"{self.transport.base_url}/xrpc", request=self.bridge)
+        self._missing: dict[str, str] = {}
+
+    @property
+    def request_errors(self) -> tuple[type[BaseException], ...]:
+        """Errors of one request that skip its task (atproto's, and shape mismatches)."""
+        from atproto_client.exceptions import AtProtocolError
+
+        return (AtProtocolError, ValueError)
+
+    # ------------------------------------------------------------------ page anatomy
+    def cursor(self, body: dict) -> str | None:
+        """The next page's cursor."""
+        return body.get("cursor")
+
+    def items(self, body: dict) -> list:
+        """The page's items, whatever the method."""
+        for key in ("posts", "followers", "follows", "repostedBy", "likes", "profiles"):
+            if isinstance(body.get(key), list):
+                return body[key]
+        return [body["thread"]] if body.get("thread") else []
+
+    def listed_users(self, body: dict) -> list[tuple[str, int]]:
+        """(did, followers when known) of the accounts a followers page lists."""
+        return [(u["did"], int(u.get("followersCount", 0))) for u in body.get("followers") or [] if isinstance(u, dict)]
+
+    def tombstones(self, body: dict) -> dict[str, str]:
+        """Actors asked of the last getProfiles that did not come back (not found)."""
+        return dict(self._missing)
+
+    def read_pages(self, pages: list[tuple[str, dict]]):
+        """Stored pages as one Batch (the Bluesky reader's rules)."""
+        return read_bluesky_pages(pages)
+
+    def tier_message(self, endpoint: str, error) -> str:
+        """One line for a 403."""
+        return f"{endpoint} is not allowed here ({error.detail}); going on without it."
+
+    # ------------------------------------------------------------------ planning
+    def _posts(self, stages: tuple[str, ...]) -> list[dict]:
+        posts: dict[str, dict] = {}
+
+        def walk(node):
+            if isinstance(node, dict):
+                if isinstance(node.get("post"), dict):
+                    posts.setdefault(node["post"]["uri"], node["post"])
+                for child in node.get("replies") or []:
+                    walk(child)
+
+        for stage in stages:
+            for body in self._bodies(stage):
+                for post in body.get("posts") or []:
+                    if isinstance(post, dict) and "uri" in post:
+                        posts.setdefault(post["uri"], post)
+                walk(body.get("thread"))
+        return list(posts.values())
+
+    def plan(self, phase: str) -> list[tuple[str, str, dict, int]]:
+        """Tasks of `phase`, from the pages stored so far."""
+        q, limits = self.query, self.limits
+        if phase == "lookup":
+            actors = sorted({_actor(s) for s in q.seed_accounts})
+            return [("lookup", "app.bsky.actor.getProfiles", {"actors": actors[i:i + PROFILES_PER_REQUEST]}, 0)
+                    for i in range(0, len(actors), PROFILES_PER_REQUEST)]
+        if phase == "search":
+            extra = {"lang": q.languages[0]} if len(q.languages) == 1 else {}
+            terms = [f"#{h.lstrip('#')}" for h in q.hashtags] + list(q.keywords)
+            return [("search", "app.bsky.feed.searchPosts", {"q": term, **extra}, 0) for term in terms]
+        found = self._posts(("search",))
+        if phase == "threads":
+            roots = [p for p in found if p.get("replyCount") and not (p.get("record") or {}).get("reply")]
+            roots.sort(key=lambda p: (-int(p.get("replyCount", 0)), p["uri"]))
+            return [("threads", "app.bsky.feed.getPostThread", {"uri": p["uri"]}, 0) for p in roots[: limits.threads]]
+        if phase == "engagement":
+            def score(p: dict) -> int:
+                return int(p.get("repostCount", 0)) + int(p.get("likeCount", 0)) + int(p.get("quoteCount", 0))
+            top = sorted((p for p in found if score(p) > 0), key=lambda p: (-score(p), p["uri"]))[: limits.top_posts]
+            return [("engagement", nsid, {"uri": p["uri"]}, 0) for p in top
+                    for nsid in ("app.bsky.feed.getRepostedBy", "app.bsky.feed.getLikes", "app.bsky.feed.getQuotes")]
+        if phase == "followers":
+            seeds = [p["did"] for body in self._bodies("lookup") for p in body.get("profiles") or []]
+            activity = Counter(author_of_uri(p["uri"]) for p in self._posts(("search", "threads")))
+            authors = [a for a, _ in sorted(activity.items(), key=lambda item: (-item[1], item[0])) if a]
+            if limits.top_authors is not None:
+                authors = authors[: limits.top_authors]
+            chosen = list(dict.fromkeys(seeds + authors))
+            return ([("followers", self.followers_endpoint, {"actor": a}, 1) for a in chosen]
+                    + [("followers", "app.bsky.graph.getFollows", {"actor": s}, 1) for s in seeds])
+        if phase == "hydrate":
+            known = set()
+            named: list[str] = []
+            for body in self._bodies(None):
+                for key in ("profiles", "followers", "follows", "repostedBy"):
+                    known.update(p.get("did") for p in body.get(key) or [] if isinstance(p, dict))
+                known.update(like.get("actor", {}).get("did") for like in body.get("likes") or [] if isinstance(like, dict))
+            for post in self._posts(("search", "threads", "engagement")):
+                known.add((post.get("author") or {}).get("did"))
+                record = post.get("record") or {}
+                parent = ((record.get("reply") or {}).get("parent") or {}).get("uri")
+                if author_of_uri(parent):
+                    named.append(author_of_uri(parent))
+                for facet in record.get("facets") or []:
+                    named.extend(f["did"] for f in facet.get("features") or [] if isinstance(f, dict) and f.get("did"))
+            gone = self.state.tombstoned()
+            wanted = sorted({d for d in named if d not in known and d not in gone})
+            return [("hydrate", "app.bsky.actor.getProfiles", {"actors": wanted[i:i + PROFILES_PER_REQUEST]}, 0)
+                    for i in range(0, len(wanted), PROFILES_PER_REQUEST)]
+        return []
+
+    # ------------------------------------------------------------------ one request
+    def fetch(self, task: Task) -> tuple[dict, str]:
+        """One page of `task` through atproto (which validates the answer's shape): (body, request URL)."""
+        app, p, cursor = self.client.app.bsky, dict(task.params), task.cursor
+        paging = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        e = task.endpoint
+        if e == "app.bsky.actor.getProfiles":
+            app.actor.get_profiles(params={"actors": p["actors"]})
+        elif e == "app.bsky.feed.searchPosts":
+            app.feed.search_posts(params={**p, **paging})
+        elif e == "app.bsky.feed.getPostThread":
+            app.feed.get_post_thread(params={"uri": p["uri"], "depth": 10})
+        elif e == "app.bsky.feed.getRepostedBy":
+            app.feed.get_reposted_by(params={"uri": p["uri"], **paging})
+        elif e == "app.bsky.feed.getLikes":
+            app.feed.get_likes(params={"uri": p["uri"], **paging})
+        elif e == "app.bsky.feed.getQuotes":
+            app.feed.get_quotes(params={"uri": p["uri"], **paging})
+        elif e == "app.bsky.graph.getFollowers":
+            app.graph.get_followers(params={"actor": p["actor"], **paging})
+        elif e == "app.bsky.graph.getFollows":
+            app.graph.get_follows(params={"actor": p["actor"], **paging})
+        else:
+            raise ValueError(f"unknown method {e}")
+        body = self.bridge.last_body
+        if e == "app.bsky.actor.getProfiles":  # requested = returned + tombstoned
+            returned = {x.get("did") for x in body.get("profiles") or []} | {x.get("handle") for x in body.get("profiles") or []}
+            self._missing = {a: "not_found" for a in p["actors"] if a not in returned}
+        else:
+            self._missing = {}
+        return body, self.bridge.last_url
