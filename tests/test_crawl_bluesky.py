@@ -141,3 +141,25 @@ def test_recorded_bluesky_answers_parse(name: str, kinds: dict) -> None:
     assert found == kinds
     if name == "f_search":
         assert batch.posts.height == len(pages[0][1]["posts"]) and batch.posts["created_at"].null_count() == 0
+
+
+def test_an_appview_that_needs_authentication_gets_a_login_with_the_app_password_only_then(world, tmp_path: Path,
+                                                                                          monkeypatch) -> None:
+    jwt, password = "eyJ-sim-access-jwt-42", "abcd-efgh-ijkl-mnop"
+    monkeypatch.delenv("BLUESKY_ACCESS_TOKEN", raising=False)
+    monkeypatch.delenv("BLUESKY_HANDLE", raising=False)
+    monkeypatch.delenv("BLUESKY_APP_PASSWORD", raising=False)
+    with SimServer(world, token=jwt, login=("me.bsky.social", password)) as server:
+        from influgraph.errors import AuthError
+
+        with pytest.raises(AuthError, match="BLUESKY_APP_PASSWORD"):
+            _crawl(tmp_path / "no-creds", server, Clock())
+        monkeypatch.setenv("BLUESKY_HANDLE", "me.bsky.social")
+        monkeypatch.setenv("BLUESKY_APP_PASSWORD", "wrong")
+        with pytest.raises(AuthError, match="refused the login"):
+            _crawl(tmp_path / "wrong", server, Clock(), restart=True)
+        monkeypatch.setenv("BLUESKY_APP_PASSWORD", password)
+        result = _crawl(tmp_path / "ok", server, Clock())
+        assert result.complete and server.requests.count("/xrpc/com.atproto.server.createSession") == 2  # wrong, then right
+    stored = [p for p in (tmp_path / "ok").rglob("*") if p.is_file()]
+    assert not any(secret.encode() in p.read_bytes() for p in stored for secret in (jwt, password))

@@ -46,6 +46,7 @@ class PhasedCrawler:
         self.warn = warn
         self.progress = progress
         self.forbidden: set[str] = set()
+        self.items_stored = 0  # items (posts, users...) in the pages committed by this run, for progress lines
 
     def _bodies(self, stage: str | None) -> list[dict]:
         bodies = []

@@ -10,16 +10,23 @@
    `max_followers` each; with depth 2, also of the first accounts those lists name.
 6. `hydrate`: `getProfiles` of accounts named only by did (mentions, reply targets).
 
-Bluesky's public AppView needs no credentials for these; a token in `BLUESKY_ACCESS_TOKEN`
-(an app session's access JWT) is sent when set, for AppViews that require one.
+Bluesky's public AppView needs no credentials for these. When an AppView answers 401, the
+crawler logs in once with `BLUESKY_HANDLE` and `BLUESKY_APP_PASSWORD` (at
+`INFLUGRAPH_BLUESKY_PDS_URL`, default the API URL) and sends the session's access token; a
+token already in `BLUESKY_ACCESS_TOKEN` is sent from the start.
 """
 from __future__ import annotations
 
+import os
 from collections import Counter
 
+import requests
+
+from ..errors import AuthError, UpstreamUnavailable
 from ..sources.bluesky import author_of_uri, read_bluesky_pages
 from .base import PhasedCrawler
 from .state import Task
+from .transport import install_log_redaction
 
 __all__ = ["BlueskyCrawler", "NSIDS"]
 
@@ -193,7 +200,40 @@ class BlueskyCrawler(PhasedCrawler):
 
     # ------------------------------------------------------------------ one request
     def fetch(self, task: Task) -> tuple[dict, str]:
-        """One page of `task` through atproto (which validates the answer's shape): (body, request URL)."""
+        """One page of `task` through atproto (which validates the answer's shape): (body, request URL).
+
+        When the AppView answers 401 and BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are set, the crawler
+        logs in once (an app password, never the account password) and sends the session token.
+        """
+        try:
+            return self._fetch(task)
+        except AuthError:
+            if self.transport.token or not (os.environ.get("BLUESKY_HANDLE") and os.environ.get("BLUESKY_APP_PASSWORD")):
+                raise AuthError(f"{task.endpoint}: this AppView requires authentication",
+                                hint="set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password) in the environment") from None
+            self.login()
+            return self._fetch(task)
+
+    def login(self) -> None:
+        """Create a session with the handle and app password from the environment; keep only its access token."""
+        handle, password = os.environ["BLUESKY_HANDLE"], os.environ["BLUESKY_APP_PASSWORD"]
+        install_log_redaction([password])
+        pds = (os.environ.get("INFLUGRAPH_BLUESKY_PDS_URL") or self.transport.base_url).rstrip("/")
+        try:
+            response = self.transport.session.post(f"{pds}/xrpc/com.atproto.server.createSession",
+                                                   json={"identifier": handle, "password": password},
+                                                   timeout=(self.transport.connect_timeout, self.transport.read_timeout))
+        except requests.RequestException as error:
+            raise UpstreamUnavailable(f"Bluesky login at {pds} failed: {type(error).__name__}",
+                                      hint="check INFLUGRAPH_BLUESKY_PDS_URL, then resume with --resume") from None
+        if response.status_code != 200 or "accessJwt" not in response.text:
+            raise AuthError(f"Bluesky refused the login of {handle} (HTTP {response.status_code})",
+                            hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD")
+        token = response.json()["accessJwt"]
+        install_log_redaction([token])
+        self.transport.token = token
+
+    def _fetch(self, task: Task) -> tuple[dict, str]:
         app, p, cursor = self.client.app.bsky, dict(task.params), task.cursor
         paging = {"limit": 100, **({"cursor": cursor} if cursor else {})}
         e = task.endpoint

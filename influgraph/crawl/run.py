@@ -291,7 +291,9 @@ def _run_task(crawler, state: CrawlState, task: Task, limits, say, warning) -> s
         state.commit_page(task, url=url, params=task.params, body=body, version=crawler.version, next_cursor=cursor,
                           status=status, empty=empty, new_tasks=new_tasks, tombstones=tombstones, requests_used=used,
                           note=note)
-        say(f"page {task.stage} {task.endpoint}: committed ({state.requests} requests used)")
+        crawler.items_stored += len(crawler.items(body))
+        say(f"requests {state.requests:,}/{limits.max_requests:,} · items stored {crawler.items_stored:,} · "
+            f"{task.stage}: {task.endpoint} page {task.pages} committed")
     return None
 
 

@@ -189,6 +189,23 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, body
         return 404, {"title": "Not Found", "detail": f"no route for {path}", "status": 404}
 
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        """com.atproto.server.createSession: the simulated login, giving the server's token for the right password."""
+        sim = self.server.sim
+        url = urlparse(self.path)
+        sim.requests.append(url.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            body = {}
+        if url.path != "/xrpc/com.atproto.server.createSession":
+            return self._send(501, {"error": "MethodNotImplemented"})
+        if sim.login and (body.get("identifier"), body.get("password")) == sim.login:
+            return self._send(200, {"accessJwt": sim.token, "refreshJwt": "refresh-" + str(sim.token),
+                                    "handle": body["identifier"], "did": "did:plc:simlogin"})
+        return self._send(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+
     def _bluesky(self, nsid: str, query: dict[str, list[str]]) -> tuple[int, dict]:
         from .simbluesky import BlueskyIndex, route
 
@@ -231,8 +248,10 @@ class _Server(ThreadingHTTPServer):
 class SimServer:
     """The simulated platform on 127.0.0.1 (an OS-assigned port); a context manager that stops itself."""
 
-    def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0):
+    def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0,
+                 login: tuple[str, str] | None = None):
         self.world = world
+        self.login = login  # (handle, app password) that createSession accepts, answering `token`
         self.latency = latency  # seconds added to every answer, as a network would
         self.bluesky = None  # Bluesky views of the world, built on the first /xrpc/ request
         self.index = _Index(world)
