@@ -190,19 +190,12 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
                            hint="add --resume to continue it, or --restart to start over")
         state.set("query_hash", _query_hash(query))
         if platform == "x":
-            from .x import XCrawler
-
-            transport = Transport(base_url, token=token, **(transport_options or {}),
-                                  on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
-            crawler = XCrawler(query, state, transport, limits, version=f"influgraph {__version__}",
-                               warn=warning, progress=say)
+            from .x import XCrawler as Crawler
         else:
-            from .bluesky import BlueskyCrawler
-
-            transport = Transport(base_url, token=token, **(transport_options or {}),
-                                  on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
-            crawler = BlueskyCrawler(query, state, transport, limits, version=f"influgraph {__version__}",
-                                     warn=warning, progress=say)
+            from .bluesky import BlueskyCrawler as Crawler
+        transport = Transport(base_url, token=token, **(transport_options or {}),
+                              on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
+        crawler = Crawler(query, state, transport, limits, version=f"influgraph {__version__}", warn=warning, progress=say)
         stopped = None
         with _sigterm_as_interrupt():
             try:
