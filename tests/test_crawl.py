@@ -426,3 +426,12 @@ def test_simulated_pages_use_only_fields_of_the_real_recorded_pages(world) -> No
         page = requests.get(server.base_url + SEARCH, params={"query": "#کتاب"}, timeout=5).json()
     assert set().union(*(set(t) for t in page["data"])) <= real_tweet_keys | {"edit_history_tweet_ids"}
     assert set().union(*(set(u) for u in page["includes"]["users"])) <= real_user_keys
+
+
+def test_a_search_query_longer_than_x_accepts_is_refused_before_any_search(server, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    long = replace(_query(), keywords=tuple(f"keyword{i}" for i in range(80)))
+    with pytest.raises(BadInput, match="X accepts 512"):
+        crawl(Workspace(tmp_path / "ws"), long, "x", api_url=server.base_url, token=TOKEN, overrides=SMALL)
+    assert SEARCH not in server.requests

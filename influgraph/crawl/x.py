@@ -25,6 +25,7 @@ from collections import Counter
 
 import requests
 
+from ..errors import BadInput
 from ..niches import NicheQuery
 from ..sources.xjson import read_x_pages, tombstone
 from .base import Limits, PhasedCrawler
@@ -133,6 +134,9 @@ class XCrawler(PhasedCrawler):
             text = search_query(q)
             if not text.strip():
                 return []
+            if len(text) > MAX_QUERY:
+                raise BadInput(f"the X search query for {q.name} is {len(text)} characters; X accepts {MAX_QUERY}",
+                               path=q.path, hint="drop some keywords or hashtags, or split the niche into two queries")
             params = {"query": text}
             if limits.since_days:
                 from datetime import datetime, timedelta, timezone
