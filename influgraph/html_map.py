@@ -80,11 +80,12 @@ def csp(scripts: list[str]) -> str:
 
 
 def render_page(template: str, **context: object) -> str:
-    """Render one of influgraph's templates with autoescaping on (every value is text unless marked safe)."""
+    """Render one of influgraph's templates (each extends page.html: CSP, head, scripts) with autoescaping on."""
     import jinja2
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.from_string(asset(template)).render(**context)
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(asset), autoescape=True, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    return env.get_template(template).render(**context)
 
 
 def layout(view: GraphView, seed: int = 0) -> np.ndarray:
@@ -205,8 +206,8 @@ def render_map(view: GraphView, *, title: str, workspace: "Workspace | None" = N
 
     return render_page("map.html", title=title, caption=view.caption(), score_name=view.score_name,
                        truncated=view.nodes.height < view.total_nodes, version=__version__, csp=csp([vis_js, app_js]),
-                       vis_css=Markup(_vis_asset("vis-network.css")), page_css=Markup(asset("map.css")),
-                       data_json=Markup(data_json), vis_js=Markup(vis_js), app_js=Markup(app_js))
+                       styles=[Markup(_vis_asset("vis-network.css")), Markup(asset("map.css"))],
+                       data_json=Markup(data_json), scripts=[Markup(vis_js), Markup(app_js)])
 
 
 def write_map(workspace: "Workspace", path: str | Path, *, niche: str | None = None,
