@@ -225,8 +225,9 @@ def make_inputs(folder: Path, edges: int, seed: int) -> list[str]:
     dst = np.minimum((rng.pareto(1.3, edges) * 20).astype(np.int64), n - 1)
     draw = rng.random(edges)
     kinds = np.where(draw < 0.5, "follow", np.where(draw < 0.8, "repost", np.where(draw < 0.9, "reply", "mention")))
-    post_ids = np.where(kinds == "follow", None, posts["id"].to_numpy()[rng.integers(0, posts_n, edges)])
-    frame = pl.DataFrame({"src": ids[src], "dst": ids[dst], "kind": kinds, "post_id": post_ids, "platform": "x"})
+    post_ids = posts["id"].to_numpy()[rng.integers(0, posts_n, edges)].astype(str)
+    frame = pl.DataFrame({"src": ids[src], "dst": ids[dst], "kind": kinds, "post_id": post_ids, "platform": "x"}).with_columns(
+        pl.when(pl.col("kind") == "follow").then(pl.lit(None, pl.String)).otherwise(pl.col("post_id")).alias("post_id"))
     frame = frame.filter(pl.col("src") != pl.col("dst")).unique(["src", "dst", "kind", "post_id"], maintain_order=True)
     accounts = pl.DataFrame({"id": ids, "platform": "x", "handle": [f"user{i}" for i in range(n)],
                              "followers": rng.integers(0, 100_000, n)})

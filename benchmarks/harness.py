@@ -13,10 +13,20 @@ _t = [0.0]
 def start():
     _t[0] = time.perf_counter()
 """
+# Peak memory is VmHWM from /proc/self/status: ru_maxrss survives exec on Linux, so a child started by a
+# big parent would report the parent's peak; VmHWM belongs to the new process image only.
 EPILOGUE = """
 elapsed = time.perf_counter() - _t[0]
-print(json.dumps({"seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "note": str(globals().get("NOTE", ""))}))
+def _peak_mb():
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": elapsed, "peak_mb": _peak_mb(), "note": str(globals().get("NOTE", ""))}))
 """
 
 
