@@ -181,6 +181,11 @@ class Workspace:
             return empty(name).lazy()
         return pl.scan_parquet(self.path / "tables" / entry["file"])
 
+    def table_file(self, name: str) -> Path | None:
+        """The Parquet file of table `name` in the current generation (None before it has rows), for other engines."""
+        entry = self.manifest()["tables"].get(name)
+        return None if entry is None else self.path / "tables" / entry["file"]
+
     def tables(self) -> Batch:
         """All three tables as a Batch."""
         return Batch(**{name: self.table(name) for name in TABLES})

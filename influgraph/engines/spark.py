@@ -1,0 +1,177 @@
+"""The Spark engine: degree and strength, PageRank and personalised PageRank, connected components and
+audience overlap, as pyspark DataFrame jobs over the workspace's own Parquet tables.
+
+It follows the local engine's rules (`graph.build_graph`): self-loops left out, parallel edges
+summed into one weighted edge, every account a vertex; PageRank with damping 0.85, dangling mass
+spread by the reset vector (uniform without personalisation), iterated until the L1 change is
+below `tol`. Results come back as polars tables. `master` (or INFLUGRAPH_SPARK_MASTER) names the
+cluster: `local[2]` by default, `spark://host:7077`, `yarn` or `k8s://...` elsewhere; the
+workspace folder must then be on storage every executor reads (HDFS, S3, a shared mount).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from ..errors import BadInput
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+__all__ = ["SparkEngine", "DEFAULT_MASTER"]
+
+DEFAULT_MASTER = "local[2]"
+
+
+class SparkEngine:
+    """A Spark session bound to one workspace; use as a context manager so the session stops."""
+
+    def __init__(self, workspace: "Workspace", *, master: str | None = None, app_name: str = "influgraph"):
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise BadInput("the Spark engine needs pyspark", hint="pip install 'influgraph[spark]' (and a Java 17 runtime)") from None
+        self.workspace = workspace
+        self.master = master or os.environ.get("INFLUGRAPH_SPARK_MASTER") or DEFAULT_MASTER
+        self.spark = (SparkSession.builder.master(self.master).appName(app_name)
+                      .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+                      .config("spark.sql.session.timeZone", "UTC").getOrCreate())
+        self.spark.sparkContext.setLogLevel("ERROR")
+
+    def __enter__(self) -> "SparkEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.spark.stop()
+
+    # ------------------------------------------------------------------ inputs
+    def _table(self, name: str):
+        path = self.workspace.table_file(name)
+        if path is None:
+            raise BadInput(f"the workspace has no {name} yet", path=self.workspace.path, hint="import or crawl first")
+        return self.spark.read.parquet(str(path))
+
+    def _edges(self, kinds: Sequence[str] | None = None):
+        from pyspark.sql import functions as F
+
+        edges = self._table("edges").where(F.col("src") != F.col("dst"))
+        if kinds:
+            edges = edges.where(F.col("kind").isin(list(kinds)))
+        return edges
+
+    def _vertices(self, edges):
+        from pyspark.sql import functions as F
+
+        ids = self._table("accounts").select(F.col("id"))
+        return (ids.union(edges.select(F.col("src").alias("id"))).union(edges.select(F.col("dst").alias("id")))
+                .distinct())
+
+    @staticmethod
+    def _polars(frame) -> pl.DataFrame:
+        """Collect a (per-account sized) result to the driver as polars, without pandas or pyarrow."""
+        rows = frame.collect()
+        if not rows:
+            return pl.DataFrame(schema={name: pl.String if kind == "string" else pl.Float64 for name, kind in frame.dtypes})
+        return pl.DataFrame([row.asDict() for row in rows], infer_schema_length=None)
+
+    # ------------------------------------------------------------------ computations
+    def degrees(self) -> pl.DataFrame:
+        """Per account: in- and out-degree (distinct neighbours) and in-strength per kind (summed weights)."""
+        from pyspark.sql import functions as F
+
+        from ..schema import EDGE_KINDS
+
+        edges = self._edges()
+        pairs = edges.groupBy("src", "dst").agg(F.sum("weight").alias("w"))
+        vertices = self._vertices(edges)
+        indeg = pairs.groupBy("dst").agg(F.count("*").alias("in_degree"), F.sum("w").alias("in_strength"))
+        outdeg = pairs.groupBy("src").agg(F.count("*").alias("out_degree"), F.sum("w").alias("out_strength"))
+        by_kind = (edges.groupBy("dst").pivot("kind", list(EDGE_KINDS)).agg(F.sum("weight")))
+        for kind in EDGE_KINDS:
+            by_kind = by_kind.withColumnRenamed(kind, f"in_strength_{kind}")
+        out = (vertices.join(indeg, vertices.id == indeg.dst, "left").drop("dst")
+               .join(outdeg, vertices.id == outdeg.src, "left").drop("src")
+               .join(by_kind, vertices.id == by_kind.dst, "left").drop("dst").fillna(0))
+        return self._polars(out).sort("id")
+
+    def pagerank(self, personalization: dict[str, float] | None = None, *, damping: float = 0.85,
+                 tol: float = 1e-10, max_iter: int = 200) -> pl.DataFrame:
+        """PageRank (or personalised PageRank, teleporting by `personalization`) per account, summing to 1."""
+        from pyspark.sql import functions as F
+
+        edges = self._edges().groupBy("src", "dst").agg(F.sum("weight").alias("w")).cache()
+        vertices = self._vertices(edges).cache()
+        n = vertices.count()
+        if n == 0:
+            return pl.DataFrame(schema={"id": pl.String, "pagerank": pl.Float64})
+        out = edges.groupBy("src").agg(F.sum("w").alias("out_w"))
+        moves = edges.join(out, "src").select("src", "dst", (F.col("w") / F.col("out_w")).alias("p")).cache()
+        if personalization:
+            total = float(sum(v for v in personalization.values() if v > 0))
+            if total <= 0:
+                raise BadInput("the personalisation vector is all zero", hint="give at least one account a weight > 0")
+            reset = self.spark.createDataFrame([(k, float(v) / total) for k, v in personalization.items() if v > 0],
+                                               "id string, r double")
+            reset = vertices.join(reset, "id", "left").fillna(0.0, ["r"])
+        else:
+            reset = vertices.withColumn("r", F.lit(1.0 / n))
+        state = (reset.join(out.withColumnRenamed("src", "id"), "id", "left")
+                 .select("id", "r", F.col("out_w").isNull().alias("dangling")).cache())
+        rank = state.select("id", F.col("r").alias("rank"))
+        dangling_mass = float(rank.join(state.where("dangling"), "id").agg(F.sum("rank")).first()[0] or 0.0)
+        for _ in range(max_iter):
+            contributions = (moves.join(rank.withColumnRenamed("id", "src"), "src")
+                             .groupBy("dst").agg(F.sum(F.col("p") * F.col("rank")).alias("c")))
+            new = (state.join(contributions.withColumnRenamed("dst", "id"), "id", "left")
+                   .select("id", "dangling", (damping * (F.coalesce("c", F.lit(0.0)) + F.lit(dangling_mass) * F.col("r"))
+                                              + (1 - damping) * F.col("r")).alias("rank")))
+            new = new.localCheckpoint()
+            change, dangling_mass = new.join(rank.withColumnRenamed("rank", "old"), "id").agg(
+                F.sum(F.abs(F.col("rank") - F.col("old"))), F.sum(F.when(F.col("dangling"), F.col("rank")).otherwise(0.0))).first()
+            rank = new.select("id", "rank")
+            dangling_mass = float(dangling_mass or 0.0)
+            if float(change) < tol:
+                break
+        result = self._polars(rank).rename({"rank": "pagerank"})
+        return result.with_columns(pl.col("pagerank") / pl.col("pagerank").sum()).sort("id")
+
+    def components(self, max_iter: int = 1000) -> pl.DataFrame:
+        """Weakly connected components by min-label propagation: per account, the smallest id in its component."""
+        from pyspark.sql import functions as F
+
+        edges = self._edges().select("src", "dst").distinct()
+        both = edges.union(edges.select(F.col("dst").alias("src"), F.col("src").alias("dst"))).distinct().cache()
+        labels = self._vertices(edges).select("id", F.col("id").alias("label")).localCheckpoint()
+        for _ in range(max_iter):
+            offers = (both.join(labels.withColumnRenamed("id", "src"), "src")
+                      .groupBy("dst").agg(F.min("label").alias("offer")))
+            new = (labels.join(offers.withColumnRenamed("dst", "id"), "id", "left")
+                   .select("id", F.least("label", F.coalesce("offer", "label")).alias("label"))).localCheckpoint()
+            changed = new.join(labels.withColumnRenamed("label", "old"), "id").where(F.col("label") != F.col("old")).count()
+            labels = new
+            if changed == 0:
+                break
+        return self._polars(labels.withColumnRenamed("label", "component")).sort("id")
+
+    def audience_overlap(self, candidates: Sequence[str], members: Sequence[str],
+                         kinds: Sequence[str] = ("follow", "repost", "quote", "reply", "like")) -> pl.DataFrame:
+        """Shared audience of every pair of candidates: counts, Jaccard and containment both ways."""
+        from pyspark.sql import functions as F
+
+        wanted = self.spark.createDataFrame([(c,) for c in candidates], "dst string")
+        audience = self.spark.createDataFrame([(m,) for m in members], "src string")
+        pairs = (self._edges(kinds).select("src", "dst").join(wanted, "dst").join(audience, "src").distinct().cache())
+        size = pairs.groupBy("dst").agg(F.count("*").alias("size"))
+        a, b = pairs.alias("a"), pairs.alias("b")
+        shared = (a.join(b, (F.col("a.src") == F.col("b.src")) & (F.col("a.dst") < F.col("b.dst")))
+                  .groupBy(F.col("a.dst").alias("id_a"), F.col("b.dst").alias("id_b")).agg(F.count("*").alias("shared")))
+        out = (shared.join(size.select(F.col("dst").alias("id_a"), F.col("size").alias("audience_a")), "id_a")
+               .join(size.select(F.col("dst").alias("id_b"), F.col("size").alias("audience_b")), "id_b")
+               .withColumn("jaccard", F.col("shared") / (F.col("audience_a") + F.col("audience_b") - F.col("shared")))
+               .withColumn("share_of_a_in_b", F.col("shared") / F.col("audience_a"))
+               .withColumn("share_of_b_in_a", F.col("shared") / F.col("audience_b")))
+        return self._polars(out.select("id_a", "id_b", "audience_a", "audience_b", "shared", "jaccard",
+                                       "share_of_a_in_b", "share_of_b_in_a")).sort("id_a", "id_b")
