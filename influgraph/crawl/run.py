@@ -232,7 +232,7 @@ def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
             if tasks:
                 say(f"{phase}: {len(tasks)} tasks")
         while True:
-            pending = next(state.pending(), None)
+            pending = state.next_pending()
             if pending is None:
                 break
             why = _run_task(crawler, state, pending, limits, say, warning)

@@ -34,6 +34,9 @@ CREATE TABLE IF NOT EXISTS pages(
 CREATE TABLE IF NOT EXISTS tombstones(id TEXT PRIMARY KEY, status TEXT NOT NULL);
 """
 
+_ADD_REQUESTS = ("INSERT INTO meta(key, value) VALUES('requests', ?) ON CONFLICT(key) DO UPDATE SET "
+                 "value = CAST(CAST(value AS INTEGER) + ? AS TEXT)")
+
 
 @dataclass
 class Task:
@@ -97,24 +100,22 @@ class CrawlState:
         return Task(id=row[0], stage=row[1], endpoint=row[2], params=json.loads(row[3]), depth=row[4], status=row[5],
                     cursor=row[6], pages=row[7], empty_pages=row[8])
 
-    def pending(self, stage: str | None = None) -> Iterator[Task]:
-        """Pending tasks in the order they were added (optionally of one stage)."""
-        sql = "SELECT id, stage, endpoint, params, depth, status, cursor, pages, empty_pages FROM tasks WHERE status = 'pending'"
-        args: tuple = ()
-        if stage:
-            sql += " AND stage = ?"
-            args = (stage,)
-        for row in self.db.execute(sql + " ORDER BY id", args).fetchall():
-            yield self._task(row)
-
-    def tasks(self, stage: str | None = None) -> list[Task]:
-        """Every task (optionally of one stage), in order."""
+    def tasks(self, stage: str | None = None, *, status: str | None = None, limit: int | None = None) -> list[Task]:
+        """Tasks in the order they were added, optionally of one stage and/or status, at most `limit`."""
+        clauses, args = [], []
+        for column, value in (("stage", stage), ("status", status)):
+            if value:
+                clauses.append(f"{column} = ?")
+                args.append(value)
         sql = "SELECT id, stage, endpoint, params, depth, status, cursor, pages, empty_pages FROM tasks"
-        args: tuple = ()
-        if stage:
-            sql += " WHERE stage = ?"
-            args = (stage,)
-        return [self._task(row) for row in self.db.execute(sql + " ORDER BY id", args).fetchall()]
+        sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY id"
+        sql += f" LIMIT {int(limit)}" if limit else ""
+        return [self._task(row) for row in self.db.execute(sql, args).fetchall()]
+
+    def next_pending(self) -> Task | None:
+        """The oldest pending task, or None."""
+        found = self.tasks(status="pending", limit=1)
+        return found[0] if found else None
 
     def finish_task(self, task: Task, status: str, note: str | None = None) -> None:
         """Mark a task done, forbidden, failed or cut (its own transaction)."""
@@ -143,8 +144,7 @@ class CrawlState:
                 self.add_tasks(list(new_tasks), within=True)
             for account, kind in (tombstones or {}).items():
                 self.db.execute("INSERT OR REPLACE INTO tombstones(id, status) VALUES(?, ?)", (account, kind))
-            self.db.execute("INSERT INTO meta(key, value) VALUES('requests', ?) ON CONFLICT(key) DO UPDATE SET "
-                            "value = CAST(CAST(value AS INTEGER) + ? AS TEXT)", (str(requests_used), requests_used))
+            self.db.execute(_ADD_REQUESTS, (str(requests_used), requests_used))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -154,8 +154,7 @@ class CrawlState:
 
     def add_requests(self, count: int) -> None:
         """Count requests that produced no page (errors, 403s)."""
-        self.db.execute("INSERT INTO meta(key, value) VALUES('requests', ?) ON CONFLICT(key) DO UPDATE SET "
-                        "value = CAST(CAST(value AS INTEGER) + ? AS TEXT)", (str(count), count))
+        self.db.execute(_ADD_REQUESTS, (str(count), count))
 
     def pages(self, *, unimported: bool = False, endpoint: str | None = None) -> list[tuple[int, str, dict]]:
         """(page id, url, body) in order; only those not yet imported, or of one endpoint, when asked."""
