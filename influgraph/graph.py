@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ from .schema import EDGE_KINDS, Batch
 
 if TYPE_CHECKING:
     import networkx as nx
+    from scipy import sparse
 
     from .workspace import Workspace
 
@@ -70,19 +72,46 @@ class GraphSpec:
 
 @dataclass
 class BuiltGraph:
-    """An igraph graph with its id map. `graph.vs["id"][i]` is the account id of vertex i."""
+    """The built graph as arrays, with its id map; the igraph graph and sparse matrix are made on first use.
 
-    graph: ig.Graph
+    `ids[i]` is the account id of vertex i. Edges are sorted by (src, dst) and unique;
+    `weight` is the weighted sum, `kind_weights[k]` the raw weight of kind k on each edge.
+    """
+
     ids: list[str]
+    ends: np.ndarray  # (m, 2) int64 vertex indices
+    weight: np.ndarray  # (m,) float64
+    kind_weights: dict[str, np.ndarray]
     spec: GraphSpec
     self_loops: int = 0  # self-loop edges (rows) left out
-    ends: np.ndarray | None = None  # (m, 2) vertex indices of the edges, in igraph's edge order
     _index: dict[str, int] | None = None
 
+    @property
+    def n(self) -> int:
+        """Number of vertices."""
+        return len(self.ids)
+
+    @cached_property
+    def graph(self) -> ig.Graph:
+        """The igraph graph (built once, on first use): `weight`, `w_<kind>` edge attributes and `id` vertex attribute."""
+        graph = ig.Graph(n=self.n, directed=True)
+        if len(self.ends):
+            graph.add_edges(self.ends)
+            graph.es["weight"] = self.weight.tolist()
+            for kind, values in self.kind_weights.items():
+                graph.es[f"w_{kind}"] = values.tolist()
+        graph.vs["id"] = self.ids
+        return graph
+
+    @cached_property
+    def matrix(self) -> "sparse.csr_matrix":
+        """The weighted adjacency matrix (row = src, column = dst) as scipy CSR."""
+        from scipy import sparse
+
+        return sparse.csr_matrix((self.weight, (self.ends[:, 0], self.ends[:, 1])), shape=(self.n, self.n))
+
     def edge_array(self) -> np.ndarray:
-        """Edge endpoints as an (m, 2) int64 array (no Python tuples: fast on large graphs)."""
-        if self.ends is None:
-            self.ends = np.asarray(self.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        """Edge endpoints as an (m, 2) int64 array."""
         return self.ends
 
     def index(self, account_id: str) -> int:
@@ -93,11 +122,9 @@ class BuiltGraph:
 
     def edge_frame(self) -> pl.DataFrame:
         """The graph's edges as a table: src, dst (string ids), weight and per-kind weights."""
-        pairs = self.edge_array()
         ids = pl.Series("id", self.ids, dtype=pl.String)
-        columns = {"src": ids.gather(pairs[:, 0]), "dst": ids.gather(pairs[:, 1])}
-        for name in self.graph.es.attributes():
-            columns[name] = self.graph.es[name]
+        columns = {"src": ids.gather(self.ends[:, 0]), "dst": ids.gather(self.ends[:, 1]), "weight": self.weight}
+        columns.update({f"w_{kind}": values for kind, values in self.kind_weights.items()})
         return pl.DataFrame(columns)
 
     def to_networkx(self) -> "nx.DiGraph":
@@ -137,7 +164,11 @@ def _edges_in_spec(edges: pl.LazyFrame, spec: GraphSpec) -> pl.LazyFrame:
 
 
 def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec()) -> BuiltGraph:
-    """Build the directed, weighted igraph graph described by `spec` from a workspace or a Batch.
+    """Build the directed, weighted graph described by `spec` from a workspace or a Batch.
+
+    Polars reads and filters the edges and maps ids to vertex numbers; numpy sums parallel
+    edges (one sort of packed (src, dst, kind) keys, no Python loop over edges). The igraph
+    graph is made only when something asks for `.graph`.
 
     >>> from influgraph.schema import Batch
     >>> import polars as pl
@@ -152,52 +183,65 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec()) -> B
         edges, accounts = source.edges.lazy(), source.accounts.lazy()
     else:
         edges, accounts = source.scan("edges"), source.scan("accounts")
-    kept = _edges_in_spec(edges, spec).with_columns(
-        pl.col("kind").cast(pl.String),
-        (pl.col("src") == pl.col("dst")).alias("_loop"),
-    )
-    if not spec.self_loops:
-        loops = kept.filter(pl.col("_loop")).select(pl.len()).collect().item()
-        kept = kept.filter(~pl.col("_loop"))
-    else:
-        loops = 0
     kinds = [k for k in spec.kinds if spec.kind_weight(k) > 0]
-    weighted = kept.with_columns(
-        (pl.col("weight") * pl.col("kind").replace_strict(
-            {k: spec.kind_weight(k) for k in kinds}, return_dtype=pl.Float64)).alias("_w")
-    )
-    pairs = (
-        weighted.group_by("src", "dst")
-        .agg([pl.col("_w").sum().alias("weight")]
-             + [pl.col("weight").filter(pl.col("kind") == k).sum().alias(f"w_{k}") for k in kinds])
-        .sort("src", "dst")
-        .collect()
-    )
+    rows = (_edges_in_spec(edges, spec)
+            .select("src", "dst", pl.col("kind").cast(pl.String).replace_strict({k: i for i, k in enumerate(kinds)},
+                                                                                   return_dtype=pl.Int64).alias("k"),
+                    pl.col("weight").cast(pl.Float64))
+            .collect())
+    endpoint_ids = [rows.lazy().select(pl.col("src").alias("id")), rows.lazy().select(pl.col("dst").alias("id"))]
     if spec.include_isolated:
-        account_ids = accounts
-        if spec.platform:
-            account_ids = account_ids.filter(pl.col("platform") == spec.platform)
-        vertex_ids = pl.concat([pairs.select(pl.col("src").alias("id")).lazy(),
-                                pairs.select(pl.col("dst").alias("id")).lazy(),
-                                account_ids.select("id")])
-    else:
-        vertex_ids = pl.concat([pairs.select(pl.col("src").alias("id")).lazy(),
-                                pairs.select(pl.col("dst").alias("id")).lazy()])
-    ids = vertex_ids.unique().sort("id").collect().with_row_index("ix", offset=0)
-    index = ids.lazy()
-    mapped = (
-        pairs.lazy()
-        .join(index.rename({"id": "src", "ix": "s"}), on="src", how="left", maintain_order="left")
-        .join(index.rename({"id": "dst", "ix": "d"}), on="dst", how="left", maintain_order="left")
-        .collect()
-    )
-    graph = ig.Graph(n=ids.height, directed=True)
-    ends = np.column_stack([mapped["s"].to_numpy(), mapped["d"].to_numpy()]).astype(np.int64).reshape(-1, 2)
-    if mapped.height:
-        graph.add_edges(ends)
-        graph.es["weight"] = mapped["weight"].to_numpy()
-        for k in kinds:
-            graph.es[f"w_{k}"] = mapped[f"w_{k}"].to_numpy()
+        account_ids = accounts.filter(pl.col("platform") == spec.platform) if spec.platform else accounts
+        endpoint_ids.append(account_ids.select(pl.col("id").cast(pl.String)))
+    ids = pl.concat(endpoint_ids).unique().sort("id").collect().with_row_index("ix")
+    mapped = (rows.lazy()
+              .join(ids.lazy().rename({"id": "src", "ix": "s"}), on="src", how="left", maintain_order="left")
+              .join(ids.lazy().rename({"id": "dst", "ix": "d"}), on="dst", how="left", maintain_order="left")
+              .select("s", "d", "k", "weight").collect())
+    del rows
+    s, d = mapped["s"].to_numpy().astype(np.int64), mapped["d"].to_numpy().astype(np.int64)
+    kind, weight = mapped["k"].to_numpy(), mapped["weight"].to_numpy()
+    loop = s == d
+    loops = 0
+    if not spec.self_loops and loop.any():
+        loops, keep = int(loop.sum()), ~loop
+        s, d, kind, weight = s[keep], d[keep], kind[keep], weight[keep]
+    ends, total, by_kind = _sum_parallel(s, d, kind, weight, ids.height, [spec.kind_weight(k) for k in kinds])
     id_list = ids["id"].to_list()
-    graph.vs["id"] = id_list
-    return BuiltGraph(graph=graph, ids=id_list, spec=spec, self_loops=int(loops), ends=ends)
+    return BuiltGraph(ids=id_list, ends=ends, weight=total, kind_weights=dict(zip(kinds, by_kind)), spec=spec,
+                      self_loops=loops)
+
+
+def _sum_parallel(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int,
+                  multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """One edge per (src, dst), sorted: endpoints, weighted sum, and the raw sum of each kind.
+
+    Rows are packed into one int64 key (src, dst, kind) and sorted; runs of equal keys are
+    summed with bincount. Unit weights (the common case) need no permutation at all.
+    """
+    kinds = max(len(multipliers), 1)
+    if n and n * n * kinds >= 2**62:
+        raise BadInput(f"the graph has too many vertices ({n:,}) for one machine", hint="use the Spark engine")
+    packed = (s * n + d) * kinds + kind
+    if np.all(weight == 1.0):
+        packed = np.sort(packed)
+        run_weight = None
+    else:
+        order = np.argsort(packed)
+        packed, weight = packed[order], weight[order]
+        run_weight = weight
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]]) if len(packed) else np.zeros(0, np.int64)
+    run_key = packed[starts]
+    run_sum = (np.diff(np.r_[starts, len(packed)]).astype(np.float64) if run_weight is None
+               else np.add.reduceat(run_weight, starts) if len(starts) else np.zeros(0))
+    run_kind, pair = run_key % kinds, run_key // kinds
+    new_pair = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+    pair_index = np.cumsum(new_pair) - 1
+    pairs = pair[new_pair]
+    count = len(pairs)
+    scale = np.asarray(multipliers, dtype=np.float64)[run_kind] if multipliers else np.zeros(len(run_kind))
+    total = np.bincount(pair_index, weights=run_sum * scale, minlength=count)
+    by_kind = [np.bincount(pair_index, weights=np.where(run_kind == k, run_sum, 0.0), minlength=count)
+               for k in range(len(multipliers))]
+    ends = np.column_stack([pairs // n, pairs % n]).astype(np.int64).reshape(-1, 2) if n else np.zeros((0, 2), np.int64)
+    return ends, total, by_kind
