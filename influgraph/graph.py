@@ -104,11 +104,18 @@ class BuiltGraph:
         return graph
 
     @cached_property
+    def id_frame(self) -> pl.DataFrame:
+        """Vertex numbers by id: columns `ix` (UInt32) and `id`."""
+        return pl.DataFrame({"id": self.ids}, schema={"id": pl.String}).with_row_index("ix")
+
+    @cached_property
     def matrix(self) -> "sparse.csr_matrix":
         """The weighted adjacency matrix (row = src, column = dst) as scipy CSR."""
         from scipy import sparse
 
-        return sparse.csr_matrix((self.weight, (self.ends[:, 0], self.ends[:, 1])), shape=(self.n, self.n))
+        indptr = np.zeros(self.n + 1, dtype=np.int64)  # edges are sorted by (src, dst): CSR needs no sort
+        np.cumsum(np.bincount(self.ends[:, 0], minlength=self.n), out=indptr[1:])
+        return sparse.csr_matrix((self.weight, self.ends[:, 1], indptr), shape=(self.n, self.n))
 
     def edge_array(self) -> np.ndarray:
         """Edge endpoints as an (m, 2) int64 array."""
@@ -163,12 +170,15 @@ def _edges_in_spec(edges: pl.LazyFrame, spec: GraphSpec) -> pl.LazyFrame:
     return frame
 
 
-def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec()) -> BuiltGraph:
+def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
+                vertices_of: BuiltGraph | None = None) -> BuiltGraph:
     """Build the directed, weighted graph described by `spec` from a workspace or a Batch.
 
     Polars reads and filters the edges and maps ids to vertex numbers; numpy sums parallel
     edges (one sort of packed (src, dst, kind) keys, no Python loop over edges). The igraph
-    graph is made only when something asks for `.graph`.
+    graph is made only when something asks for `.graph`. `vertices_of` gives the new graph the
+    vertices (and order) of an earlier one, e.g. a niche subgraph beside the whole graph; edges
+    whose endpoints it lacks are an error.
 
     >>> from influgraph.schema import Batch
     >>> import polars as pl
@@ -189,16 +199,21 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec()) -> B
                                                                                    return_dtype=pl.Int64).alias("k"),
                     pl.col("weight").cast(pl.Float64))
             .collect())
-    endpoint_ids = [rows.lazy().select(pl.col("src").alias("id")), rows.lazy().select(pl.col("dst").alias("id"))]
-    if spec.include_isolated:
-        account_ids = accounts.filter(pl.col("platform") == spec.platform) if spec.platform else accounts
-        endpoint_ids.append(account_ids.select(pl.col("id").cast(pl.String)))
-    ids = pl.concat(endpoint_ids).unique().sort("id").collect().with_row_index("ix")
+    if vertices_of is not None:
+        ids = vertices_of.id_frame
+    else:
+        endpoint_ids = [rows.lazy().select(pl.col("src").alias("id")), rows.lazy().select(pl.col("dst").alias("id"))]
+        if spec.include_isolated:
+            account_ids = accounts.filter(pl.col("platform") == spec.platform) if spec.platform else accounts
+            endpoint_ids.append(account_ids.select(pl.col("id").cast(pl.String)))
+        ids = pl.concat(endpoint_ids).unique().sort("id").collect().with_row_index("ix")
     mapped = (rows.lazy()
               .join(ids.lazy().rename({"id": "src", "ix": "s"}), on="src", how="left", maintain_order="left")
               .join(ids.lazy().rename({"id": "dst", "ix": "d"}), on="dst", how="left", maintain_order="left")
               .select("s", "d", "k", "weight").collect())
     del rows
+    if mapped["s"].null_count() or mapped["d"].null_count():
+        raise ValueError("vertices_of lacks an endpoint of these edges")
     s, d = mapped["s"].to_numpy().astype(np.int64), mapped["d"].to_numpy().astype(np.int64)
     kind, weight = mapped["k"].to_numpy(), mapped["weight"].to_numpy()
     loop = s == d
@@ -207,7 +222,7 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec()) -> B
         loops, keep = int(loop.sum()), ~loop
         s, d, kind, weight = s[keep], d[keep], kind[keep], weight[keep]
     ends, total, by_kind = _sum_parallel(s, d, kind, weight, ids.height, [spec.kind_weight(k) for k in kinds])
-    id_list = ids["id"].to_list()
+    id_list = vertices_of.ids if vertices_of is not None else ids["id"].to_list()
     return BuiltGraph(ids=id_list, ends=ends, weight=total, kind_weights=dict(zip(kinds, by_kind)), spec=spec,
                       self_loops=loops)
 
@@ -216,32 +231,38 @@ def _sum_parallel(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.nda
                   multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """One edge per (src, dst), sorted: endpoints, weighted sum, and the raw sum of each kind.
 
-    Rows are packed into one int64 key (src, dst, kind) and sorted; runs of equal keys are
-    summed with bincount. Unit weights (the common case) need no permutation at all.
+    Rows are packed into one int64 key (src bits | dst bits | kind bits) and sorted; runs of
+    equal keys are summed. Unit weights (the common case) need no permutation at all.
     """
-    kinds = max(len(multipliers), 1)
-    if n and n * n * kinds >= 2**62:
+    vertex_bits = max(int(n - 1).bit_length(), 1)
+    kind_bits = max(len(multipliers) - 1, 1).bit_length()
+    if 2 * vertex_bits + kind_bits > 62:
         raise BadInput(f"the graph has too many vertices ({n:,}) for one machine", hint="use the Spark engine")
-    packed = (s * n + d) * kinds + kind
+    packed = (((s << vertex_bits) | d) << kind_bits) | kind
     if np.all(weight == 1.0):
-        packed = np.sort(packed)
-        run_weight = None
+        packed, run_weight = np.sort(packed), None
     else:
         order = np.argsort(packed)
-        packed, weight = packed[order], weight[order]
-        run_weight = weight
-    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]]) if len(packed) else np.zeros(0, np.int64)
+        packed, run_weight = packed[order], weight[order]
+    if len(packed) == 0:
+        return np.zeros((0, 2), np.int64), np.zeros(0), [np.zeros(0) for _ in multipliers]
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
     run_key = packed[starts]
-    run_sum = (np.diff(np.r_[starts, len(packed)]).astype(np.float64) if run_weight is None
-               else np.add.reduceat(run_weight, starts) if len(starts) else np.zeros(0))
-    run_kind, pair = run_key % kinds, run_key // kinds
-    new_pair = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
-    pair_index = np.cumsum(new_pair) - 1
-    pairs = pair[new_pair]
-    count = len(pairs)
-    scale = np.asarray(multipliers, dtype=np.float64)[run_kind] if multipliers else np.zeros(len(run_kind))
-    total = np.bincount(pair_index, weights=run_sum * scale, minlength=count)
-    by_kind = [np.bincount(pair_index, weights=np.where(run_kind == k, run_sum, 0.0), minlength=count)
-               for k in range(len(multipliers))]
-    ends = np.column_stack([pairs // n, pairs % n]).astype(np.int64).reshape(-1, 2) if n else np.zeros((0, 2), np.int64)
+    run_sum = (np.diff(starts, append=len(packed)).astype(np.float64) if run_weight is None
+               else np.add.reduceat(run_weight, starts))
+    run_kind, pair = run_key & ((1 << kind_bits) - 1), run_key >> kind_bits
+    pair_starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    count = len(pair_starts)
+    pair_index = np.repeat(np.arange(count), np.diff(pair_starts, append=len(pair)))
+    scale = np.asarray(multipliers, dtype=np.float64)[run_kind]
+    total = np.add.reduceat(run_sum * scale, pair_starts)
+    by_kind = []
+    for k in range(len(multipliers)):  # a handful of kinds, each one vectorised scatter
+        values = np.zeros(count)
+        chosen = run_kind == k
+        values[pair_index[chosen]] = run_sum[chosen]  # (pair, kind) runs are unique: no accumulation needed
+        by_kind.append(values)
+    pairs = pair[pair_starts]
+    ends = np.empty((count, 2), np.int64)
+    ends[:, 0], ends[:, 1] = pairs >> vertex_bits, pairs & ((1 << vertex_bits) - 1)
     return ends, total, by_kind

@@ -18,7 +18,7 @@ Rules (documented in the README):
   computed, else (when asked for) approximate betweenness from sampled sources scaled to
   [0, 1], else 0; engagement
   (reposts, quotes, replies and likes received; `niche_engagement` counts only those made by
-  members on niche content); audience relevance (the share of distinct engagers, and of known
+  members on niche content); audience relevance (the share of distinct other engagers, and of known
   followers, who are members); reach (followers).
 - **Composite**: `niche_influence = sum(weight_k * component_k)` over niche_pagerank,
   audience_relevance, niche_engagement, authority, coreness and brokerage. Magnitudes
@@ -42,8 +42,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -55,9 +55,10 @@ from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
 from .schema import EDGE_KINDS, Batch
 
 if TYPE_CHECKING:
+    from .engines.spark import SparkEngine
     from .workspace import Workspace
 
-__all__ = ["DEFAULT_WEIGHTS", "ENGAGEMENT_KINDS", "RankResult", "rank_niche", "tier_expr", "named_expr", "rank_result_name", "rank_agreement", "pagerank", "niche_pagerank",
+__all__ = ["DEFAULT_WEIGHTS", "ENGAGEMENT_KINDS", "RankResult", "WholeGraph", "whole_graph", "rank_niche", "rank_niches", "tier_expr", "named_expr", "rank_result_name", "rank_agreement", "pagerank", "niche_pagerank", "authority", "coreness",
            "approximate_betweenness"]
 
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
@@ -85,25 +86,120 @@ def rank_result_name(niche: str) -> str:
     return f"rank_{niche.replace('-', '_')}"
 
 
-def pagerank(built: BuiltGraph, damping: float = 0.85) -> np.ndarray:
-    """Weighted PageRank (igraph PRPACK); dangling vertices jump uniformly, as in networkx."""
-    if built.graph.vcount() == 0:
-        return np.zeros(0)
-    weights = "weight" if built.graph.ecount() else None
-    return np.asarray(built.graph.pagerank(weights=weights, damping=damping), dtype=np.float64)
+PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
 
 
-def niche_pagerank(built: BuiltGraph, reset: np.ndarray, damping: float = 0.85) -> np.ndarray:
+def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
+    """Weighted PageRank; dangling vertices jump uniformly, as in networkx and igraph."""
+    return _power_iteration(built, None, damping, tol)
+
+
+def niche_pagerank(built: BuiltGraph, reset: np.ndarray, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
     """Personalised PageRank teleporting to `reset` (weights per vertex, e.g. members and seeds).
 
     Dangling vertices jump like the teleport, which is networkx's default for personalisation.
+    `reset` may be an (n, k) array: k personalisations solved together, one column each
+    (one pass over the matrix per iteration serves all of them). An all-zero column gives zeros.
     """
-    n = built.graph.vcount()
-    if n == 0 or reset.sum() <= 0:
-        return np.zeros(n)
-    weights = "weight" if built.graph.ecount() else None
-    return np.asarray(built.graph.personalized_pagerank(weights=weights, damping=damping, reset=reset.tolist()),
-                      dtype=np.float64)
+    reset = np.asarray(reset, dtype=np.float64)
+    if reset.ndim == 1:
+        return _power_iteration(built, reset[:, None], damping, tol)[:, 0]
+    return _power_iteration(built, reset, damping, tol)
+
+
+def _power_iteration(built: BuiltGraph, reset: np.ndarray | None, damping: float, tol: float) -> np.ndarray:
+    """PageRank by power iteration on the scipy CSR matrix (faster than igraph's PRPACK at scale).
+
+    x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`.
+    """
+    n = built.n
+    if reset is None:
+        if n == 0:
+            return np.zeros(0)
+        teleport = np.full((n, 1), 1.0 / n)
+    else:
+        totals = reset.sum(axis=0)
+        teleport = np.divide(reset, totals, out=np.zeros_like(reset), where=totals > 0)
+    if n == 0 or not teleport.any():
+        return np.zeros(n) if reset is None else np.zeros_like(teleport)
+    matrix = built.matrix
+    reachable = None
+    if reset is not None:  # rank lives only where walks from the teleport set can go: iterate there alone
+        reachable = _reachable(matrix, np.flatnonzero(teleport.any(axis=1)))
+        if len(reachable) < n:
+            matrix, teleport = matrix[reachable][:, reachable], teleport[reachable]
+    size = matrix.shape[0]
+    out = np.asarray(matrix.sum(axis=1)).ravel()
+    dangling = np.flatnonzero(out <= 0)
+    inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)[:, None]
+    transposed = matrix.T  # CSC view: no copy
+    x = teleport.copy()
+    for _ in range(10_000):
+        spread = transposed @ (x * inverse_out)
+        new = damping * (spread + x[dangling].sum(axis=0) * teleport) + (1 - damping) * teleport
+        change = np.abs(new - x).sum(axis=0).max()
+        x = new
+        if change < tol:
+            break
+    x /= np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
+    if reset is None:
+        return x[:, 0]
+    if reachable is not None and len(reachable) < n:
+        full = np.zeros((n, x.shape[1]))
+        full[reachable] = x
+        return full
+    return x
+
+
+def _reachable(matrix, sources: np.ndarray) -> np.ndarray:
+    """Vertices reachable from `sources` along directed edges (sorted), by sparse frontier expansion."""
+    seen = np.zeros(matrix.shape[0], dtype=bool)
+    seen[sources] = True
+    frontier = sources
+    csr = matrix.tocsr()  # row v lists v's successors
+    while len(frontier):
+        starts, ends = csr.indptr[frontier], csr.indptr[frontier + 1]
+        lengths = ends - starts
+        if lengths.sum() == 0:
+            break
+        offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+        successors = np.unique(csr.indices[offsets])
+        frontier = successors[~seen[successors]]
+        seen[frontier] = True
+    return np.flatnonzero(seen)
+
+
+def authority(built: BuiltGraph) -> np.ndarray:
+    """HITS authority (weighted), scaled so the top account has 1: the principal right singular
+    vector of the adjacency matrix, solved on its non-empty rows and columns only."""
+    n = built.n
+    scores = np.zeros(n)
+    if len(built.ends) == 0:
+        return scores
+    hubs, authorities = np.unique(built.ends[:, 0]), np.unique(built.ends[:, 1])
+    matrix = built.matrix[hubs][:, authorities]
+    if min(matrix.shape) < 3:
+        _, _, right = np.linalg.svd(matrix.toarray())
+        vector = right[0]
+    else:
+        from scipy.sparse.linalg import svds
+
+        _, _, right = svds(matrix.astype(np.float64), k=1, random_state=0)
+        vector = right[0]
+    vector = np.abs(vector)
+    scores[authorities] = vector / vector.max() if vector.max() > 0 else vector
+    return scores
+
+
+def coreness(built: BuiltGraph) -> np.ndarray:
+    """k-core number with in- and out-edges counted (igraph), on the vertices that have edges."""
+    import igraph as ig
+
+    active, ends = np.unique(built.ends, return_inverse=True)
+    scores = np.zeros(built.n)
+    if len(active):
+        scores[active] = ig.Graph(n=len(active), edges=ends.reshape(-1, 2), directed=True).coreness(mode="all")
+    return scores
 
 
 def approximate_betweenness(built: BuiltGraph, samples: int, seed: int = 0) -> np.ndarray:
@@ -148,27 +244,29 @@ def _scaled(values: np.ndarray, component: str) -> np.ndarray:
 
 def _by_kind(built: BuiltGraph, prefix: str) -> dict[str, np.ndarray]:
     """In-degree and in-strength per kind, vectorised over the edge arrays."""
-    n = built.graph.vcount()
-    ends = built.edge_array()
+    n, targets = built.n, built.ends[:, 1]
     out = {}
     for kind in EDGE_KINDS:
-        column = f"w_{kind}"
-        weights = np.asarray(built.graph.es[column], dtype=np.float64) if built.graph.ecount() and column in built.graph.es.attributes() else np.zeros(len(ends))
-        out[f"{prefix}in_degree_{kind}"] = np.bincount(ends[:, 1], weights=(weights > 0).astype(np.float64), minlength=n) if len(ends) else np.zeros(n)
-        out[f"{prefix}in_strength_{kind}"] = np.bincount(ends[:, 1], weights=weights, minlength=n) if len(ends) else np.zeros(n)
+        weights = built.kind_weights.get(kind)
+        if weights is None or len(targets) == 0:
+            out[f"{prefix}in_degree_{kind}"] = out[f"{prefix}in_strength_{kind}"] = np.zeros(n)
+            continue
+        out[f"{prefix}in_degree_{kind}"] = np.bincount(targets, weights=(weights > 0).astype(np.float64), minlength=n)
+        out[f"{prefix}in_strength_{kind}"] = np.bincount(targets, weights=weights, minlength=n)
     return out
 
 
-def _relevance(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Per target account: distinct engagers and followers, and the share of each who are members."""
-    member_ids = members.filter(pl.col("member")).select("id", pl.lit(True).alias("m"))
-    flagged = edges.select("src", "dst", pl.col("kind").cast(pl.String)).unique().join(
-        member_ids, left_on="src", right_on="id", how="left").with_columns(pl.col("m").fill_null(False))
-    engagers = (flagged.filter(pl.col("kind") != "follow").unique(["src", "dst"]).group_by("dst")
-                .agg(pl.len().alias("engagers"), pl.col("m").sum().alias("member_engagers")))
-    followers = (flagged.filter(pl.col("kind") == "follow").group_by("dst")
-                 .agg(pl.len().alias("known_followers"), pl.col("m").sum().alias("member_followers")))
-    return engagers.join(followers, on="dst", how="full", coalesce=True).rename({"dst": "id"})
+def _relevance(built: BuiltGraph, is_member: np.ndarray) -> dict[str, np.ndarray]:
+    """Per account: distinct engagers and known followers (other accounts), and how many are members."""
+    n, (sources, targets) = built.n, built.ends.T
+    follow = built.kind_weights.get("follow", np.zeros(len(sources)))
+    engaged = sum((built.kind_weights[k] for k in built.kind_weights if k != "follow"), np.zeros(len(sources))) > 0
+    member = is_member[sources].astype(np.float64)
+    out = {}
+    for name, chosen in (("engagers", engaged), ("known_followers", follow > 0)):
+        out[name] = np.bincount(targets[chosen], minlength=n).astype(np.int64)
+        out[f"member_{name.split('_')[-1]}"] = np.bincount(targets[chosen], weights=member[chosen], minlength=n).astype(np.int64)
+    return out
 
 
 def named_expr(names: set[str]) -> pl.Expr:
@@ -183,17 +281,65 @@ def _config_hash(query: NicheQuery, weights: dict, platform: str | None) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True, ensure_ascii=False, default=list).encode()).hexdigest()[:16]
 
 
-def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str | None = None,
-               communities: pl.DataFrame | None = None, betweenness: int | None = None, seed: int = 0,
-               now: datetime | None = None) -> RankResult:
-    """Rank the accounts of `source` for the niche `query` (see the module docstring for every rule).
+@dataclass
+class WholeGraph:
+    """What every niche's ranking shares, computed once per workspace: the tables, the whole graph
+    and its niche-independent metrics (PageRank, in-degree and in-strength by kind, engagement)."""
 
-    `betweenness` (a number of sampled sources) adds approximate betweenness on the niche graph;
-    it is off by default because it is the one slow metric.
-    """
+    accounts: pl.DataFrame
+    posts: pl.DataFrame
+    edges: pl.DataFrame
+    built: BuiltGraph
+    metrics: dict[str, np.ndarray]
+    platform: str | None
+    communities: pl.DataFrame | None
+
+    @cached_property
+    def top_engagers(self) -> pl.DataFrame:
+        """Per account: the handles of its 3 heaviest engagers (ties by id), for the evidence line."""
+        handles = self.accounts.select("id", pl.coalesce("handle", "id").alias("label"))
+        return (self.edges.lazy().filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)))
+                .group_by("dst", "src").agg(pl.col("weight").sum().alias("w"))
+                .sort(["dst", "w", "src"], descending=[False, True, False])
+                .group_by("dst", maintain_order=True).agg(pl.col("src").head(3))
+                .explode("src").join(handles.lazy(), left_on="src", right_on="id", how="left", maintain_order="left")
+                .group_by("dst", maintain_order=True).agg(pl.col("label").alias("top_engagers")).collect())
+
+
+def whole_graph(source: "Workspace | Batch", *, platform: str | None = None, communities: pl.DataFrame | None = None,
+                engine: "SparkEngine | None" = None) -> WholeGraph:
+    """The shared part of ranking (see `WholeGraph`); `engine` computes PageRank on Spark instead."""
     accounts, posts, edges = _tables(source, platform)
     if communities is None and not isinstance(source, Batch):
         communities = source.read_result("communities")
+    built = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
+    metrics = {"pagerank": engine.pagerank_array(built.ids, platform=platform) if engine else pagerank(built)}
+    metrics.update(_by_kind(built, ""))
+    metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
+    return WholeGraph(accounts=accounts, posts=posts, edges=edges, built=built, metrics=metrics, platform=platform,
+                      communities=communities)
+
+
+def rank_niches(source: "Workspace | Batch", queries: "list[NicheQuery]", **options) -> list[RankResult]:
+    """Rank several niches, sharing the whole-graph work between them (options as for `rank_niche`)."""
+    shared = {k: options.pop(k) for k in ("platform", "communities", "engine") if k in options}
+    whole = whole_graph(source, **shared)
+    return [rank_niche(source, query, whole=whole, **options) for query in queries]
+
+
+def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str | None = None,
+               communities: pl.DataFrame | None = None, betweenness: int | None = None, seed: int = 0,
+               now: datetime | None = None, whole: WholeGraph | None = None,
+               engine: "SparkEngine | None" = None) -> RankResult:
+    """Rank the accounts of `source` for the niche `query` (see the module docstring for every rule).
+
+    `betweenness` (a number of sampled sources) adds approximate betweenness on the niche graph;
+    it is off by default because it is the one slow metric. `whole` reuses the shared work of an
+    earlier call (`whole_graph`, `rank_niches`); `engine` (a `SparkEngine`) runs both PageRanks on Spark.
+    """
+    if whole is None:
+        whole = whole_graph(source, platform=platform, communities=communities, engine=engine)
+    accounts, posts, edges, communities, platform = whole.accounts, whole.posts, whole.edges, whole.communities, whole.platform
     weights = {k: query.weights.get(k, 0.0) for k in DEFAULT_WEIGHTS} if query.weights else dict(DEFAULT_WEIGHTS)
     total = sum(weights.values()) or 1.0
     weights = {k: v / total for k, v in weights.items()}
@@ -224,25 +370,23 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     on_niche = ((pl.col("kind").cast(pl.String) != "follow") & pl.col("post_id").is_in(niche_post_ids).fill_null(False)) | (
         (pl.col("kind").cast(pl.String) == "follow") & pl.col("src").is_in(member_ids))
     niche_edges = edges.filter(on_niche)
-    whole = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
-    niche = build_graph(Batch(accounts=accounts, edges=niche_edges), GraphSpec())
-    assert whole.ids == niche.ids
-    order = pl.DataFrame({"id": whole.ids}, schema={"id": pl.String})
+    niche = build_graph(Batch(accounts=accounts, edges=niche_edges), GraphSpec(), vertices_of=whole.built)
+    order = pl.DataFrame({"id": whole.built.ids}, schema={"id": pl.String})
     people = order.join(people, on="id", how="left", maintain_order="left")
     is_member = people["member"].fill_null(False).to_numpy()
     reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
 
-    metrics = {"pagerank": pagerank(whole), "niche_pagerank": niche_pagerank(niche, reset)}
-    if niche.graph.ecount():
-        with warnings.catch_warnings():  # igraph warns when many scores are 0, as they are for non-authorities
-            warnings.simplefilter("ignore", RuntimeWarning)
-            metrics["authority"] = np.asarray(niche.graph.authority_score(weights="weight"), dtype=np.float64)
-        metrics["coreness"] = np.asarray(niche.graph.coreness(mode="all"), dtype=np.float64)
+    if engine is not None:
+        personal = {i: r for i, r in zip(whole.built.ids, reset.tolist()) if r > 0}
+        npr = engine.pagerank_array(whole.built.ids, personal, platform=platform, niche_posts=niche_post_ids.explode(),
+                                    members=member_ids.explode()) if personal else np.zeros(whole.built.n)
     else:
-        metrics["authority"] = metrics["coreness"] = np.zeros(len(whole.ids))
+        npr = niche_pagerank(niche, reset)
+    metrics = {"pagerank": whole.metrics["pagerank"], "niche_pagerank": npr}
+    metrics["authority"], metrics["coreness"] = authority(niche), coreness(niche)
     metrics.update(_by_kind(niche, "niche_"))
-    metrics.update(_by_kind(whole, ""))
-    metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
+    metrics.update({k: v for k, v in whole.metrics.items() if k != "pagerank"})
+    metrics.update(_relevance(whole.built, is_member))
     if betweenness:
         metrics["betweenness"] = approximate_betweenness(niche, betweenness, seed)
     table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
@@ -251,9 +395,6 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     table = table.join(from_members, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
         pl.col("niche_engagement").fill_null(0.0))
 
-    relevance = _relevance(edges, people.select("id", pl.col("member").fill_null(False)))
-    table = table.join(relevance, on="id", how="left", maintain_order="left").with_columns(
-        pl.col(c).fill_null(0) for c in ("engagers", "member_engagers", "known_followers", "member_followers"))
     table = table.with_columns(
         pl.when(pl.col("engagers") > 0).then(pl.col("member_engagers") / pl.col("engagers")).alias("engager_relevance"),
         pl.when(pl.col("known_followers") > 0).then(pl.col("member_followers") / pl.col("known_followers")).alias("follower_relevance"),
@@ -287,7 +428,7 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
         ((pl.col("niche_pagerank") / (total_npr or 1)) / (pl.col("pagerank") / (total_pr or 1))).fill_nan(0.0).alias("lift"),
     )
     candidates = _labels(candidates, now or datetime.now(timezone.utc))
-    candidates = _attach_evidence(candidates, edges, people)
+    candidates = _attach_evidence(candidates, whole.top_engagers)
     threshold = candidates["engagement"].quantile(0.9)
     candidates = candidates.with_columns(
         pl.when((pl.col("engagement") >= max(threshold or 0, MIN_HIGH_ENGAGEMENT)) & (pl.col("engager_relevance").fill_null(0) < 0.3))
@@ -327,15 +468,9 @@ def _labels(table: pl.DataFrame, now: datetime) -> pl.DataFrame:
         .otherwise(pl.lit("peer")).alias("role"))
 
 
-def _attach_evidence(candidates: pl.DataFrame, edges: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+def _attach_evidence(candidates: pl.DataFrame, top_engagers: pl.DataFrame) -> pl.DataFrame:
     """A one-line explanation per row: engagements, the niche share of engagers, the top engagers."""
-    handles = people.select("id", pl.coalesce("handle", "id").alias("label"))
-    engaged = (edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)))
-               .group_by("dst", "src").agg(pl.col("weight").sum().alias("w"))
-               .join(handles, left_on="src", right_on="id", how="left")
-               .sort(["dst", "w", "src"], descending=[False, True, False])
-               .group_by("dst", maintain_order=True).agg(pl.col("label").head(3).alias("top_engagers")))
-    return candidates.join(engaged, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
+    return candidates.join(top_engagers, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
         pl.format("{} engagements ({} on niche content) from {} accounts, {}% niche members; niche PageRank top {}%; top engagers: {}",
                   pl.col("engagement").cast(pl.Int64), pl.col("niche_engagement").cast(pl.Int64), pl.col("engagers"),
                   (pl.col("engager_relevance").fill_null(0) * 100).round(0).cast(pl.Int64),
