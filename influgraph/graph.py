@@ -214,7 +214,7 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
     del rows
     if mapped["s"].null_count() or mapped["d"].null_count():
         raise ValueError("vertices_of lacks an endpoint of these edges")
-    s, d = mapped["s"].to_numpy().astype(np.int64), mapped["d"].to_numpy().astype(np.int64)
+    s, d = mapped["s"].cast(pl.Int64).to_numpy(), mapped["d"].cast(pl.Int64).to_numpy()
     kind, weight = mapped["k"].to_numpy(), mapped["weight"].to_numpy()
     loop = s == d
     loops = 0
@@ -238,7 +238,10 @@ def _sum_parallel(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.nda
     kind_bits = max(len(multipliers) - 1, 1).bit_length()
     if 2 * vertex_bits + kind_bits > 62:
         raise BadInput(f"the graph has too many vertices ({n:,}) for one machine", hint="use the Spark engine")
-    packed = (((s << vertex_bits) | d) << kind_bits) | kind
+    packed = s << vertex_bits  # in place from here: fresh memory is the cost at 10M rows
+    packed |= d
+    packed <<= kind_bits
+    packed |= kind
     if np.all(weight == 1.0):
         packed, run_weight = np.sort(packed), None
     else:

@@ -217,18 +217,19 @@ def approximate_betweenness(built: BuiltGraph, samples: int, seed: int = 0) -> n
     return partial * n / samples
 
 
-def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, BuiltGraph]:
+    """The tables (one platform's when asked) and the whole graph; every graph vertex gets an accounts row."""
     if isinstance(source, Batch):
         accounts, posts, edges = source.accounts, source.posts, source.edges
     else:
         accounts, posts, edges = source.table("accounts"), source.table("posts"), source.table("edges")
     if platform:
         accounts, posts, edges = (t.filter(pl.col("platform") == platform) for t in (accounts, posts, edges))
-    endpoints = pl.concat([edges.select(pl.col("src").alias("id")), edges.select(pl.col("dst").alias("id"))]).unique()
-    missing = endpoints.join(accounts.select("id"), on="id", how="anti")
-    if missing.height:  # every endpoint is a vertex of both graphs, in the same order
+    built = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
+    missing = built.id_frame.select("id").join(accounts.select("id"), on="id", how="anti")
+    if missing.height:  # endpoints without an accounts row: every vertex is a row, in the same order
         accounts = pl.concat([accounts, missing.with_columns(platform=pl.lit(platform or "generic"))], how="diagonal_relaxed")
-    return accounts.unique("id", keep="first", maintain_order=True), posts, edges
+    return accounts.unique("id", keep="first", maintain_order=True), posts, edges, built
 
 
 SHARES = ("audience_relevance", "brokerage")
@@ -296,23 +297,26 @@ class WholeGraph:
 
     @cached_property
     def top_engagers(self) -> pl.DataFrame:
-        """Per account: the handles of its 3 heaviest engagers (ties by id), for the evidence line."""
-        handles = self.accounts.select("id", pl.coalesce("handle", "id").alias("label"))
-        return (self.edges.lazy().filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)))
-                .group_by("dst", "src").agg(pl.col("weight").sum().alias("w"))
-                .sort(["dst", "w", "src"], descending=[False, True, False])
-                .group_by("dst", maintain_order=True).agg(pl.col("src").head(3))
-                .explode("src").join(handles.lazy(), left_on="src", right_on="id", how="left", maintain_order="left")
-                .group_by("dst", maintain_order=True).agg(pl.col("label").alias("top_engagers")).collect())
+        """Per account (`dst`): the handles of its 3 heaviest engagers, ties by id, for the evidence line."""
+        built = self.built
+        weight = sum((built.kind_weights.get(k, 0.0) for k in ENGAGEMENT_KINDS), np.zeros(len(built.ends)))
+        engaged = weight > 0
+        pairs = pl.DataFrame({"d": built.ends[engaged, 1], "s": built.ends[engaged, 0], "w": weight[engaged]})
+        top = (pairs.sort(["d", "w", "s"], descending=[False, True, False])  # vertex order is id order
+               .group_by("d", maintain_order=True).head(3))
+        ids = pl.Series(built.ids, dtype=pl.String)
+        labels = (self.accounts.select("id", pl.coalesce("handle", "id").alias("label"))
+                  .join(built.id_frame, on="id").sort("ix")["label"])  # one label per vertex, in vertex order
+        return (top.select(ids.gather(top["d"]).alias("dst"), labels.gather(top["s"]).alias("label"))
+                .group_by("dst", maintain_order=True).agg(pl.col("label").alias("top_engagers")))
 
 
 def whole_graph(source: "Workspace | Batch", *, platform: str | None = None, communities: pl.DataFrame | None = None,
                 engine: "SparkEngine | None" = None) -> WholeGraph:
     """The shared part of ranking (see `WholeGraph`); `engine` computes PageRank on Spark instead."""
-    accounts, posts, edges = _tables(source, platform)
+    accounts, posts, edges, built = _tables(source, platform)
     if communities is None and not isinstance(source, Batch):
         communities = source.read_result("communities")
-    built = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
     metrics = {"pagerank": engine.pagerank_array(built.ids, platform=platform) if engine else pagerank(built)}
     metrics.update(_by_kind(built, ""))
     metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
