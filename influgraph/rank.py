@@ -296,6 +296,15 @@ class WholeGraph:
     communities: pl.DataFrame | None
 
     @cached_property
+    def people(self) -> pl.DataFrame:
+        """The accounts in vertex order, with the posts seen by each and their mentions per post."""
+        activity = self.posts.group_by("author_id").agg(
+            pl.len().alias("posts_seen"), pl.col("mentions").list.len().fill_null(0).mean().alias("mentions_per_post"))
+        return (self.built.id_frame.join(self.accounts, on="id", how="left", maintain_order="left").drop("ix")
+                .join(activity, left_on="id", right_on="author_id", how="left", maintain_order="left")
+                .with_columns(pl.col("posts_seen").fill_null(0)))
+
+    @cached_property
     def top_engagers(self) -> pl.DataFrame:
         """Per account (`dst`): the handles of its 3 heaviest engagers, ties by id, for the evidence line."""
         built = self.built
@@ -354,13 +363,11 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     niche_ids = own.filter("own_niche").select("id")
     refs = pl.coalesce("repost_of", "quote_of", "reply_to")
     niche_posts = own.with_columns((pl.col("own_niche") | refs.is_in(niche_ids["id"].implode()).fill_null(False)).alias("niche"))
-    activity = niche_posts.group_by("author_id").agg(
-        pl.len().alias("posts_seen"), pl.col("niche").sum().alias("niche_posts"),
-        pl.col("mentions").list.len().fill_null(0).mean().alias("mentions_per_post"))
+    activity = niche_posts.filter("niche").group_by("author_id").agg(pl.len().alias("niche_posts"))
     seeds = {s.lower() for s in query.seed_accounts}
     excluded = {s.lower() for s in query.exclude_accounts}
-    people = (accounts.join(activity, left_on="id", right_on="author_id", how="left")
-              .with_columns(pl.col("posts_seen").fill_null(0), pl.col("niche_posts").fill_null(0),
+    people = (whole.people.join(activity, left_on="id", right_on="author_id", how="left", maintain_order="left")
+              .with_columns(pl.col("niche_posts").fill_null(0).cast(pl.UInt32),
                             bio_match_expr(query).alias("bio_match"),
                             named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
               .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
@@ -375,8 +382,6 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
         (pl.col("kind").cast(pl.String) == "follow") & pl.col("src").is_in(member_ids))
     niche_edges = edges.filter(on_niche)
     niche = build_graph(Batch(accounts=accounts, edges=niche_edges), GraphSpec(), vertices_of=whole.built)
-    order = pl.DataFrame({"id": whole.built.ids}, schema={"id": pl.String})
-    people = order.join(people, on="id", how="left", maintain_order="left")
     is_member = people["member"].fill_null(False).to_numpy()
     reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
 
