@@ -12,7 +12,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -68,6 +69,27 @@ def workspace_option(function: Callable) -> Callable:
         "-w", "--workspace", "workspace", type=click.Path(file_okay=False), default=None,
         help="Workspace folder [default: $INFLUGRAPH_WORKSPACE, else ./influgraph-workspace].",
     )(function)
+
+
+def engine_option(function: Callable) -> Callable:
+    """`--engine local|spark`: where the workspace-wide computations run."""
+    return click.option(
+        "--engine", default="local", show_default=True, type=click.Choice(["local", "spark"]),
+        help="spark: run PageRank, degrees, components and overlaps as pyspark jobs (pip install 'influgraph[spark]'; "
+             "cluster from $INFLUGRAPH_SPARK_MASTER, default local[2]).",
+    )(function)
+
+
+@contextmanager
+def open_engine(name: str, workspace: Any, platform: str | None = None) -> Iterator[Any]:
+    """None for the local engine, else a running SparkEngine that stops when the block ends."""
+    if name != "spark":
+        yield None
+        return
+    from .engines.spark import SparkEngine
+
+    with SparkEngine(workspace, platform=platform) as engine:
+        yield engine
 
 
 def json_option(function: Callable) -> Callable:
@@ -186,14 +208,16 @@ def import_command(paths: tuple[str, ...], workspace: str | None, fmt: str | Non
 @click.option("--platform", default=None, help="Only this platform's accounts and edges.")
 @click.option("--kinds", default=None, help="Comma-separated edge kinds for the graph [default: all].")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000), help="Top accounts and hashtags to list.")
+@engine_option
 @json_option
-def stats_command(workspace: str | None, platform: str | None, kinds: str | None, top: int, as_json: bool) -> None:
+def stats_command(workspace: str | None, platform: str | None, kinds: str | None, top: int, engine: str, as_json: bool) -> None:
     """Show table sizes, edges by kind, and the graph's nodes, edges, degrees and components.
 
     \b
     Examples:
       influgraph stats -w ws
       influgraph stats -w ws --kinds repost,quote --json
+      INFLUGRAPH_SPARK_MASTER=spark://host:7077 influgraph stats -w ws --engine spark
     """
     from .graph import GraphSpec
     from .stats import compute_stats
@@ -202,11 +226,17 @@ def stats_command(workspace: str | None, platform: str | None, kinds: str | None
     chosen = _parse_kinds(kinds, "--kinds")
     spec = GraphSpec(platform=platform, kinds=chosen) if chosen else GraphSpec(platform=platform)
     ws = Workspace(resolve_workspace_path(workspace), create=False)
-    result = compute_stats(ws, spec, top=top)
+    with open_engine(engine, ws, platform) as running:
+        result = compute_stats(ws, spec, top=top, engine=running)
     if as_json:
         emit_json(result)
         return
     click.echo(_format_stats(result))
+
+
+def _count(value: int | None) -> str:
+    """A count with thousands separators, or '-' when the engine did not compute it."""
+    return "-" if value is None else f"{value:,}"
 
 
 def _format_stats(result: dict) -> str:
@@ -224,12 +254,12 @@ def _format_stats(result: dict) -> str:
         "graph",
         f"  nodes                  {graph['nodes']:>12,}",
         f"  edges                  {graph['edges']:>12,}",
-        f"  self-loops left out    {graph['self_loops_dropped']:>12,}",
+        f"  self-loops left out    {_count(graph['self_loops_dropped']):>12}",
         f"  isolated accounts      {graph['isolated']:>12,}",
         f"  max in-degree          {graph['max_in_degree']:>12,}",
         f"  max out-degree         {graph['max_out_degree']:>12,}",
         f"  weak components        {graph['weak_components']:>12,}  (largest {graph['largest_weak_component']:,})",
-        f"  strong components      {graph['strong_components']:>12,}",
+        f"  strong components      {_count(graph['strong_components']):>12}",
     ]
     if result["top_accounts_by_in_degree"]:
         lines.append("top accounts by in-degree")
@@ -351,9 +381,10 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
               help="Add approximate betweenness from this many sampled sources (slow on large graphs).")
 @click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
               help="Write the whole table (.csv, .parquet or .json); the agreement report goes beside it.")
+@engine_option
 @json_option
 def rank_command(workspace: str | None, niche: str | None, query_file: str | None, queries_dir: str, top: int,
-                 platform: str | None, betweenness: int | None, out_file: str | None, as_json: bool) -> None:
+                 platform: str | None, betweenness: int | None, out_file: str | None, engine: str, as_json: bool) -> None:
     """Rank accounts by influence within a niche, with reach apart and every score explained.
 
     \b
@@ -361,13 +392,15 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
       influgraph rank --niche persian-books -w ws
       influgraph rank --query queries/specialty-coffee.toml -w ws --top 10 --json
       influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
+      influgraph rank --niche persian-books -w ws --engine spark
     """
     from .rank import rank_niche, rank_result_name
     from .workspace import Workspace, resolve_workspace_path
 
     query = load_niche(niche, query_file, queries_dir)
     ws = Workspace(resolve_workspace_path(workspace), create=False)
-    result = rank_niche(ws, query, platform=platform, betweenness=betweenness)
+    with open_engine(engine, ws, platform) as running:
+        result = rank_niche(ws, query, platform=platform, betweenness=betweenness, engine=running)
     ws.write_result(rank_result_name(query.name), result.table)
     written = []
     if out_file:

@@ -326,7 +326,7 @@ def whole_graph(source: "Workspace | Batch", *, platform: str | None = None, com
     accounts, posts, edges, built = _tables(source, platform)
     if communities is None and not isinstance(source, Batch):
         communities = source.read_result("communities")
-    metrics = {"pagerank": engine.pagerank_array(built.ids, platform=platform) if engine else pagerank(built)}
+    metrics = {"pagerank": engine.pagerank_array(built.ids) if engine else pagerank(built)}
     metrics.update(_by_kind(built, ""))
     metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
     return WholeGraph(accounts=accounts, posts=posts, edges=edges, built=built, metrics=metrics, platform=platform,
@@ -387,8 +387,8 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
 
     if engine is not None:
         personal = {i: r for i, r in zip(whole.built.ids, reset.tolist()) if r > 0}
-        npr = engine.pagerank_array(whole.built.ids, personal, platform=platform, niche_posts=niche_post_ids.explode(),
-                                    members=member_ids.explode()) if personal else np.zeros(whole.built.n)
+        npr = engine.pagerank_array(whole.built.ids, personal, niche_posts=niche_post_ids.explode().to_list(),
+                                    members=member_ids.explode().to_list()) if personal else np.zeros(whole.built.n)
     else:
         npr = niche_pagerank(niche, reset)
     metrics = {"pagerank": whole.metrics["pagerank"], "niche_pagerank": npr}

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
-from .graph import GraphSpec, build_graph
+from .graph import BuiltGraph, GraphSpec, build_graph
 from .schema import EDGE_KINDS
 
 if TYPE_CHECKING:
+    from .engines.spark import SparkEngine
     from .workspace import Workspace
 
 __all__ = ["compute_stats"]
@@ -36,21 +37,23 @@ def _top_hashtags(workspace: "Workspace", top: int) -> list[dict]:
     return [{"hashtag": row["hashtags"], "posts": row["posts"]} for row in counted.to_dicts()]
 
 
-def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top: int = 10) -> dict:
+def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top: int = 10,
+                  engine: "SparkEngine | None" = None) -> dict:
     """Counts of accounts, posts and edges (by kind), and graph nodes, edges, degrees and components.
 
     `top` accounts by in-degree and hashtags by post count are listed with their original text.
+    With `engine` (a `SparkEngine`) degrees and weak components are Spark jobs; strong components
+    are then not computed (null).
     """
     edges = workspace.scan("edges")
     by_kind = edges.group_by("kind").agg(pl.len().alias("rows"), pl.col("weight").sum().alias("weight")).collect()
     kinds = {row["kind"]: {"rows": row["rows"], "weight": row["weight"]} for row in by_kind.to_dicts()}
-    built = build_graph(workspace, spec)
-    graph = built.graph
-    indegree = np.asarray(graph.indegree(), dtype=np.int64)
-    outdegree = np.asarray(graph.outdegree(), dtype=np.int64)
-    weak = graph.connected_components(mode="weak") if graph.vcount() else []
-    strong = graph.connected_components(mode="strong") if graph.vcount() else []
-    n, m = graph.vcount(), graph.ecount()
+    if engine is None:
+        shape = _local_shape(build_graph(workspace, spec))
+    else:
+        shape = _spark_shape(engine, spec)
+    ids, indegree, outdegree, weak_sizes, strong_count, loops, m = shape
+    n = len(ids)
     counts = workspace.counts()
     return {
         "workspace": str(workspace.path),
@@ -63,16 +66,43 @@ def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top:
         "graph": {
             "nodes": n,
             "edges": m,
-            "self_loops_dropped": built.self_loops,
+            "self_loops_dropped": loops,
             "isolated": int(((indegree + outdegree) == 0).sum()) if n else 0,
             "density": (m / (n * (n - 1))) if n > 1 else 0.0,
             "mean_in_degree": (m / n) if n else 0.0,
             "max_in_degree": int(indegree.max()) if n else 0,
             "max_out_degree": int(outdegree.max()) if n else 0,
-            "weak_components": len(weak),
-            "largest_weak_component": max(weak.sizes()) if n else 0,
-            "strong_components": len(strong),
+            "weak_components": len(weak_sizes),
+            "largest_weak_component": int(weak_sizes.max()) if n else 0,
+            "strong_components": strong_count,
         },
-        "top_accounts_by_in_degree": _top_accounts(workspace, built.ids, indegree, top),
+        "top_accounts_by_in_degree": _top_accounts(workspace, ids, indegree, top),
         "top_hashtags": _top_hashtags(workspace, top),
     }
+
+
+Shape = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, "int | None", "int | None", int]
+
+
+def _local_shape(built: BuiltGraph) -> Shape:
+    """Ids, in/out-degree, weak component sizes, strong component count, self-loops, edges: scipy, no igraph."""
+    from scipy.sparse.csgraph import connected_components
+
+    n, targets, sources = built.n, built.ends[:, 1], built.ends[:, 0]
+    indegree, outdegree = np.bincount(targets, minlength=n), np.bincount(sources, minlength=n)
+    if n == 0:
+        return built.ids, indegree, outdegree, np.zeros(0, np.int64), 0, built.self_loops, 0
+    _, weak = connected_components(built.matrix, directed=True, connection="weak")
+    strong, _ = connected_components(built.matrix, directed=True, connection="strong")
+    return built.ids, indegree, outdegree, np.bincount(weak), int(strong), built.self_loops, len(built.ends)
+
+
+def _spark_shape(engine: "SparkEngine", spec: GraphSpec) -> Shape:
+    """The same shape from Spark jobs (degrees, min-label weak components); strong components and
+    self-loop counts are left to the local engine (null)."""
+    kinds = [k for k in spec.kinds if spec.kind_weight(k) > 0]
+    degrees = engine.degrees(kinds=kinds)
+    components = engine.components(kinds=kinds)
+    sizes = components.group_by("component").len()["len"].to_numpy()
+    return (degrees["id"].to_list(), degrees["in_degree"].cast(pl.Int64).to_numpy(),
+            degrees["out_degree"].cast(pl.Int64).to_numpy(), sizes, None, None, int(degrees["in_degree"].sum()))

@@ -86,3 +86,79 @@ def test_audience_overlap_equals_the_sparse_matrix(workspace, engine) -> None:
         assert row["shared"] == shared[i, j] and row["audience_a"] == shared[i, i]
     expected_pairs = sum(1 for i in range(len(candidates)) for j in range(i + 1, len(candidates)) if shared[i, j])
     assert spark.height == expected_pairs
+
+
+def _niche_batch(seed: int = 3):
+    """A small world with posts, a niche hashtag on some of them, interactions on posts and follows."""
+    from influgraph.schema import Batch, conform
+
+    rng = np.random.default_rng(seed)
+    n, posts_n, m = 300, 900, 4000
+    ids = [str(10**18 + i) for i in range(n)]
+    post_ids = [str(2 * 10**18 + i) for i in range(posts_n)]
+    tagged = rng.random(posts_n) < 0.15
+    authors = rng.integers(0, n, posts_n)
+    posts = pl.DataFrame({"id": post_ids, "platform": "x", "author_id": [ids[a] for a in authors],
+                          "text": ["kopi #kopi" if t else "hello" for t in tagged],
+                          "hashtags": [["kopi"] if t else [] for t in tagged]})
+    kinds = rng.choice(["follow", "repost", "reply", "mention", "like"], m)
+    on_post = rng.integers(0, posts_n, m)
+    edges = pl.DataFrame({"src": [ids[i] for i in rng.integers(0, n, m)],
+                          "dst": [ids[a] for a in authors[on_post]], "kind": kinds,
+                          "post_id": [None if k == "follow" else post_ids[p] for k, p in zip(kinds, on_post)],
+                          "platform": "x"}).unique(["src", "dst", "kind", "post_id"])
+    accounts = pl.DataFrame({"id": ids, "platform": "x", "handle": [f"user{i}" for i in range(n)],
+                             "bio": ["kopi lover" if i % 40 == 0 else "" for i in range(n)]})
+    return Batch(accounts=conform(accounts, "accounts"), posts=conform(posts, "posts"), edges=conform(edges, "edges"))
+
+
+@pytest.fixture(scope="module")
+def niche_workspace(tmp_path_factory):
+    ws = Workspace(tmp_path_factory.mktemp("spark-niche") / "ws")
+    ws.commit(_niche_batch())
+    return ws
+
+
+def test_ranking_on_spark_equals_the_local_ranking(niche_workspace) -> None:
+    from influgraph.engines.spark import SparkEngine
+    from influgraph.niches import NicheQuery
+    from influgraph.rank import rank_niche
+
+    query = NicheQuery(name="kopi", hashtags=("kopi",), keywords=("kopi",))
+    local = rank_niche(niche_workspace, query)
+    with SparkEngine(niche_workspace) as engine:
+        spark = rank_niche(niche_workspace, query, engine=engine)
+    assert local.members > 5 and local.table.height == spark.table.height
+    joined = local.table.join(spark.table, on="id", suffix="_spark")
+    for column in ("pagerank", "niche_pagerank"):
+        assert (joined[column] - joined[f"{column}_spark"]).abs().max() < 1e-6, column
+    assert (joined["niche_pagerank"] > 0).sum() > 10  # the niche walk reached beyond its teleport set
+    assert (joined["niche_influence"] - joined["niche_influence_spark"]).abs().max() < 1e-6
+    assert set(local.table.head(10)["id"]) == set(spark.table.head(10)["id"])
+
+
+def test_cli_engine_spark_gives_the_local_stats_and_ranking(niche_workspace, tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from influgraph.cli import main
+
+    runner = CliRunner()
+    local = json.loads(runner.invoke(main, ["stats", "-w", str(niche_workspace.path), "--json"]).output)["graph"]
+    done = runner.invoke(main, ["stats", "-w", str(niche_workspace.path), "--json", "--engine", "spark"])
+    assert done.exit_code == 0, done.output
+    spark = json.loads(done.output)["graph"]
+    for key in ("nodes", "edges", "isolated", "max_in_degree", "max_out_degree", "weak_components", "largest_weak_component"):
+        assert spark[key] == local[key], key
+    assert spark["strong_components"] is None and local["strong_components"] >= 1
+    query = tmp_path / "kopi.toml"
+    query.write_text('name = "kopi"\nhashtags = ["kopi"]\n', encoding="utf-8")
+    outputs = []
+    for engine in ("local", "spark"):
+        done = runner.invoke(main, ["rank", "-w", str(niche_workspace.path), "--query", str(query), "--json", "--top", "5",
+                                    "--engine", engine])
+        assert done.exit_code == 0, done.output
+        outputs.append(json.loads(done.output))
+    assert [r["id"] for r in outputs[0]["rows"]] == [r["id"] for r in outputs[1]["rows"]]
+    assert outputs[0]["members"] == outputs[1]["members"] > 0

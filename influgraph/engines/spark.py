@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from ..errors import BadInput
@@ -29,12 +30,14 @@ DEFAULT_MASTER = "local[2]"
 class SparkEngine:
     """A Spark session bound to one workspace; use as a context manager so the session stops."""
 
-    def __init__(self, workspace: "Workspace", *, master: str | None = None, app_name: str = "influgraph"):
+    def __init__(self, workspace: "Workspace", *, master: str | None = None, app_name: str = "influgraph",
+                 platform: str | None = None):
         try:
             from pyspark.sql import SparkSession
         except ImportError:
             raise BadInput("the Spark engine needs pyspark", hint="pip install 'influgraph[spark]' (and a Java 17 runtime)") from None
         self.workspace = workspace
+        self.platform = platform
         self.master = master or os.environ.get("INFLUGRAPH_SPARK_MASTER") or DEFAULT_MASTER
         self.spark = (SparkSession.builder.master(self.master).appName(app_name)
                       .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
@@ -54,20 +57,38 @@ class SparkEngine:
             raise BadInput(f"the workspace has no {name} yet", path=self.workspace.path, hint="import or crawl first")
         return self.spark.read.parquet(str(path))
 
-    def _edges(self, kinds: Sequence[str] | None = None):
+    def _edges(self, kinds: Sequence[str] | None = None, *, loops: bool = False):
         from pyspark.sql import functions as F
 
-        edges = self._table("edges").where(F.col("src") != F.col("dst"))
+        edges = self._table("edges")
+        if self.platform:
+            edges = edges.where(F.col("platform") == self.platform)
+        if not loops:
+            edges = edges.where(F.col("src") != F.col("dst"))
         if kinds:
             edges = edges.where(F.col("kind").isin(list(kinds)))
         return edges
 
-    def _vertices(self, edges):
+    def _niche_edges(self, niche_posts: Sequence[str], members: Sequence[str]):
+        """The niche graph's edges (rank.py's rule): interactions on niche posts, and follows made by members."""
         from pyspark.sql import functions as F
 
-        ids = self._table("accounts").select(F.col("id"))
-        return (ids.union(edges.select(F.col("src").alias("id"))).union(edges.select(F.col("dst").alias("id")))
-                .distinct())
+        posts = self.spark.createDataFrame([(p,) for p in niche_posts], "post_id string").withColumn("on_post", F.lit(True))
+        makers = self.spark.createDataFrame([(m,) for m in members], "src string").withColumn("by_member", F.lit(True))
+        edges = self._edges().join(F.broadcast(posts), "post_id", "left").join(F.broadcast(makers), "src", "left")
+        return edges.where(((F.col("kind") != "follow") & F.coalesce("on_post", F.lit(False)))
+                           | ((F.col("kind") == "follow") & F.coalesce("by_member", F.lit(False))))
+
+    def _vertices(self):
+        """Every account and every endpoint (self-loops included), as the local graph's vertices."""
+        from pyspark.sql import functions as F
+
+        accounts = self._table("accounts")
+        if self.platform:
+            accounts = accounts.where(F.col("platform") == self.platform)
+        every = self._edges(loops=True)
+        return (accounts.select(F.col("id")).union(every.select(F.col("src").alias("id")))
+                .union(every.select(F.col("dst").alias("id"))).distinct())
 
     @staticmethod
     def _polars(frame) -> pl.DataFrame:
@@ -78,15 +99,15 @@ class SparkEngine:
         return pl.DataFrame([row.asDict() for row in rows], infer_schema_length=None)
 
     # ------------------------------------------------------------------ computations
-    def degrees(self) -> pl.DataFrame:
+    def degrees(self, kinds: Sequence[str] | None = None) -> pl.DataFrame:
         """Per account: in- and out-degree (distinct neighbours) and in-strength per kind (summed weights)."""
         from pyspark.sql import functions as F
 
         from ..schema import EDGE_KINDS
 
-        edges = self._edges()
+        edges = self._edges(kinds)
         pairs = edges.groupBy("src", "dst").agg(F.sum("weight").alias("w"))
-        vertices = self._vertices(edges)
+        vertices = self._vertices()
         indeg = pairs.groupBy("dst").agg(F.count("*").alias("in_degree"), F.sum("w").alias("in_strength"))
         outdeg = pairs.groupBy("src").agg(F.count("*").alias("out_degree"), F.sum("w").alias("out_strength"))
         by_kind = (edges.groupBy("dst").pivot("kind", list(EDGE_KINDS)).agg(F.sum("weight")))
@@ -97,13 +118,25 @@ class SparkEngine:
                .join(by_kind, vertices.id == by_kind.dst, "left").drop("dst").fillna(0))
         return self._polars(out).sort("id")
 
+    def pagerank_array(self, ids: Sequence[str], personalization: dict[str, float] | None = None, *,
+                       niche_posts: Sequence[str] | None = None, members: Sequence[str] | None = None) -> np.ndarray:
+        """`pagerank` as a numpy array in the order of `ids` (a local graph's vertices); 0 for ids Spark lacks."""
+        scores = self.pagerank(personalization, niche_posts=niche_posts, members=members)
+        order = pl.DataFrame({"id": list(ids)}, schema={"id": pl.String})
+        return order.join(scores, on="id", how="left", maintain_order="left")["pagerank"].fill_null(0.0).to_numpy()
+
     def pagerank(self, personalization: dict[str, float] | None = None, *, damping: float = 0.85,
-                 tol: float = 1e-10, max_iter: int = 200) -> pl.DataFrame:
-        """PageRank (or personalised PageRank, teleporting by `personalization`) per account, summing to 1."""
+                 tol: float = 1e-10, max_iter: int = 200, niche_posts: Sequence[str] | None = None,
+                 members: Sequence[str] | None = None) -> pl.DataFrame:
+        """PageRank (or personalised PageRank, teleporting by `personalization`) per account, summing to 1.
+
+        With `niche_posts` and `members` the walk follows the niche graph only (see `rank.py`).
+        """
         from pyspark.sql import functions as F
 
-        edges = self._edges().groupBy("src", "dst").agg(F.sum("weight").alias("w")).cache()
-        vertices = self._vertices(edges).cache()
+        chosen = self._niche_edges(niche_posts or [], members or []) if niche_posts is not None or members is not None else self._edges()
+        edges = chosen.groupBy("src", "dst").agg(F.sum("weight").alias("w")).where(F.col("w") > 0).cache()
+        vertices = self._vertices().cache()
         n = vertices.count()
         if n == 0:
             return pl.DataFrame(schema={"id": pl.String, "pagerank": pl.Float64})
@@ -138,13 +171,13 @@ class SparkEngine:
         result = self._polars(rank).rename({"rank": "pagerank"})
         return result.with_columns(pl.col("pagerank") / pl.col("pagerank").sum()).sort("id")
 
-    def components(self, max_iter: int = 1000) -> pl.DataFrame:
+    def components(self, max_iter: int = 1000, kinds: Sequence[str] | None = None) -> pl.DataFrame:
         """Weakly connected components by min-label propagation: per account, the smallest id in its component."""
         from pyspark.sql import functions as F
 
-        edges = self._edges().select("src", "dst").distinct()
+        edges = self._edges(kinds).select("src", "dst").distinct()
         both = edges.union(edges.select(F.col("dst").alias("src"), F.col("src").alias("dst"))).distinct().cache()
-        labels = self._vertices(edges).select("id", F.col("id").alias("label")).localCheckpoint()
+        labels = self._vertices().select("id", F.col("id").alias("label")).localCheckpoint()
         for _ in range(max_iter):
             offers = (both.join(labels.withColumnRenamed("id", "src"), "src")
                       .groupBy("dst").agg(F.min("label").alias("offer")))
