@@ -25,7 +25,7 @@ def require_browser():
     except ImportError:
         problem = "playwright is not installed (pip install -e '.[test]')"
     if problem is None and not Path(CHROMIUM).exists():
-        problem = f"Chromium not found at {CHROMIUM} (install Debian's chromium: sh tests/install-chromium.sh)"
+        problem = f"Chromium not found at {CHROMIUM} (install Debian's chromium: sh tests/install-system-packages.sh)"
     if problem:
         if os.environ.get("CI"):
             pytest.fail(problem)
