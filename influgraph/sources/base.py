@@ -6,13 +6,14 @@ for `--skip-bad-rows`, in which case they are counted and reported.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadInput
 from ..schema import Batch
 
-__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "decode_utf8"]
+__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "iter_input_bytes", "iter_text_blocks", "decode_utf8"]
 
 
 @dataclass(frozen=True)
@@ -92,44 +93,81 @@ def read_input_bytes(path: Path | str) -> bytes:
     Refuses gzip bombs (ratio above 1000:1 past 64 MiB) and inputs over 8 GiB decompressed
     with a one-line error instead of exhausting memory.
     """
+    return b"".join(iter_input_bytes(path))
+
+
+def iter_input_bytes(path: Path | str, piece: int = 1 << 24) -> Iterator[bytes]:
+    """The bytes of an input file in pieces of about `piece` bytes, gunzipped on the fly when it is
+    gzip, so large files stream; the same refusals as `read_input_bytes`."""
     import zlib
 
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        handle = path.open("rb")
     except IsADirectoryError:
         raise BadInput("is a folder, not a file", path=path, hint="name the files inside it") from None
     except FileNotFoundError:
         raise BadInput("no such file", path=path) from None
     except PermissionError:
         raise BadInput("permission denied", path=path) from None
-    if not raw.startswith(GZIP_MAGIC):
-        return raw
-    out = bytearray()
-    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    buffer, position = raw, 0
-    try:
-        while True:
-            if decompressor.unconsumed_tail:
-                piece = decompressor.unconsumed_tail
-            else:
-                piece = buffer[position : position + (1 << 20)]
-                position += len(piece)
-                if not piece:
-                    break
-            out += decompressor.decompress(piece, 1 << 24)
-            _check_growth(path, len(out), len(raw))
-            if decompressor.eof:
-                rest = decompressor.unused_data + buffer[position:]
-                if not rest.startswith(GZIP_MAGIC):
-                    break  # trailing bytes after the last member are ignored, as gzip(1) does
-                decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)  # a concatenated member follows
-                buffer, position = rest, 0
-    except zlib.error as exc:
-        raise BadInput(f"gzip data is corrupt ({exc})", path=path, hint="re-download or re-compress the file") from None
-    if not decompressor.eof:
-        raise BadInput("gzip data is truncated", path=path, hint="the file was cut short; re-download it") from None
-    return bytes(out)
+    with handle:
+        first = handle.read(piece)
+        if not first.startswith(GZIP_MAGIC):
+            while first:
+                yield first
+                first = handle.read(piece)
+            return
+        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        buffer, produced, consumed = first, 0, 0
+        try:
+            while True:
+                if decompressor.unconsumed_tail:
+                    chunk = decompressor.unconsumed_tail
+                else:
+                    chunk, buffer = buffer[: 1 << 20], buffer[1 << 20:]
+                    if not buffer:
+                        buffer = handle.read(piece)
+                    consumed += len(chunk)
+                    if not chunk:
+                        break
+                out = decompressor.decompress(chunk, piece)
+                produced += len(out)
+                _check_growth(path, produced, consumed)
+                if out:
+                    yield out
+                if decompressor.eof:
+                    rest = decompressor.unused_data + buffer
+                    if not rest.startswith(GZIP_MAGIC):
+                        rest += handle.read(len(GZIP_MAGIC)) if len(rest) < len(GZIP_MAGIC) else b""
+                        if not rest.startswith(GZIP_MAGIC):
+                            return  # trailing bytes after the last member are ignored, as gzip(1) does
+                    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)  # a concatenated member follows
+                    buffer = rest
+        except zlib.error as exc:
+            raise BadInput(f"gzip data is corrupt ({exc})", path=path, hint="re-download or re-compress the file") from None
+        if not decompressor.eof:
+            raise BadInput("gzip data is truncated", path=path, hint="the file was cut short; re-download it") from None
+
+
+def iter_text_blocks(path: Path | str, *, quoted: bool = False, block: int = 1 << 26) -> Iterator[tuple[str, int]]:
+    """The UTF-8 text of an input file in blocks of whole lines (about `block` bytes each), with the
+    1-based file line each block starts at. With `quoted`, a block never ends inside a quoted field
+    (an even number of double quotes before each cut), so CSV rows spanning lines stay whole."""
+    pending, line, first = b"", 1, True
+    for piece in iter_input_bytes(path, min(block, 1 << 24)):
+        pending += piece
+        if len(pending) < block:
+            continue
+        cut = pending.rfind(b"\n") + 1
+        while cut and quoted and pending.count(b'"', 0, cut) % 2:
+            cut = pending.rfind(b"\n", 0, cut - 1) + 1
+        if not cut:
+            continue  # no line ends yet (or all inside quotes): read more
+        yield decode_utf8(pending[:cut], path, first_line=line, first=first), line
+        line += pending.count(b"\n", 0, cut)
+        pending, first = pending[cut:], False
+    if pending.strip() or first:
+        yield decode_utf8(pending, path, first_line=line, first=first), line
 
 
 def _check_growth(path: Path, size: int, compressed: int) -> None:
@@ -141,14 +179,26 @@ def _check_growth(path: Path, size: int, compressed: int) -> None:
                        hint="decompress it yourself if it is genuine")
 
 
-def decode_utf8(raw: bytes, path: Path | str) -> str:
+def decode_utf8(raw: bytes, path: Path | str, *, first_line: int = 1, first: bool = True) -> str:
     """Decode input bytes as UTF-8 (a UTF-8 BOM is dropped), refusing what is not UTF-8 text.
 
     Empty files, UTF-16/UTF-32, NUL bytes and invalid UTF-8 get a one-line `BadInput` naming
-    the line and the fix.
+    the line and the fix. For a later block of a file (`first=False`) line numbers start at
+    `first_line` and only the file's start is checked for emptiness and byte-order marks.
     """
     import codecs
 
+    offset = first_line - 1
+    if not first:
+        nul = raw.find(b"\x00")
+        if nul >= 0:
+            raise BadInput("NUL byte in text", path=path, line=offset + raw.count(b"\n", 0, nul) + 1,
+                           hint="the file is corrupt or binary; re-export it as UTF-8 text")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"invalid UTF-8 at byte {exc.start} of the block at line {first_line}", path=path,
+                           line=offset + raw.count(b"\n", 0, exc.start) + 1, hint="re-export the file as UTF-8") from None
     if not raw.strip():
         raise BadInput("file is empty", path=path, hint="nothing to import; check the file")
     for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),

@@ -32,7 +32,9 @@ import polars as pl
 from ..errors import BadInput
 from ..niches import hashtags_expr
 from ..schema import EDGE_KINDS, Batch
-from .base import BadRows, ImportOptions, ReadResult, decode_utf8, read_input_bytes
+from .base import BadRows, ImportOptions, ReadResult, iter_text_blocks, read_input_bytes
+
+BLOCK_BYTES = 1 << 26  # text parsed at a time: large files stream in blocks of whole lines
 
 __all__ = ["read_csv", "read_tsv", "read_parquet", "read_snap", "KIND_SYNONYMS"]
 
@@ -203,8 +205,11 @@ def _validated(frame: pl.DataFrame, bad: BadRows) -> pl.DataFrame:
 
 # ------------------------------------------------------------------ assembly
 def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions, path: Path, fmt: str,
-           default_platform: str = "generic") -> ReadResult:
-    bad = BadRows(path, options.skip_bad_rows)
+           bad: BadRows | None = None, default_platform: str = "generic") -> ReadResult:
+    """Edges, accounts and posts from parsed rows; `bad` (shared by a file's blocks) collects the bad
+    rows, and when this call made it, its summary note is added here."""
+    own = bad is None
+    bad = bad or BadRows(path, options.skip_bad_rows)
     notes: list[str] = []
     if frame.height == 0:
         raise BadInput("file has a header but no rows" if names else "file has no rows", path=path, hint="nothing to import")
@@ -281,7 +286,7 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
         notes.append(f"{path}: every edge is a self-loop; the graph will have no edges from this file")
     endpoints = pl.concat([edges.select(pl.col("src").alias("id")), edges.select(pl.col("dst").alias("id"))]).unique(maintain_order=True)
     accounts = endpoints.with_columns(platform=pl.lit(platform))
-    skipped = bad.note()
+    skipped = bad.note() if own else None
     return ReadResult(
         batch=Batch(accounts=accounts, posts=posts.drop("_line") if posts is not None else None, edges=edges)
         if posts is not None else Batch(accounts=accounts, edges=edges),
@@ -315,10 +320,6 @@ def _posts(table: pl.DataFrame, platform: str, dataset: str, notes: list[str], p
 
 
 # ------------------------------------------------------------------ readers
-def _text(path: Path) -> str:
-    return decode_utf8(read_input_bytes(path), path)
-
-
 def _wants_positions(options: ImportOptions) -> bool:
     specs = [options.source_col, options.target_col, options.kind_col, options.weight_col, options.time_col,
              options.text_col, options.hashtags_col, options.post_col]
@@ -326,22 +327,73 @@ def _wants_positions(options: ImportOptions) -> bool:
 
 
 def _read_delimited(path: Path, options: ImportOptions, separator: str, fmt: str, quoted: bool) -> ReadResult:
-    text = _text(path)
     separator = options.delimiter.encode().decode("unicode_escape") if options.delimiter else separator
     if len(separator) != 1:
         raise BadInput(f"--delimiter must be one character, got {options.delimiter!r}")
-    if text.lstrip()[:1] in ("{", "["):
-        raise BadInput(f"content looks like JSON, not {fmt.upper()}", path=path,
-                       hint="pass --format x-json, or leave --format out to detect it")
     header = not _wants_positions(options)
-    if header and quoted:
-        frame, names = _load_csv(text, path, separator)
-    else:
-        frame, names = _load_split(text, path, separator, header)
-    if names is not None and len(set(names)) < len(names):
-        duplicate = next(n for n in names if names.count(n) > 1)
-        raise BadInput(f"duplicate column name {duplicate!r}", path=path, line=1, hint="give every column a distinct name")
-    return _edges(frame, names, options, path, fmt)
+
+    def parse(text: str) -> tuple[pl.DataFrame, list[str] | None]:
+        return _load_csv(text, path, separator) if header and quoted else _load_split(text, path, separator, header)
+
+    return _streamed(path, options, fmt, parse, quoted=quoted, header=header)
+
+
+def _streamed(path: Path, options: ImportOptions, fmt: str, parse, *, quoted: bool, header: bool) -> ReadResult:
+    """Stream the file in blocks of whole lines (gzip too): each block is parsed by `parse` and checked
+    like a whole file, with file line numbers, and the blocks' tables are merged at the end."""
+    bad = BadRows(path, options.skip_bad_rows)
+    parts: list[ReadResult] = []
+    header_line, names = "", None
+    for text, first_line in iter_text_blocks(path, quoted=quoted, block=BLOCK_BYTES):
+        if first_line == 1:
+            if text.lstrip()[:1] in ("{", "["):
+                raise BadInput(f"content looks like JSON, not {fmt.upper()}", path=path,
+                               hint="pass --format x-json, or leave --format out to detect it")
+            offset = 0
+        else:  # a later block: the header goes in front again, and line numbers continue
+            text = header_line + text
+            offset = first_line - (2 if header else 1)
+        try:
+            frame, names = parse(text)
+        except BadInput as exc:
+            if exc.line is not None and offset:
+                raise BadInput(exc.message, path=path, line=exc.line + offset, hint=exc.hint) from None
+            raise
+        if first_line == 1:
+            header_line = text[: text.find("\n") + 1] if header else ""
+            if names is not None and len(set(names)) < len(names):
+                duplicate = next(n for n in names if names.count(n) > 1)
+                raise BadInput(f"duplicate column name {duplicate!r}", path=path, line=1, hint="give every column a distinct name")
+        if first_line == 1:
+            empty = frame
+        if frame.height:
+            parts.append(_edges(frame.with_columns(pl.col("_line") + offset), names, options, path, fmt, bad))
+    if not parts:  # no rows in any block: the one-block errors ("no rows", ...)
+        parts.append(_edges(empty, names, options, path, fmt, bad))
+    return _merged(parts, bad)
+
+
+def _merged(parts: list[ReadResult], bad: BadRows) -> ReadResult:
+    """One result from the blocks of a file: repeated edges summed as within a block, accounts and
+    posts once each (first seen wins), notes once each."""
+    if len(parts) == 1:
+        only = parts[0]
+        skipped = bad.note()
+        only.notes.extend([skipped] if skipped else [])
+        return only
+    edges = pl.concat([p.batch.edges for p in parts], how="diagonal_relaxed")
+    edges = (edges.group_by("src", "dst", "kind", "at", "post_id", maintain_order=True)
+             .agg(pl.col("weight").sum(), pl.col("platform").first(), pl.col("origin").first())
+             .select(parts[0].batch.edges.columns))
+    accounts = pl.concat([p.batch.accounts for p in parts], how="diagonal_relaxed").unique("id", maintain_order=True)
+    posts = [p.batch.posts for p in parts if p.batch.posts is not None and p.batch.posts.height]
+    batch = Batch(accounts=accounts, edges=edges,
+                  **({"posts": pl.concat(posts, how="diagonal_relaxed").unique("id", keep="first", maintain_order=True)}
+                     if posts else {}))
+    notes = list(dict.fromkeys(note for p in parts for note in p.notes))
+    skipped = bad.note()
+    return ReadResult(batch=batch, format=parts[0].format, rows_read=sum(p.rows_read for p in parts), skipped=bad.count,
+                      notes=notes + ([skipped] if skipped else []))
 
 
 def read_csv(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
@@ -360,20 +412,29 @@ def read_snap(path: Path, options: ImportOptions = ImportOptions()) -> ReadResul
     A third field written by networkx as `{'weight': 0.5}` is read as the weight.
     """
     path = Path(path)
-    frame, _ = _load_split(_text(path), path, None, header=False)
-    if frame.height == 0:
-        raise BadInput("file has no edges (only comments or blank lines)", path=path, hint="nothing to import")
-    rest = pl.col("_fields").list.slice(2).list.join(" ")
-    weight = pl.coalesce(rest.str.extract(r"^\{.*'weight':\s*([^,}\s]+)", 1), pl.col("_fields").list.get(2, null_on_oob=True))
-    too_many = frame.filter((pl.col("_fields").list.len() > 3) & ~rest.str.starts_with("{"))
-    if too_many.height and options.weight_col is None:
-        raise BadInput(f"line has {len(too_many['_fields'][0])} fields; a SNAP list has source, target and an optional weight",
-                       path=path, line=int(too_many["_line"][0]), hint="use --format tsv with --source-col/--target-col")
-    frame = frame.with_columns(pl.concat_list(pl.col("_fields").list.get(0), pl.col("_fields").list.get(1, null_on_oob=True),
-                                              weight).alias("_fields"))
+    explicit_weight = options.weight_col
     if options.weight_col is None:
         options = _with(options, weight_col="3")
-    return _edges(frame, None, options, path, "snap")
+
+    def parse(text: str) -> tuple[pl.DataFrame, None]:
+        frame, _ = _load_split(text, path, None, header=False)
+        if frame.height == 0:
+            return frame, None
+        rest = pl.col("_fields").list.slice(2).list.join(" ")
+        weight = pl.coalesce(rest.str.extract(r"^\{.*'weight':\s*([^,}\s]+)", 1), pl.col("_fields").list.get(2, null_on_oob=True))
+        too_many = frame.filter((pl.col("_fields").list.len() > 3) & ~rest.str.starts_with("{"))
+        if too_many.height and explicit_weight is None:
+            raise BadInput(f"line has {len(too_many['_fields'][0])} fields; a SNAP list has source, target and an optional weight",
+                           path=path, line=int(too_many["_line"][0]), hint="use --format tsv with --source-col/--target-col")
+        return frame.with_columns(pl.concat_list(pl.col("_fields").list.get(0), pl.col("_fields").list.get(1, null_on_oob=True),
+                                                 weight).alias("_fields")), None
+
+    try:
+        return _streamed(path, options, "snap", parse, quoted=False, header=False)
+    except BadInput as exc:
+        if exc.message == "file has no rows":
+            raise BadInput("file has no edges (only comments or blank lines)", path=path, hint="nothing to import") from None
+        raise
 
 
 def read_parquet(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
