@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, remove_orphan_temps
@@ -71,18 +72,14 @@ class CommitResult:
 
 
 def table_hash(frame: pl.DataFrame) -> str:
-    """Content hash of a table in canonical order; independent of chunking and file encoding."""
+    """Content hash of a table: independent of row order, chunking and file encoding (the sorted
+    row hashes are digested, so no sort of the rows themselves is needed; rows are unique by key)."""
     digest = hashlib.sha256()
     digest.update(repr(list(frame.schema.items())).encode())
     digest.update(str(frame.height).encode())
     if frame.height:
-        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+        digest.update(np.sort(frame.hash_rows(seed=0).to_numpy()).tobytes())
     return digest.hexdigest()
-
-
-def _canonical(frame: pl.DataFrame, table: str) -> pl.DataFrame:
-    """Sort by key so equal content gives equal bytes and equal hashes."""
-    return frame.sort(list(KEYS[table]), nulls_last=True, maintain_order=True).rechunk()
 
 
 def _dedupe_coalescing(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -99,14 +96,13 @@ def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
     if new.height == 0:
         return old
     if table == "edges":
-        merged = pl.concat([old, new], how="vertical").unique(subset=keys, keep="last", maintain_order=True)
-        return _canonical(merged, table)
+        return pl.concat([old, new], how="vertical").unique(subset=keys, keep="last", maintain_order=True).rechunk()
     new = _dedupe_coalescing(new, keys)
     key_frame = new.select(keys)
     untouched = old.join(key_frame, on=keys, how="anti", nulls_equal=True)
     overlap = old.join(key_frame, on=keys, how="semi", nulls_equal=True)
     merged = _dedupe_coalescing(pl.concat([overlap, new], how="vertical"), keys) if overlap.height else new
-    return _canonical(pl.concat([untouched, merged], how="vertical"), table)
+    return pl.concat([untouched, merged], how="vertical").rechunk()
 
 
 class Workspace:

@@ -106,8 +106,7 @@ def _load_csv(text: str, path: Path, separator: str) -> tuple[pl.DataFrame, list
         raise BadInput(f"duplicate column name {duplicates[0].removesuffix('_duplicated_0')!r}", path=path, line=1,
                        hint="give every column a distinct name")
     names = list(frame.columns)
-    frame = frame.with_row_index("_line", offset=2).select(
-        "_line", pl.concat_list([pl.col(c) for c in names]).alias("_fields"))
+    frame = frame.with_row_index("_line", offset=2).rename({c: f"_f{i}" for i, c in enumerate(names)})
     return frame, names
 
 
@@ -152,8 +151,17 @@ def _column(spec: str | None, role: str, names: list[str] | None, path: Path, op
     return None
 
 
-def _field(index: tuple[int, bool]) -> pl.Expr:
+def _field(index: tuple[int, bool], width: int | None) -> pl.Expr:
+    """A field by position: from the list column `_fields` (ragged rows), or from the columns
+    `_f0`, `_f1`, ... of a rectangular table (`width` columns; no list column to build)."""
     position, rest = index
+    if width is not None:
+        if position >= width:
+            return pl.lit(None, dtype=pl.String)
+        if rest:
+            return pl.concat_str([pl.col(f"_f{i}").str.strip_chars() for i in range(position, width)], separator=" ",
+                                 ignore_nulls=True)
+        return pl.col(f"_f{position}")
     if rest:
         return pl.col("_fields").list.slice(position).list.eval(pl.element().str.strip_chars()).list.join(" ")
     return pl.col("_fields").list.get(position, null_on_oob=True)
@@ -231,8 +239,13 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
     used = [c for c in columns.values() if c is not None]
     if len({c[0] for c in used}) < len(used):
         raise BadInput("two roles name the same column", path=path, hint="check the --*-col options")
-    width = frame.select(pl.col("_fields").list.len().min()).item()
+    rectangular = "_fields" not in frame.columns
+    columns_wide = sum(1 for c in frame.columns if c.startswith("_f")) if rectangular else None
+    width = columns_wide if rectangular else frame.select(pl.col("_fields").list.len().min()).item()
     needed = max(c[0] for c in (columns["source"], columns["target"]))
+    if rectangular and width <= needed:
+        raise BadInput(f"rows have {width} field(s); source and target are needed", path=path, line=2,
+                       hint="check the --source-col/--target-col options")
     if width is not None and width <= needed:
         short = frame.filter(pl.col("_fields").list.len() <= needed).row(0, named=True)
         bad.bulk(frame.filter(pl.col("_fields").list.len() <= needed).height, int(short["_line"]),
@@ -247,7 +260,7 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
     default_kind = KIND_SYNONYMS.get((default_kind or "follow").lower(), (default_kind or "follow").lower())
 
     def raw(role: str) -> pl.Expr:
-        return _field(columns[role]) if columns[role] is not None else pl.lit(None, dtype=pl.String)
+        return _field(columns[role], columns_wide) if columns[role] is not None else pl.lit(None, dtype=pl.String)
 
     kind_raw = raw("kind") if columns["kind"] is not None else pl.lit(default_kind)
     normal_kind = kind_raw.str.strip_chars().str.to_lowercase()
@@ -452,7 +465,7 @@ def read_parquet(path: Path, options: ImportOptions = ImportOptions()) -> ReadRe
     floats = [c for c, t in table.schema.items() if t.is_float()]
     as_text = table.with_columns([pl.col(c).cast(pl.String) for c in names if c not in floats]
                                  + [pl.col(c).cast(pl.String) for c in floats])
-    frame = as_text.with_row_index("_line", offset=1).select("_line", pl.concat_list([pl.col(c) for c in names]).alias("_fields"))
+    frame = as_text.with_row_index("_line", offset=1).rename({c: f"_f{i}" for i, c in enumerate(names)})
     return _edges(frame, names, options, path, "parquet")
 
 
