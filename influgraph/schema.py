@@ -9,6 +9,8 @@ mentions or likes dst), so attention flows to dst. Ids are strings everywhere: X
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from dataclasses import dataclass, field
 
@@ -182,3 +184,16 @@ class Batch:
     def counts(self) -> dict[str, int]:
         """Row counts per table."""
         return {name: frame.height for name, frame in self.frames().items()}
+
+
+def repeated_keys(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
+    """True for rows whose key may repeat in `frame` (their key hash does); every other row's key is
+    unique. Lets large tables dedupe only the few rows that need it instead of grouping them all."""
+    import numpy as np
+
+    if frame.height < 2:
+        return pl.Series("repeated", [False] * frame.height, dtype=pl.Boolean)
+    hashes = frame.select(list(keys)).hash_rows(seed=0).to_numpy()
+    ordered = np.sort(hashes)
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    return pl.Series("repeated", np.isin(hashes, twice) if len(twice) else np.zeros(frame.height, dtype=bool))

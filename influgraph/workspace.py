@@ -38,7 +38,7 @@ import polars as pl
 
 from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, remove_orphan_temps
 from .errors import BadInput
-from .schema import KEYS, TABLES, Batch, conform, empty
+from .schema import KEYS, TABLES, Batch, conform, empty, repeated_keys
 
 __all__ = ["Workspace", "CommitResult", "resolve_workspace_path", "DEFAULT_WORKSPACE", "WORKSPACE_ENV"]
 
@@ -96,7 +96,12 @@ def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
     if new.height == 0:
         return old
     if table == "edges":
-        return pl.concat([old, new], how="vertical").unique(subset=keys, keep="last", maintain_order=True).rechunk()
+        merged = pl.concat([old, new], how="vertical")
+        repeated = repeated_keys(merged, keys)  # only rows whose key may repeat need the (costly) unique
+        if not repeated.any():
+            return merged.rechunk()
+        kept = merged.filter(repeated).unique(subset=keys, keep="last", maintain_order=True)
+        return pl.concat([merged.filter(~repeated), kept]).rechunk()
     new = _dedupe_coalescing(new, keys)
     key_frame = new.select(keys)
     untouched = old.join(key_frame, on=keys, how="anti", nulls_equal=True)

@@ -31,9 +31,10 @@ import polars as pl
 
 from ..errors import BadInput
 from ..niches import hashtags_expr
-from ..schema import EDGE_KINDS, Batch
+from ..schema import EDGE_KINDS, Batch, repeated_keys
 from .base import BadRows, ImportOptions, ReadResult, iter_text_blocks, read_input_bytes
 
+EDGE_ROW_KEY = ("src", "dst", "kind", "at", "post_id")  # one edge per file row key; repeats are summed
 BLOCK_BYTES = 1 << 26  # text parsed at a time: large files stream in blocks of whole lines
 
 __all__ = ["read_csv", "read_tsv", "read_parquet", "read_snap", "KIND_SYNONYMS"]
@@ -290,7 +291,7 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
         table = table.join(posts.select("_line", pl.col("id").alias("_post")), on="_line", how="left",
                            maintain_order="left").with_columns(pl.coalesce("post_id", "_post").alias("post_id"))
     edges = (
-        table.group_by("source", "target", "kind", "at", "post_id", maintain_order=True)
+        table.group_by("source", "target", "kind", "at", "post_id", maintain_order=True)  # = EDGE_ROW_KEY
         .agg(pl.col("weight").sum())
         .select(pl.col("source").alias("src"), pl.col("target").alias("dst"), "kind", "weight", "post_id", "at",
                 pl.lit(platform).alias("platform"), pl.lit(dataset).alias("origin"))
@@ -395,9 +396,11 @@ def _merged(parts: list[ReadResult], bad: BadRows) -> ReadResult:
         only.notes.extend([skipped] if skipped else [])
         return only
     edges = pl.concat([p.batch.edges for p in parts], how="diagonal_relaxed")
-    edges = (edges.group_by("src", "dst", "kind", "at", "post_id", maintain_order=True)
-             .agg(pl.col("weight").sum(), pl.col("platform").first(), pl.col("origin").first())
-             .select(parts[0].batch.edges.columns))
+    repeated = repeated_keys(edges, EDGE_ROW_KEY)  # usually few: group only those, not all 10M rows
+    if repeated.any():
+        summed = (edges.filter(repeated).group_by(*EDGE_ROW_KEY, maintain_order=True)
+                  .agg(pl.col("weight").sum(), pl.col("platform").first(), pl.col("origin").first()))
+        edges = pl.concat([edges.filter(~repeated), summed.select(edges.columns)])
     accounts = pl.concat([p.batch.accounts for p in parts], how="diagonal_relaxed").unique("id", maintain_order=True)
     posts = [p.batch.posts for p in parts if p.batch.posts is not None and p.batch.posts.height]
     batch = Batch(accounts=accounts, edges=edges,
