@@ -1,25 +1,33 @@
 """The whole pipeline at scale, step by step, against the peers measured on the same work in the same run.
 
-    python benchmarks/bench_pipeline.py --edges 1000000 --json pipeline-1m.json
-    python benchmarks/bench_pipeline.py --edges 10000000 --networkx-timeout 120
+    python benchmarks/bench_pipeline.py                      # 1M and 10M generated edges, then the real graphs
+    python benchmarks/bench_pipeline.py --sizes 1000000 --no-real --json pipeline-1m.json
 
 A seeded directed social graph (edges/10 accounts, 3 posts each, 5 niches with their own
 hashtag on 4% of posts each; half the edges follows, the rest reposts, replies and mentions on
 random posts, heavy-tailed attention) is written once as Parquet (the workspace's tables) and as
-a CSV edge list (the import step's input). Every step then runs in a fresh process; the table
-shows its wall time (library imports and loading the inputs excluded) and the process's peak
-memory, and, for each influgraph step, the ratio to the fastest peer on the same work.
+a CSV edge list (the import step's input). The real graphs in ../shared/data (Higgs mention,
+email-Enron, Facebook100 Northwestern, MUSAE Facebook pages) are measured on the steps that need
+no niche content. Every step runs in a fresh process; the table shows its wall time (library
+imports and loading the inputs excluded) and the process's peak memory, and, for each
+influgraph step, the ratio to the fastest peer on the same work. Peers: raw igraph calls, scipy
+sparse matrices, networkit (when installed) and networkx (stopped after --networkx-timeout).
+PageRank runs to the same L1 tolerance (1e-9) in influgraph and in the scipy peer.
 """
 from __future__ import annotations
 
 import json
+import os
+import platform
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
-from harness import parse_args, run_step
+from harness import run_step
 
 NICHES = 5
+TOL = 1e-9
 # (indented like the steps' code, which is appended to them and dedented together)
 LOAD_WS = """
             from influgraph.workspace import Workspace
@@ -30,9 +38,29 @@ LOAD_ARRAYS = """
             ends = np.load(ARGS[1])
             n = int(ends.max()) + 1
 """
-# step -> {label: code}; the first entry of each step is influgraph, the others are peers
+SCIPY_PAGERANK = """
+            def scipy_pagerank(m, resets):
+                out = np.asarray(m.sum(axis=1)).ravel()
+                dangling = out == 0
+                t = (sparse.diags(np.where(dangling, 0.0, 1.0 / np.maximum(out, 1))) @ m).T.tocsr()
+                for reset in resets:
+                    reset = reset / reset.sum()
+                    x = reset.copy()
+                    for _ in range(1000):
+                        new = 0.85 * (t @ x + x[dangling].sum() * reset) + 0.15 * reset
+                        done = np.abs(new - x).sum() < TOL
+                        x = new
+                        if done:
+                            break
+"""
+NX_GRAPH = """
+            import networkx as nx
+            g = nx.DiGraph(); g.add_edges_from(ends.tolist())
+"""
+# step -> {label: code}; the first entry of each step is influgraph, the others are peers.
+# Steps marked NICHE need the generated niche content; the others also run on the real graphs.
 STEPS: dict[str, dict[str, str]] = {
-    "import (CSV edge list -> workspace)": {
+    "import (edge list -> workspace)": {
         "influgraph import": """
             import tempfile
             from influgraph import Workspace, import_paths, ImportOptions
@@ -43,7 +71,8 @@ STEPS: dict[str, dict[str, str]] = {
         "peer: polars read_csv + igraph from numpy": """
             import polars as pl, igraph as ig, numpy as np
             start()
-            df = pl.read_csv(ARGS[2], schema_overrides={"src": pl.String, "dst": pl.String})
+            df = pl.read_csv(ARGS[2], has_header=ARGS[2].endswith(".csv"), separator="," if ARGS[2].endswith(".csv") else " ",
+                             comment_prefix="#", infer_schema=False, truncate_ragged_lines=True).select(pl.nth(0).alias("src"), pl.nth(1).alias("dst"))
             ids = pl.concat([df["src"], df["dst"]]).unique().sort()
             index = pl.DataFrame({"id": ids}).with_row_index("ix")
             e = df.join(index, left_on="src", right_on="id").join(index, left_on="dst", right_on="id", suffix="_t")
@@ -55,17 +84,24 @@ STEPS: dict[str, dict[str, str]] = {
             from influgraph.graph import build_graph
             start()
             built = build_graph(ws)
-            NOTE = f"{built.graph.vcount():,} nodes, {built.graph.ecount():,} edges"
+            NOTE = f"{built.n:,} nodes, {len(built.ends):,} edges"
+        """,
+        "peer: scipy CSR from numpy arrays": LOAD_ARRAYS + """
+            from scipy import sparse
+            start()
+            m = sparse.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
         """,
         "peer: igraph from numpy arrays": LOAD_ARRAYS + """
             import igraph as ig
             start()
             g = ig.Graph(n=n, edges=ends, directed=True)
         """,
-        "peer: scipy CSR from numpy arrays": LOAD_ARRAYS + """
+        "peer: networkit from numpy arrays": LOAD_ARRAYS + """
+            import networkit as nk
             from scipy import sparse
+            m = sparse.coo_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
             start()
-            m = sparse.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
+            g = nk.GraphFromCoo(m, n, directed=True)
         """,
         "peer: networkx DiGraph": LOAD_ARRAYS + """
             import networkx as nx
@@ -74,7 +110,7 @@ STEPS: dict[str, dict[str, str]] = {
             g.add_edges_from(ends.tolist())
         """,
     },
-    "ranking, one niche (all metrics but betweenness)": {
+    "NICHE ranking, one niche (all metrics but betweenness)": {
         "influgraph rank_niche": LOAD_WS + """
             from influgraph.niches import NicheQuery
             from influgraph.rank import rank_niche
@@ -89,25 +125,64 @@ STEPS: dict[str, dict[str, str]] = {
             start()
             g.pagerank(); g.personalized_pagerank(reset=reset); g.hub_score(); g.coreness()
         """,
-        "peer: networkx pagerank": LOAD_ARRAYS + """
-            import networkx as nx
-            g = nx.DiGraph(); g.add_edges_from(ends.tolist())
+        "peer: networkx pagerank (alone)": LOAD_ARRAYS + NX_GRAPH + """
             start()
-            nx.pagerank(g)
+            nx.pagerank(g, tol=1e-9 / n)
         """,
     },
-    f"niche-personalised PageRank, {NICHES} niches": {
-        "influgraph niche_pagerank": LOAD_WS + """
+    "PageRank, whole graph": {
+        "influgraph pagerank": LOAD_WS + """
+            from influgraph.graph import build_graph
+            from influgraph.rank import pagerank
+            built = build_graph(ws)
+            built.matrix
+            start()
+            pagerank(built)
+        """,
+        "peer: scipy sparse power iteration": LOAD_ARRAYS + """
+            from scipy import sparse
+            m = sparse.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
+        """ + SCIPY_PAGERANK + """
+            start()
+            scipy_pagerank(m, [np.ones(n)])
+        """,
+        "peer: igraph pagerank (PRPACK)": LOAD_ARRAYS + """
+            import igraph as ig
+            g = ig.Graph(n=n, edges=ends, directed=True)
+            start()
+            g.pagerank()
+        """,
+        "peer: networkit PageRank": LOAD_ARRAYS + """
+            import networkit as nk
+            from scipy import sparse
+            g = nk.GraphFromCoo(sparse.coo_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)), n, directed=True)
+            start()
+            pr = nk.centrality.PageRank(g, damp=0.85, tol=1e-9); pr.norm = nk.centrality.Norm.L1_NORM; pr.run()
+        """,
+        "peer: networkx pagerank": LOAD_ARRAYS + NX_GRAPH + """
+            start()
+            nx.pagerank(g, tol=1e-9 / n)
+        """,
+    },
+    f"NICHE niche-personalised PageRank, {NICHES} niches": {
+        "influgraph niche_pagerank (5 columns at once)": LOAD_WS + """
             import numpy as np
             from influgraph.graph import build_graph
             from influgraph.rank import niche_pagerank
             built = build_graph(ws)
-            resets = [(np.arange(len(built.ids)) % 25 == k).astype(float) for k in range(5)]
+            built.matrix
+            resets = np.column_stack([(np.arange(built.n) % 25 == k).astype(float) for k in range(5)])
             start()
-            for reset in resets:
-                niche_pagerank(built, reset)
+            niche_pagerank(built, resets)
         """,
-        "peer: igraph personalized_pagerank": LOAD_ARRAYS + """
+        "peer: scipy sparse power iteration (5 runs)": LOAD_ARRAYS + """
+            from scipy import sparse
+            m = sparse.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
+        """ + SCIPY_PAGERANK + """
+            start()
+            scipy_pagerank(m, [(np.arange(n) % 25 == k).astype(float) for k in range(5)])
+        """,
+        "peer: igraph personalized_pagerank (5 runs)": LOAD_ARRAYS + """
             import igraph as ig
             g = ig.Graph(n=n, edges=ends, directed=True)
             resets = [(np.arange(n) % 25 == k).astype(float).tolist() for k in range(5)]
@@ -115,30 +190,13 @@ STEPS: dict[str, dict[str, str]] = {
             for reset in resets:
                 g.personalized_pagerank(reset=reset)
         """,
-        "peer: scipy sparse power iteration": LOAD_ARRAYS + """
-            from scipy import sparse
-            m = sparse.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
-            start()
-            out = np.asarray(m.sum(axis=1)).ravel()
-            dangling = out == 0
-            scale = np.where(dangling, 0.0, 1.0 / np.maximum(out, 1))
-            t = (sparse.diags(scale) @ m).T.tocsr()
-            for k in range(5):
-                reset = (np.arange(n) % 25 == k).astype(float); reset /= reset.sum()
-                x = reset.copy()
-                for _ in range(200):
-                    new = 0.85 * (t @ x + x[dangling].sum() * reset) + 0.15 * reset
-                    done = np.abs(new - x).sum() < 1e-6
-                    x = new
-                    if done:
-                        break
-        """,
     },
     "approximate betweenness (100 sources)": {
         "influgraph approximate_betweenness": LOAD_WS + """
             from influgraph.graph import build_graph
             from influgraph.rank import approximate_betweenness
             built = build_graph(ws)
+            built.graph
             start()
             approximate_betweenness(built, 100, seed=1)
         """,
@@ -149,14 +207,19 @@ STEPS: dict[str, dict[str, str]] = {
             start()
             g.betweenness(directed=True, sources=sources)
         """,
-        "peer: networkx betweenness_centrality(k=100)": LOAD_ARRAYS + """
-            import networkx as nx
-            g = nx.DiGraph(); g.add_edges_from(ends.tolist())
+        "peer: networkit EstimateBetweenness(100)": LOAD_ARRAYS + """
+            import networkit as nk
+            from scipy import sparse
+            g = nk.GraphFromCoo(sparse.coo_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n)), n, directed=True)
+            start()
+            nk.centrality.EstimateBetweenness(g, 100, normalized=False, parallel=True).run()
+        """,
+        "peer: networkx betweenness_centrality(k=100)": LOAD_ARRAYS + NX_GRAPH + """
             start()
             nx.betweenness_centrality(g, k=100, seed=1)
         """,
     },
-    "communities (Leiden)": {
+    "communities (Leiden until stable)": {
         "influgraph detect_communities": LOAD_WS + """
             from influgraph.communities import detect_communities
             start()
@@ -169,6 +232,15 @@ STEPS: dict[str, dict[str, str]] = {
             start()
             g.community_leiden(objective_function="modularity", n_iterations=-1)
         """,
+        "peer: networkit PLM (Louvain)": LOAD_ARRAYS + """
+            import networkit as nk
+            from scipy import sparse
+            m = sparse.coo_matrix((np.ones(len(ends)), (np.minimum(ends[:, 0], ends[:, 1]), np.maximum(ends[:, 0], ends[:, 1]))), shape=(n, n)).tocsr()
+            m.sum_duplicates()
+            g = nk.GraphFromCoo(m.tocoo(), n, directed=False)
+            start()
+            nk.community.PLM(g, refine=True).run()
+        """,
         "peer: networkx louvain": LOAD_ARRAYS + """
             import networkx as nx
             g = nx.Graph(); g.add_edges_from(ends.tolist())
@@ -176,7 +248,7 @@ STEPS: dict[str, dict[str, str]] = {
             nx.community.louvain_communities(g, seed=1)
         """,
     },
-    "shortlist (k = 50, one niche)": {
+    "NICHE shortlist (k = 50, one niche)": {
         "influgraph shortlist": LOAD_WS + """
             from influgraph.niches import NicheQuery
             from influgraph.rank import rank_niche
@@ -188,7 +260,7 @@ STEPS: dict[str, dict[str, str]] = {
             NOTE = f"reach {result.baselines['shortlist_reach']:,}"
         """,
     },
-    "export (map of 1,000 accounts + GEXF of the niche)": {
+    "NICHE export (map of 1,000 accounts + GEXF of the niche)": {
         "influgraph write_map + gexf": LOAD_WS + """
             import tempfile
             from influgraph.export import export
@@ -201,11 +273,40 @@ STEPS: dict[str, dict[str, str]] = {
             export(ws, "gexf", folder + "/n0.gexf", niche="n0")
         """,
     },
+    f"NICHE whole pipeline: import, build, rank {NICHES} niches, Leiden": {
+        "influgraph import_paths + rank_niches + detect_communities": """
+            import shutil, tempfile
+            from influgraph import Workspace, import_paths, ImportOptions
+            from influgraph.communities import detect_communities
+            from influgraph.niches import NicheQuery
+            from influgraph.rank import rank_niches
+            folder = tempfile.mkdtemp() + "/ws"
+            shutil.copytree(ARGS[3], folder)  # accounts and posts are there; the edges come from the CSV
+            start()
+            ws = Workspace(folder)
+            import_paths(ws, [ARGS[2]], ImportOptions())
+            ranked = rank_niches(ws, [NicheQuery(name=f"n{k}", hashtags=(f"niche{k}",)) for k in range(5)])
+            found = detect_communities(ws, runs=1, seed=1)
+            NOTE = f"{sum(r.table.height for r in ranked):,} ranked, {found.profiles.height:,} communities"
+        """,
+        "peer: networkx (read, DiGraph, 6 PageRanks, HITS, k-core, Louvain)": """
+            import networkx as nx, numpy as np, polars as pl
+            start()
+            df = pl.read_csv(ARGS[2], infer_schema=False).select("src", "dst")
+            g = nx.DiGraph(); g.add_edges_from(df.iter_rows())
+            nodes = list(g)
+            nx.pagerank(g, tol=1e-9 / len(nodes))
+            for k in range(5):
+                nx.pagerank(g, personalization={v: 1.0 for v in nodes[k::25]}, tol=1e-9 / len(nodes))
+            nx.hits(g); nx.core_number(g.to_undirected()); nx.community.louvain_communities(g.to_undirected(), seed=1)
+        """,
+    },
 }
 
 
 def make_inputs(folder: Path, edges: int, seed: int) -> list[str]:
-    """The workspace (Parquet tables), the edge endpoints as a numpy array, and the CSV edge list."""
+    """The workspace (Parquet tables), the edge endpoints as a numpy array, the CSV edge list, and a
+    workspace holding only the accounts and posts (the pipeline imports the edges into a copy)."""
     import numpy as np
     import polars as pl
 
@@ -231,6 +332,7 @@ def make_inputs(folder: Path, edges: int, seed: int) -> list[str]:
     frame = frame.filter(pl.col("src") != pl.col("dst")).unique(["src", "dst", "kind", "post_id"], maintain_order=True)
     accounts = pl.DataFrame({"id": ids, "platform": "x", "handle": [f"user{i}" for i in range(n)],
                              "followers": rng.integers(0, 100_000, n)})
+    Workspace(folder / "ws-posts").commit(Batch(accounts=conform(accounts, "accounts"), posts=conform(posts, "posts")))
     ws = Workspace(folder / "ws")
     ws.commit(Batch(accounts=conform(accounts, "accounts"), posts=conform(posts, "posts"), edges=conform(frame, "edges")))
     index = pl.DataFrame({"id": ids, "ix": np.arange(n)})
@@ -238,37 +340,115 @@ def make_inputs(folder: Path, edges: int, seed: int) -> list[str]:
             .join(index.rename({"id": "dst", "ix": "d"}), on="dst"))
     np.save(folder / "ends.npy", np.column_stack([ends["s"].to_numpy(), ends["d"].to_numpy()]))
     frame.select("src", "dst", "kind", "post_id").write_csv(folder / "edges.csv")
-    return [str(folder / "ws"), str(folder / "ends.npy"), str(folder / "edges.csv")]
+    return [str(folder / "ws"), str(folder / "ends.npy"), str(folder / "edges.csv"), str(folder / "ws-posts")]
 
 
-def main() -> None:
-    args = parse_args(__doc__)
+REAL_GRAPHS = {  # name -> (path under ../shared/data, importer format)
+    "Higgs mention (SNAP)": ("higgs-twitter/higgs-mention_network.edgelist", "snap"),
+    "email-Enron": ("networksci-book-extra/email-Enron_email-Enron.edges.gz", "snap"),
+    "Facebook100 Northwestern": ("networksci-book-extra/socfb-Northwestern25_socfb-Northwestern25.edges.gz", "snap"),
+    "MUSAE Facebook pages": ("musae-facebook-pages/musae_facebook_edges.csv", "csv"),
+}
+
+
+def real_inputs(folder: Path, relative: str, fmt: str) -> list[str] | None:
+    """A real graph as the steps' inputs: imported workspace, endpoints array, and the original file."""
+    import numpy as np
+
+    from influgraph import ImportOptions, Workspace, import_paths
+    from influgraph.graph import build_graph
+
+    source = Path(__file__).resolve().parents[2] / "shared" / "data" / relative
+    if not source.exists():
+        return None
+    columns = {"source_col": "id_1", "target_col": "id_2"} if fmt == "csv" else {}
+    ws = Workspace(folder / "ws")
+    import_paths(ws, [source], ImportOptions(format=fmt, **columns))
+    np.save(folder / "ends.npy", build_graph(ws).ends)
+    if source.suffix == ".gz":  # the raw-polars peer reads plain text
+        import gzip
+
+        plain = folder / source.stem
+        plain.write_bytes(gzip.decompress(source.read_bytes()))
+        source = plain
+    if fmt == "csv":
+        renamed = folder / "edges.csv"
+        renamed.write_text(source.read_text().replace("id_1,id_2", "src,dst", 1))
+        source = renamed
+    return [str(folder / "ws"), str(folder / "ends.npy"), str(source), ""]
+
+
+def measure(dataset: str, paths: list[str], niches: bool, networkx_timeout: float, step_timeout: float) -> list[dict]:
+    """Every step on one dataset, each influgraph call and peer in a fresh process."""
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = make_inputs(Path(tmp), args.edges, args.seed)
-        for step, runs in STEPS.items():
-            measured = {}
-            for label, code in runs.items():
-                cap = args.networkx_timeout if "networkx" in label else 3600
-                measured[label] = run_step(textwrap.dedent(code), paths, cap)
-            peers = [m["seconds"] for label, m in measured.items() if label.startswith("peer") and m["seconds"]]
-            fastest = min(peers) if peers else None
-            for label, m in measured.items():
-                ratio = (m["seconds"] / fastest) if (fastest and m["seconds"] and not label.startswith("peer")) else None
-                rows.append({"step": step, "who": label, **m, "ratio_to_fastest_peer": ratio})
-    print(f"pipeline on {args.edges:,} generated edges (seed {args.seed}); seconds exclude imports and input loading")
-    print(f"{'step / who':<62}{'seconds':>9}{'peak MB':>9}{'x fastest peer':>16}")
-    current = None
+    for step, runs in STEPS.items():
+        if step.startswith("NICHE") and not niches:
+            continue
+        measured = {}
+        for label, code in runs.items():
+            cap = networkx_timeout if "networkx" in label else step_timeout
+            measured[label] = run_step(textwrap.dedent(code).replace("TOL", repr(TOL)), paths, cap)
+        peers = [m["seconds"] for label, m in measured.items() if label.startswith("peer") and m["seconds"]]
+        fastest = min(peers) if peers else None
+        for label, m in measured.items():
+            ours = not label.startswith("peer")
+            ratio = (m["seconds"] / fastest) if (fastest and m["seconds"] and ours) else None
+            rows.append({"dataset": dataset, "step": step.removeprefix("NICHE "), "who": label, **m,
+                         "ratio_to_fastest_peer": ratio})
+    return rows
+
+
+def print_rows(rows: list[dict]) -> None:
+    print(f"{'step / who':<66}{'seconds':>9}{'peak MB':>9}{'x fastest peer':>16}")
+    dataset = step = None
     for row in rows:
-        if row["step"] != current:
-            current = row["step"]
-            print(current)
+        if row["dataset"] != dataset:
+            dataset, step = row["dataset"], None
+            print(f"== {dataset}")
+        if row["step"] != step:
+            step = row["step"]
+            print(step)
         seconds = f"{row['seconds']:.2f}" if row["seconds"] is not None else "-"
         peak = f"{row['peak_mb']:.0f}" if row["peak_mb"] is not None else "-"
         ratio = f"{row['ratio_to_fastest_peer']:.2f}" if row["ratio_to_fastest_peer"] else ""
-        print(f"  {row['who']:<60}{seconds:>9}{peak:>9}{ratio:>16}  {row.get('note', '')}")
+        print(f"  {row['who'][:64]:<64}{seconds:>9}{peak:>9}{ratio:>16}  {row.get('note', '')}")
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000000,10000000", help="generated graph sizes in edges, comma-separated")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-real", action="store_true", help="skip the real graphs of ../shared/data")
+    parser.add_argument("--networkx-timeout", type=float, default=60, help="seconds before a networkx step is stopped")
+    parser.add_argument("--step-timeout", type=float, default=900, help="seconds before any other step is stopped")
+    parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    rows: list[dict] = []
+    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = make_inputs(Path(tmp), size, args.seed)
+            rows += measure(f"generated, {size:,} edges", paths, True, args.networkx_timeout, args.step_timeout)
+    if not args.no_real:
+        for name, (relative, fmt) in REAL_GRAPHS.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                paths = real_inputs(Path(tmp), relative, fmt)
+                if paths is None:
+                    print(f"{name}: not found under ../shared/data, skipped")
+                    continue
+                rows += measure(name, paths, False, args.networkx_timeout, args.step_timeout)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gib():.0f} GiB, Python {platform.python_version()}"
+    print(f"pipeline benchmark on {machine}; seconds exclude imports and input loading; took {time.perf_counter() - began:.0f} s")
+    print_rows(rows)
     if args.json:
-        args.json.write_text(json.dumps({"edges": args.edges, "seed": args.seed, "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"machine": machine, "seed": args.seed, "rows": rows}, indent=1))
+
+
+def _memory_gib() -> float:
+    with open("/proc/meminfo") as info:
+        return int(info.readline().split()[1]) / 1024**2
 
 
 if __name__ == "__main__":

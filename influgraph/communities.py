@@ -95,9 +95,9 @@ class Undirected:
 
 def undirected(built: BuiltGraph, how: str = "sum") -> Undirected:
     """Symmetrise the directed graph (see the module docstring); pairs are combined with polars."""
-    n = built.graph.vcount()
-    ends = built.edge_array()
-    weight = np.asarray(built.graph.es["weight"], dtype=np.float64) if len(ends) else np.zeros(0)
+    n = built.n
+    ends = built.ends
+    weight = built.weight
     pairs = pl.DataFrame({"u": np.minimum(ends[:, 0], ends[:, 1]), "v": np.maximum(ends[:, 0], ends[:, 1]), "w": weight})
     combine = pl.col("w").max() if how == "max" else pl.col("w").sum()
     grouped = pairs.group_by("u", "v").agg(combine, pl.len().alias("directions"))
@@ -112,7 +112,7 @@ def undirected(built: BuiltGraph, how: str = "sum") -> Undirected:
     return Undirected(graph=graph, ends=out_ends, weights=grouped["w"].to_numpy().astype(np.float64))
 
 
-def _run(method: str, graph: ig.Graph, directed: ig.Graph, resolution: float, seed: int) -> list[int]:
+def _run(method: str, graph: ig.Graph, built: BuiltGraph, resolution: float, seed: int) -> list[int]:
     previous = random.getstate()
     ig.set_random_number_generator(random.Random(seed))
     try:
@@ -126,7 +126,7 @@ def _run(method: str, graph: ig.Graph, directed: ig.Graph, resolution: float, se
             return graph.community_multilevel(weights=weights, resolution=resolution).membership
         if method == "label-propagation":
             return graph.community_label_propagation(weights=weights).membership
-        return directed.community_infomap(edge_weights="weight", trials=5).membership
+        return built.graph.community_infomap(edge_weights="weight", trials=5).membership  # directed igraph: built here only
     finally:
         ig.set_random_number_generator(random)
         random.setstate(previous)
@@ -212,8 +212,9 @@ def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected,
     posts = (tables.posts if tables else source.table("posts")).select("author_id", "hashtags", "lang")
     members = table.join(accounts, on="id", how="left", maintain_order="left")
     if scores is None:
-        pagerank = built.graph.pagerank(weights="weight") if built.graph.ecount() else [1.0 / max(len(built.ids), 1)] * len(built.ids)
-        scores = pl.DataFrame({"id": built.ids, "score": pagerank}, schema={"id": pl.String, "score": pl.Float64})
+        from .rank import pagerank
+
+        scores = pl.DataFrame({"id": built.ids, "score": pagerank(built)}, schema={"id": pl.String, "score": pl.Float64})
     members = members.join(scores.select("id", "score"), on="id", how="left", maintain_order="left")
     ends, weight = graph.ends, graph.weights
     edges = pl.DataFrame({"a": membership[ends[:, 0]] if len(ends) else np.zeros(0, np.int64),
@@ -299,7 +300,7 @@ def detect_communities(
     graph = undirected(built, symmetrise)
     partitions, values = [], []
     for run in range(runs):
-        labels = _connected(graph, _run(method, graph.graph, built.graph, resolution, seed + run), built.ids)
+        labels = _connected(graph, _run(method, graph.graph, built, resolution, seed + run), built.ids)
         partitions.append(labels)
         values.append(_modularity(graph, labels, resolution))
     best = int(np.argmax(values)) if values else 0
@@ -328,7 +329,7 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
     rows = []
     for resolution in resolutions:
         _validate(method, resolution, runs, symmetrise)
-        parts = [_connected(graph, _run(method, graph.graph, built.graph, resolution, seed + r), built.ids) for r in range(runs)]
+        parts = [_connected(graph, _run(method, graph.graph, built, resolution, seed + r), built.ids) for r in range(runs)]
         values = [_modularity(graph, p, resolution) for p in parts]
         best = parts[int(np.argmax(values))]
         nmi = float(np.mean([_nmi(parts[i], parts[j]) for i in range(runs) for j in range(i + 1, runs)])) if runs > 1 else None
