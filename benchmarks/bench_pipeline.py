@@ -72,8 +72,12 @@ STEPS: dict[str, dict[str, str]] = {
         "peer: polars read_csv + igraph from numpy": """
             import polars as pl, igraph as ig, numpy as np
             start()
-            df = pl.read_csv(ARGS[2], has_header=ARGS[2].endswith(".csv"), separator="," if ARGS[2].endswith(".csv") else " ",
-                             comment_prefix="#", infer_schema=False, truncate_ragged_lines=True).select(pl.nth(0).alias("src"), pl.nth(1).alias("dst"))
+            csv = ARGS[2].endswith(".csv")
+            with open(ARGS[2]) as handle:  # SNAP lists separate by tab or space
+                sample = next(line for line in handle if not line.startswith(("#", "%")))
+            df = pl.read_csv(ARGS[2], has_header=csv, separator="," if csv else ("\t" if "\t" in sample else " "),
+                             comment_prefix="#" if not csv else None, infer_schema=False,
+                             truncate_ragged_lines=True).select(pl.nth(0).alias("src"), pl.nth(1).alias("dst"))
             ids = pl.concat([df["src"], df["dst"]]).unique().sort()
             index = pl.DataFrame({"id": ids}).with_row_index("ix")
             e = df.join(index, left_on="src", right_on="id").join(index, left_on="dst", right_on="id", suffix="_t")
@@ -395,7 +399,7 @@ def measure(dataset: str, paths: list[str], niches: bool, networkx_timeout: floa
             continue
         measured = {}
         for label, code in runs.items():
-            cap = networkx_timeout if "networkx" in label else step_timeout
+            cap = networkx_timeout if "networkx" in label else step_timeout * (3 if "pipeline" in step else 1)
             if "networkx" in label and not networkx_steps and "pipeline" not in step:
                 measured[label] = {"seconds": None, "peak_mb": None, "note": "not run: loading alone outlasts the cap here"}
                 continue

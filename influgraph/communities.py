@@ -189,12 +189,12 @@ def roles(graph: Undirected, membership: np.ndarray) -> pl.DataFrame:
     else:
         adjacency = sparse.csr_matrix((n, n))
     indicator = sparse.csr_matrix((np.ones(n), (np.arange(n), membership)), shape=(n, max(communities, 1)))
-    by_community = (adjacency @ indicator).toarray() if n else np.zeros((0, 1))
-    strength = by_community.sum(axis=1)
+    by_community = (adjacency @ indicator).tocsr()  # stays sparse: real graphs have 10,000s of communities
+    strength = np.asarray(by_community.sum(axis=1)).ravel()
+    squares = np.asarray(by_community.multiply(by_community).sum(axis=1)).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(strength[:, None] > 0, by_community / strength[:, None], 0.0)
-    participation = np.where(strength > 0, 1.0 - (shares**2).sum(axis=1), 0.0)
-    inside = by_community[np.arange(n), membership] if n else np.zeros(0)
+        participation = np.where(strength > 0, 1.0 - squares / np.where(strength > 0, strength, 1.0) ** 2, 0.0)
+    inside = np.asarray(by_community[np.arange(n), membership]).ravel() if n else np.zeros(0)
     frame = pl.DataFrame({"community": membership, "inside": inside})
     stats = frame.group_by("community").agg(pl.col("inside").mean().alias("mean"), pl.col("inside").std(ddof=0).alias("std"))
     joined = frame.join(stats, on="community", how="left", maintain_order="left")

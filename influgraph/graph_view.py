@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from .errors import BadInput
+from .graph import build_graph
 from .rank import tier_expr
 from .schema import EDGE_KINDS
 
@@ -57,17 +58,13 @@ class GraphView:
 
 
 def _pairs(workspace: "Workspace") -> pl.DataFrame:
-    """Edges summed per (src, dst), self-loops left out, with per-kind weights and the dominant kind."""
+    """Edges summed per (src, dst) by the graph builder (self-loops left out), with per-kind weights
+    and the dominant kind, sorted by (src, dst)."""
     kinds = list(EDGE_KINDS)
-    pairs = (workspace.scan("edges").filter(pl.col("src") != pl.col("dst"))
-             .with_columns(pl.col("kind").cast(pl.String))
-             .group_by("src", "dst")
-             .agg([pl.col("weight").sum().alias("weight")]
-                  + [pl.col("weight").filter(pl.col("kind") == k).sum().alias(f"w_{k}") for k in kinds])
-             .collect())
+    pairs = build_graph(workspace).edge_frame()
     return pairs.with_columns(
         pl.concat_list(WEIGHT_COLUMNS).list.arg_max().replace_strict(dict(enumerate(kinds)), return_dtype=pl.String)
-        .alias("kind")).select("src", "dst", "weight", "kind", *WEIGHT_COLUMNS).sort("src", "dst")
+        .alias("kind")).select("src", "dst", "weight", "kind", *WEIGHT_COLUMNS)
 
 
 def _rankings(workspace: "Workspace") -> pl.DataFrame:
