@@ -55,6 +55,8 @@ from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
 from .schema import EDGE_KINDS, Batch
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from .engines.spark import SparkEngine
     from .workspace import Workspace
 
@@ -151,12 +153,12 @@ def _power_iteration(built: BuiltGraph, reset: np.ndarray | None, damping: float
     return x
 
 
-def _reachable(matrix, sources: np.ndarray) -> np.ndarray:
+def _reachable(matrix: "sparse.csr_matrix", sources: np.ndarray) -> np.ndarray:
     """Vertices reachable from `sources` along directed edges (sorted), by sparse frontier expansion."""
     seen = np.zeros(matrix.shape[0], dtype=bool)
     seen[sources] = True
     frontier = sources
-    csr = matrix.tocsr()  # row v lists v's successors
+    csr = matrix  # CSR: row v lists v's successors
     while len(frontier):
         starts, ends = csr.indptr[frontier], csr.indptr[frontier + 1]
         lengths = ends - starts

@@ -352,9 +352,11 @@ def _read_delimited(path: Path, options: ImportOptions, separator: str, fmt: str
     return _streamed(path, options, fmt, parse, quoted=quoted, header=header)
 
 
-def _streamed(path: Path, options: ImportOptions, fmt: str, parse, *, quoted: bool, header: bool) -> ReadResult:
+def _streamed(path: Path, options: ImportOptions, fmt: str, parse, *, quoted: bool, header: bool,
+              no_rows: str | None = None) -> ReadResult:
     """Stream the file in blocks of whole lines (gzip too): each block is parsed by `parse` and checked
-    like a whole file, with file line numbers, and the blocks' tables are merged at the end."""
+    like a whole file, with file line numbers, and the blocks' tables are merged at the end.
+    `no_rows` is the error when no block has a row (else the one-block checks of `_edges` say it)."""
     bad = BadRows(path, options.skip_bad_rows)
     parts: list[ReadResult] = []
     header_line, names = "", None
@@ -378,11 +380,12 @@ def _streamed(path: Path, options: ImportOptions, fmt: str, parse, *, quoted: bo
             if names is not None and len(set(names)) < len(names):
                 duplicate = next(n for n in names if names.count(n) > 1)
                 raise BadInput(f"duplicate column name {duplicate!r}", path=path, line=1, hint="give every column a distinct name")
-        if first_line == 1:
             empty = frame
         if frame.height:
             parts.append(_edges(frame.with_columns(pl.col("_line") + offset), names, options, path, fmt, bad))
-    if not parts:  # no rows in any block: the one-block errors ("no rows", ...)
+    if not parts:  # no rows in any block
+        if no_rows:
+            raise BadInput(no_rows, path=path, hint="nothing to import")
         parts.append(_edges(empty, names, options, path, fmt, bad))
     return _merged(parts, bad)
 
@@ -445,12 +448,8 @@ def read_snap(path: Path, options: ImportOptions = ImportOptions()) -> ReadResul
         return frame.with_columns(pl.concat_list(pl.col("_fields").list.get(0), pl.col("_fields").list.get(1, null_on_oob=True),
                                                  weight).alias("_fields")), None
 
-    try:
-        return _streamed(path, options, "snap", parse, quoted=False, header=False)
-    except BadInput as exc:
-        if exc.message == "file has no rows":
-            raise BadInput("file has no edges (only comments or blank lines)", path=path, hint="nothing to import") from None
-        raise
+    return _streamed(path, options, "snap", parse, quoted=False, header=False,
+                     no_rows="file has no edges (only comments or blank lines)")
 
 
 def read_parquet(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
