@@ -247,7 +247,7 @@ def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected,
                .sort(["a", "share", "b"], descending=[False, True, False])
                .group_by("a", maintain_order=True)
                .agg(pl.struct(pl.col("b").alias("community"), pl.col("share").round(4)).head(3).alias("links_to")))
-    author_lang = posts.group_by("author_id").agg(pl.col("lang").drop_nulls().mode().first().alias("post_lang"))
+    author_lang = posts.group_by("author_id").agg(pl.col("lang").drop_nulls().mode().sort().first().alias("post_lang"))
     langs = (members.join(author_lang, left_on="id", right_on="author_id", how="left")
              .with_columns(pl.coalesce("lang", "post_lang").alias("language")).drop_nulls("language")
              .group_by("community", "language").agg(pl.len().alias("n"))
