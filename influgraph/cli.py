@@ -32,6 +32,15 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+# library parameters whose flag is not `--` + the name with '-' for '_'
+FLAGS = {"workspace": "-w/--workspace", "fmt": "--format"}
+
+
+def flag(parameter: str) -> str:
+    """The command-line flag that sets a library parameter (`max_per_community` -> `--max-per-community`)."""
+    return FLAGS.get(parameter) or "--" + parameter.replace("_", "-")
+
+
 class InflugraphGroup(click.Group):
     """A click group that turns every failure into one line on stderr and a documented exit code."""
 
@@ -43,7 +52,7 @@ class InflugraphGroup(click.Group):
             result = super().main(args=argv, prog_name=prog_name or "influgraph", complete_var=complete_var,
                                   standalone_mode=False, **extra)
         except InflugraphError as exc:
-            _fail(exc.one_line(), exc.exit_code)
+            _fail(exc.one_line(flag), exc.exit_code)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.Abort:

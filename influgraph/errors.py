@@ -1,8 +1,16 @@
 """Error types raised by the library, each mapped to the CLI exit code it stands for.
 
 The library raises these; only the CLI turns them into one-line messages and exit codes.
+
+A message speaks the library's own parameter names, written in backticks: `k`, `max_per_community`,
+`out`. `param` names the parameter the error is about. The library's `one_line()` keeps those
+names; the CLI passes `one_line(names=...)` to print each as the flag that sets it (`--k`,
+`--max-per-community`, `--out`), so one message serves a notebook user and a shell user alike.
 """
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 __all__ = [
     "InflugraphError",
@@ -26,26 +34,48 @@ EXIT_AUTH = 4
 EXIT_UPSTREAM = 5
 
 
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
 class InflugraphError(Exception):
-    """Base of every error influgraph raises on purpose; `exit_code` is what the CLI returns."""
+    """Base of every error influgraph raises on purpose; `exit_code` is what the CLI returns.
+
+    Parameters
+    ----------
+    message : what is wrong; library parameters in backticks (`k`).
+    path, line : the file and line the error is about, if any.
+    hint : how to fix it, in the same vocabulary as `message`.
+    param : the library parameter the error is about, if any (e.g. "k").
+    """
 
     exit_code = EXIT_INTERNAL
 
-    def __init__(self, message: str, *, path: object = None, line: int | None = None, hint: str | None = None):
+    def __init__(self, message: str, *, path: object = None, line: int | None = None, hint: str | None = None,
+                 param: str | None = None):
         self.message = message
         self.path = None if path is None else str(path)
         self.line = line
         self.hint = hint
+        self.param = param
         super().__init__(self.one_line())
 
-    def one_line(self) -> str:
-        """The message as one line: `where: what (fix)`; newlines in user text are flattened."""
+    def one_line(self, names: Callable[[str], str] | None = None) -> str:
+        """The message as one line: `where: what (fix)`; newlines in user text are flattened.
+
+        `names` turns a backticked library parameter into the caller's word for it (the CLI
+        gives its flags); without it the parameter names stay as written.
+
+        >>> BadInput("`k` must be at least 1, got 0", param="k").one_line(lambda n: "--" + n)
+        '--k must be at least 1, got 0'
+        """
         where = self.path or ""
         if self.line is not None:
             where = f"{where}:{self.line}" if where else f"line {self.line}"
         text = f"{where}: {self.message}" if where else self.message
         if self.hint:
             text = f"{text} ({self.hint})"
+        if names is not None:
+            text = _PARAMETER.sub(lambda match: names(match.group(1)), text)
         return " ".join(text.split())
 
 

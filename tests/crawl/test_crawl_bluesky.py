@@ -20,7 +20,7 @@ from influgraph.sources.simulated import build_world
 from influgraph.workspace import Workspace
 from shared_data import shared_path
 
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+from shared_data import QUERIES
 SMALL = {"top_authors": 10, "max_followers": 300, "top_posts": 5, "threads": 20}
 SEARCH = "/xrpc/app.bsky.feed.searchPosts"
 

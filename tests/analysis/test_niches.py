@@ -11,7 +11,7 @@ from influgraph.niches import (NicheQuery, bio_match_expr, find_query, hashtags_
                                post_in_niche_expr)
 from influgraph.sources.simulated import build_world
 
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+from shared_data import QUERIES
 
 
 def _write(tmp_path: Path, text: str, name: str = "q.toml") -> Path:

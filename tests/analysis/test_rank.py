@@ -22,7 +22,7 @@ from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
 from shared_data import shared_path
 
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+from shared_data import QUERIES
 NICHES = ("specialty-coffee", "kuliner-nusantara", "persian-books")
 
 

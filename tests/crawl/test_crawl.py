@@ -27,7 +27,7 @@ from influgraph.sources.xjson import read_x_pages
 from influgraph.workspace import Workspace
 from shared_data import shared_path
 
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+from shared_data import QUERIES
 TOKEN = "SEKRET-tok-0123456789abcdef"
 SMALL = {"top_authors": 8, "max_followers": 2000, "top_posts": 5, "threads": 40}
 SEARCH = "/2/tweets/search/recent"

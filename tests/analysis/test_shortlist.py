@@ -21,7 +21,7 @@ from influgraph.rank import rank_niche
 from influgraph.shortlist import greedy_cover, read_costs, reverse_reachable_sets, shortlist
 from influgraph.workspace import Workspace
 
-QUERIES = Path(__file__).resolve().parents[1] / "queries"
+from shared_data import QUERIES
 NICHES = ("specialty-coffee", "kuliner-nusantara", "persian-books")
 BOUND = 1 - 1 / math.e
 
