@@ -138,7 +138,7 @@ STEPS: dict[str, dict[str, str]] = {
     "PageRank, whole graph": {
         "influgraph pagerank": LOAD_WS + """
             from influgraph.graph import build_graph
-            from influgraph.rank import pagerank
+            from influgraph.algorithms.centrality import pagerank
             built = build_graph(ws)
             built.matrix
             start()
@@ -170,15 +170,15 @@ STEPS: dict[str, dict[str, str]] = {
         """,
     },
     f"NICHE niche-personalised PageRank, {NICHES} niches": {
-        "influgraph niche_pagerank (5 columns at once)": LOAD_WS + """
+        "influgraph personalised_pagerank (5 columns at once)": LOAD_WS + """
             import numpy as np
             from influgraph.graph import build_graph
-            from influgraph.rank import niche_pagerank
+            from influgraph.algorithms.centrality import personalised_pagerank
             built = build_graph(ws)
             built.matrix
             resets = np.column_stack([(np.arange(built.n) % 25 == k).astype(float) for k in range(5)])
             start()
-            niche_pagerank(built, resets)
+            personalised_pagerank(built, resets)
         """,
         "peer: scipy sparse power iteration (5 runs)": LOAD_ARRAYS + """
             from scipy import sparse
@@ -199,7 +199,7 @@ STEPS: dict[str, dict[str, str]] = {
     "approximate betweenness (100 sources)": {
         "influgraph approximate_betweenness": LOAD_WS + """
             from influgraph.graph import build_graph
-            from influgraph.rank import approximate_betweenness
+            from influgraph.algorithms.centrality import approximate_betweenness
             built = build_graph(ws)
             built.graph
             start()
@@ -274,10 +274,11 @@ STEPS: dict[str, dict[str, str]] = {
     "NICHE export (map of 1,000 accounts + GEXF of the niche)": {
         "influgraph write_map + gexf": LOAD_WS + """
             import tempfile
-            from influgraph.export import export
+            from influgraph.exports import export
             from influgraph.niches import NicheQuery
-            from influgraph.rank import rank_niche, rank_result_name
-            ws.write_result(rank_result_name("n0"), rank_niche(ws, NicheQuery(name="n0", hashtags=("niche0",))).table)
+            from influgraph.rank import rank_niche
+            from influgraph.results import save_ranking
+            save_ranking(ws, "n0", rank_niche(ws, NicheQuery(name="n0", hashtags=("niche0",))))
             folder = tempfile.mkdtemp()
             start()
             export(ws, "html", folder + "/map.html")

@@ -24,14 +24,16 @@ LOAD = """
 """
 STEPS = {
     "influgraph: audience matrix + CELF greedy, k=50": """
-        from influgraph.shortlist import audience_matrix, greedy_cover
+        from influgraph.algorithms.coverage import greedy_cover
+        from influgraph.shortlist import audience_matrix
         start()
         matrix = audience_matrix(edges, candidates, members, "both")
         picked = greedy_cover(matrix, k=50)
         NOTE = f"{matrix.nnz:,} audience pairs, {picked.covered:,} members reached"
     """,
     "influgraph: audience matrix + budgeted greedy (best of two)": """
-        from influgraph.shortlist import audience_matrix, greedy_cover
+        from influgraph.algorithms.coverage import greedy_cover
+        from influgraph.shortlist import audience_matrix
         costs = np.random.default_rng(3).uniform(100, 5000, 10_000)
         start()
         matrix = audience_matrix(edges, candidates, members, "both")
@@ -39,7 +41,8 @@ STEPS = {
         NOTE = f"{len(picked.picks)} picks, {picked.covered:,} members reached ({picked.rule})"
     """,
     "influgraph: CELF greedy only, k=50 (prebuilt matrix)": """
-        from influgraph.shortlist import audience_matrix, greedy_cover
+        from influgraph.algorithms.coverage import greedy_cover
+        from influgraph.shortlist import audience_matrix
         matrix = audience_matrix(edges, candidates, members, "both")
         start()
         picked = greedy_cover(matrix, k=50)

@@ -1,48 +1,94 @@
 """influgraph: influencer discovery and network graph analysis.
 
 Rank accounts by influence within a niche (not reach), from follower and interaction graphs.
-The library is usable from a notebook with no command line in sight::
+Every capability of the command line is a library call, usable from a notebook with no command
+line in sight::
 
-    from influgraph import Workspace, import_paths, build_graph, GraphSpec, compute_stats
-    ws = Workspace("my-workspace")
-    import_paths(ws, ["tweets.jsonl"])
-    g = build_graph(ws, GraphSpec(kinds=("repost", "quote")))
+    import influgraph as ig
+    ws = ig.Workspace("my-workspace")
+    ig.import_paths(ws, ["tweets.jsonl"])
+    query = ig.find_query("persian-books")
+    groups = ig.detect_communities(ws)
+    ranked = ig.rank_niche(ws, query, communities=groups.membership)
+    picks = ig.shortlist(ws, query, ranked=ranked.table, k=5)
+    ig.export(ws, "report", "report/")
+
+The names load lazily (on first use), so `import influgraph` and `influgraph --help` stay instant.
 """
 from __future__ import annotations
 
 from importlib import import_module
 from typing import Any
 
-__all__ = [
-    "Workspace",
-    "Batch",
-    "ImportOptions",
-    "import_paths",
-    "read_path",
-    "GraphSpec",
-    "BuiltGraph",
-    "build_graph",
-    "compute_stats",
-    "run_demo",
-]
 __version__ = "0.1.0"
 
+# each public name, by the module it lives in (relative to this package)
 _HOMES = {
-    "Workspace": "workspace",
-    "Batch": "schema",
-    "ImportOptions": "sources.base",
-    "import_paths": "ingest",
-    "read_path": "ingest",
-    "GraphSpec": "graph",
-    "BuiltGraph": "graph",
-    "build_graph": "graph",
-    "compute_stats": "stats",
-    "run_demo": "demo",
+    # the workspace and its tables
+    "Workspace": ".workspace",
+    "Batch": ".schema",
+    # reading files and crawling platforms
+    "ImportOptions": ".sources.base",
+    "import_paths": ".ingest",
+    "read_path": ".ingest",
+    "crawl": ".crawl",
+    "cost_plan": ".crawl",
+    "CrawlResult": ".crawl",
+    "CostPlan": ".crawl",
+    "BlueskyCredentials": ".crawl",
+    # niche queries
+    "NicheQuery": ".niches",
+    "load_query": ".niches",
+    "find_query": ".niches",
+    # the graph and its statistics
+    "GraphSpec": ".graph",
+    "BuiltGraph": ".graph",
+    "build_graph": ".graph",
+    "compute_stats": ".stats",
+    "StatsResult": ".stats",
+    "SparkEngine": ".engines.spark",
+    # analyses
+    "rank_niche": ".rank",
+    "rank_niches": ".rank",
+    "RankResult": ".rank",
+    "detect_communities": ".communities",
+    "sweep_resolution": ".communities",
+    "CommunityResult": ".communities",
+    "shortlist": ".shortlist",
+    "read_costs": ".shortlist",
+    "ShortlistResult": ".shortlist",
+    # stored results
+    "save_ranking": ".results",
+    "load_ranking": ".results",
+    "stored_rankings": ".results",
+    "save_communities": ".results",
+    "load_communities": ".results",
+    "load_community_profiles": ".results",
+    "save_shortlist": ".results",
+    "load_shortlist": ".results",
+    "stored_shortlists": ".results",
+    # outputs
+    "export": ".exports",
+    "write_report": ".exports.report",
+    "read_view_data": ".exports.views",
+    "graph_view": ".exports.views",
+    "write_table": ".exports.tables",
+    # the whole pipeline on a simulated world
+    "run_demo": ".demo",
 }
+
+__all__ = list(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    """Load entry points lazily, so `influgraph --help` stays instant."""
-    if name in _HOMES:
-        return getattr(import_module(f".{_HOMES[name]}", __name__), name)
-    raise AttributeError(f"module 'influgraph' has no attribute {name!r}")
+    """Load a public name from its module on first use (and keep it, so the next use is a plain lookup)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'influgraph' has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names too, for tab completion before they are loaded."""
+    return sorted(set(globals()) | set(__all__))

@@ -5,6 +5,11 @@ otherwise); progress goes to stderr and only on a terminal; errors are one line 
 (`error: where: what (fix)`) with exit codes 0 ok, 1 internal error, 2 bad input or usage,
 3 interrupted and resumable, 4 authentication, 5 upstream unavailable. `--debug` (or
 INFLUGRAPH_DEBUG=1) shows the traceback of an internal error.
+
+Only this module reads environment variables: settings through click's `envvar=` (flag >
+variable > default, and the help names the variable), and the crawl's secrets in
+`crawl_environment`, which are never flags so that they stay out of shell histories and process
+lists. The library takes all of them as parameters.
 """
 from __future__ import annotations
 
@@ -18,9 +23,12 @@ from typing import Any
 
 import click
 
-from .errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, InflugraphError
+from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AuthError, InflugraphError, Interrupted,
+                     name_parameters)
 
 __all__ = ["main"]
+
+DEFAULT_WORKSPACE = "influgraph-workspace"
 
 
 def _one_line(text: str) -> str:
@@ -32,8 +40,11 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-# library parameters whose flag is not `--` + the name with '-' for '_'
-FLAGS = {"workspace": "-w/--workspace", "fmt": "--format"}
+# library parameters whose flag is not `--` + the name with '-' for '_'; the crawl's secrets have no flag
+# (see crawl_environment): their word is the environment variables they are read from
+FLAGS = {"workspace": "-w/--workspace", "fmt": "--format", "out_dir": "--out", "resolutions": "--sweep",
+         "token": "X_BEARER_TOKEN/TWITTER_BEARER_TOKEN/BLUESKY_ACCESS_TOKEN",
+         "credentials": "BLUESKY_HANDLE/BLUESKY_APP_PASSWORD"}
 
 
 def flag(parameter: str) -> str:
@@ -75,29 +86,34 @@ class InflugraphGroup(click.Group):
 def workspace_option(function: Callable) -> Callable:
     """`-w/--workspace`, shared by every command that reads or writes a workspace."""
     return click.option(
-        "-w", "--workspace", "workspace", type=click.Path(file_okay=False), default=None,
-        help="Workspace folder [default: $INFLUGRAPH_WORKSPACE, else ./influgraph-workspace].",
+        "-w", "--workspace", "workspace", type=click.Path(file_okay=False), default=DEFAULT_WORKSPACE,
+        envvar="INFLUGRAPH_WORKSPACE", help="Workspace folder [default: $INFLUGRAPH_WORKSPACE, else ./influgraph-workspace].",
     )(function)
 
 
 def engine_option(function: Callable) -> Callable:
-    """`--engine local|spark`: where the workspace-wide computations run."""
+    """`--engine local|spark` (where the workspace-wide computations run) and `--spark-master`."""
+    function = click.option(
+        "--spark-master", default=None, envvar="INFLUGRAPH_SPARK_MASTER", metavar="URL",
+        help="Cluster of --engine spark: local[2], spark://host:7077, yarn, k8s://... "
+             "[default: $INFLUGRAPH_SPARK_MASTER, else local[2]].",
+    )(function)
     return click.option(
         "--engine", default="local", show_default=True, type=click.Choice(["local", "spark"]),
-        help="spark: run PageRank, degrees, components and overlaps as pyspark jobs (pip install 'influgraph[spark]'; "
-             "cluster from $INFLUGRAPH_SPARK_MASTER, default local[2]).",
+        help="spark: run PageRank, degrees, components and overlaps as pyspark jobs on the --spark-master cluster "
+             "(pip install 'influgraph[spark]').",
     )(function)
 
 
 @contextmanager
-def open_engine(name: str, workspace: Any, platform: str | None = None) -> Iterator[Any]:
-    """None for the local engine, else a running SparkEngine that stops when the block ends."""
+def open_engine(name: str, workspace: Any, platform: str | None = None, master: str | None = None) -> Iterator[Any]:
+    """None for the local engine, else a running SparkEngine (on `master`) that stops when the block ends."""
     if name != "spark":
         yield None
         return
     from .engines.spark import SparkEngine
 
-    with SparkEngine(workspace, platform=platform) as engine:
+    with SparkEngine(workspace, platform=platform, master=master) as engine:
         yield engine
 
 
@@ -173,7 +189,7 @@ def main(debug: bool) -> None:
 @click.option("--dataset", default=None, help="Label of an edge list's rows [default: the file name].")
 @click.option("--skip-bad-rows", is_flag=True, help="Skip malformed rows and report how many, instead of failing.")
 @json_option
-def import_command(paths: tuple[str, ...], workspace: str | None, fmt: str | None, as_json: bool, **columns: Any) -> None:
+def import_command(paths: tuple[str, ...], workspace: str, fmt: str | None, as_json: bool, **columns: Any) -> None:
     """Import files into the workspace (format detected from content).
 
     Reads X API v2 JSON/JSONL pages (as twarc2 and tweepy write them), CSV/TSV/Parquet edge
@@ -189,10 +205,10 @@ def import_command(paths: tuple[str, ...], workspace: str | None, fmt: str | Non
     """
     from .ingest import import_paths
     from .sources.base import ImportOptions
-    from .workspace import Workspace, resolve_workspace_path
+    from .workspace import Workspace
 
     options = ImportOptions(format=fmt, **columns)
-    ws = Workspace(resolve_workspace_path(workspace))
+    ws = Workspace(workspace)
     progress = (lambda path: click.echo(f"reading {path}", err=True)) if show_progress() else None
     report = import_paths(ws, paths, options, on_file=progress)
     commit = report.commit
@@ -219,7 +235,8 @@ def import_command(paths: tuple[str, ...], workspace: str | None, fmt: str | Non
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000), help="Top accounts and hashtags to list.")
 @engine_option
 @json_option
-def stats_command(workspace: str | None, platform: str | None, kinds: str | None, top: int, engine: str, as_json: bool) -> None:
+def stats_command(workspace: str, platform: str | None, kinds: str | None, top: int, engine: str, spark_master: str | None,
+                  as_json: bool) -> None:
     """Show table sizes, edges by kind, and the graph's nodes, edges, degrees and components.
 
     \b
@@ -230,13 +247,13 @@ def stats_command(workspace: str | None, platform: str | None, kinds: str | None
     """
     from .graph import GraphSpec
     from .stats import compute_stats
-    from .workspace import Workspace, resolve_workspace_path
+    from .workspace import Workspace
 
     chosen = _parse_kinds(kinds, "--kinds")
     spec = GraphSpec(platform=platform, kinds=chosen) if chosen else GraphSpec(platform=platform)
-    ws = Workspace(resolve_workspace_path(workspace), create=False)
-    with open_engine(engine, ws, platform) as running:
-        result = compute_stats(ws, spec, top=top, engine=running)
+    ws = Workspace(workspace, create=False)
+    with open_engine(engine, ws, platform, spark_master) as running:
+        result = compute_stats(ws, spec, top=top, engine=running).summary()
     if as_json:
         emit_json(result)
         return
@@ -295,7 +312,7 @@ def _format_stats(result: dict) -> str:
 @click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
               help="Write the membership table (.csv, .parquet or .json); profiles go beside it as NAME-profiles.EXT.")
 @json_option
-def communities_command(workspace: str | None, method: str, resolution: float, seed: int, runs: int,
+def communities_command(workspace: str, method: str, resolution: float, seed: int, runs: int,
                         edge_kinds: str | None, symmetrise: str, sweep: str | None, out_file: str | None, as_json: bool) -> None:
     """Find communities, their profiles, and each account's role between them.
 
@@ -310,11 +327,12 @@ def communities_command(workspace: str | None, method: str, resolution: float, s
       influgraph communities -w ws --method infomap --edge-kinds repost,quote --out groups.csv
     """
     from .communities import detect_communities, sweep_resolution
-    from .export_tables import write_table
-    from .workspace import Workspace, resolve_workspace_path
+    from .exports.tables import write_tables
+    from .results import save_communities
+    from .workspace import Workspace
 
     kinds = _parse_kinds(edge_kinds, "--edge-kinds")
-    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    ws = Workspace(workspace, create=False)
     if sweep:
         try:
             resolutions = [float(v) for v in sweep.split(",") if v.strip()]
@@ -328,15 +346,8 @@ def communities_command(workspace: str | None, method: str, resolution: float, s
         return
     result = detect_communities(ws, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
                                 symmetrise=symmetrise)
-    ws.write_result("communities", result.membership)
-    ws.write_result("community_profiles", result.profiles)
-    written = []
-    if out_file:
-        from pathlib import Path
-
-        out = Path(out_file)
-        written = [write_table(result.membership, out),
-                   write_table(result.profiles, out.with_name(f"{out.stem}-profiles{out.suffix}"))]
+    save_communities(ws, result)
+    written = write_tables(out_file, result.membership, {"profiles": result.profiles}) if out_file else []
     if as_json:
         emit_json({**result.summary(), "profiles": result.profiles.to_dicts(), "written": [str(p) for p in written]})
         return
@@ -392,8 +403,9 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
               help="Write the whole table (.csv, .parquet or .json); the agreement report goes beside it.")
 @engine_option
 @json_option
-def rank_command(workspace: str | None, niche: str | None, query_file: str | None, queries_dir: str, top: int,
-                 platform: str | None, betweenness: int | None, out_file: str | None, engine: str, as_json: bool) -> None:
+def rank_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, top: int,
+                 platform: str | None, betweenness: int | None, out_file: str | None, engine: str, spark_master: str | None,
+                 as_json: bool) -> None:
     """Rank accounts by influence within a niche, with reach apart and every score explained.
 
     \b
@@ -403,22 +415,20 @@ def rank_command(workspace: str | None, niche: str | None, query_file: str | Non
       influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
       influgraph rank --niche persian-books -w ws --engine spark
     """
-    from .rank import rank_niche, rank_result_name
-    from .workspace import Workspace, resolve_workspace_path
+    from .rank import rank_niche
+    from .results import save_ranking
+    from .workspace import Workspace
 
     query = load_niche(niche, query_file, queries_dir)
-    ws = Workspace(resolve_workspace_path(workspace), create=False)
-    with open_engine(engine, ws, platform) as running:
+    ws = Workspace(workspace, create=False)
+    with open_engine(engine, ws, platform, spark_master) as running:
         result = rank_niche(ws, query, platform=platform, betweenness=betweenness, engine=running)
-    ws.write_result(rank_result_name(query.name), result.table)
+    save_ranking(ws, query.name, result)
     written = []
     if out_file:
-        from pathlib import Path
+        from .exports.tables import write_tables
 
-        from .export_tables import write_table
-
-        out = Path(out_file)
-        written = [write_table(result.table, out), write_table(result.agreement, out.with_name(f"{out.stem}-agreement{out.suffix}"))]
+        written = write_tables(out_file, result.table, {"agreement": result.agreement})
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     shown = result.table.head(top)
@@ -474,7 +484,7 @@ def _names(value: str | None) -> list[str]:
               help="Write the picks (.csv, .parquet or .json); the overlap table goes beside it.")
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
 @json_option
-def shortlist_command(workspace: str | None, niche: str | None, query_file: str | None, queries_dir: str, k: int | None,
+def shortlist_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, k: int | None,
                       budget: float | None, costs_file: str | None, tiers: str | None, exclude_roles: str,
                       max_per_community: int | None, must_include: str | None, must_exclude: str | None, objective: str,
                       audience: str, samples: int, seed: int, out_file: str | None, excel: bool, as_json: bool) -> None:
@@ -486,32 +496,27 @@ def shortlist_command(workspace: str | None, niche: str | None, query_file: str 
       influgraph shortlist --niche persian-books -w ws --budget 5000 --costs costs.csv --tiers nano,micro,mid
       influgraph shortlist --niche kuliner-nusantara -w ws --exclude-roles bot,brand,celebrity --max-per-community 2 --json
     """
-    from .shortlist import read_costs, shortlist, shortlist_result_names
-    from .workspace import Workspace, resolve_workspace_path
+    from .rank import rank_niche
+    from .results import save_shortlist
+    from .shortlist import read_costs, shortlist
+    from .workspace import Workspace
 
-    if budget is not None and not costs_file:
-        raise click.UsageError("--budget needs --costs FILE.csv")
     if excel and not (out_file or "").lower().endswith(".csv"):
         raise click.UsageError("--excel needs --out FILE.csv")
     query = load_niche(niche, query_file, queries_dir)
     costs = read_costs(costs_file) if costs_file else None
-    ws = Workspace(resolve_workspace_path(workspace), create=False)
-    result = shortlist(ws, query, k=k if k is not None or budget is not None else 10, budget=budget, costs=costs,
+    ws = Workspace(workspace, create=False)
+    result = shortlist(ws, query, ranked=rank_niche(ws, query).table, k=k if k is not None or budget is not None else 10,
+                       budget=budget, costs=costs,
                        tiers=_names(tiers) or None, exclude_roles=_names(exclude_roles), max_per_community=max_per_community,
                        must_include=_names(must_include), must_exclude=_names(must_exclude), objective=objective,
                        audience=audience, samples=samples, seed=seed)
-    picks_name, overlap_name = shortlist_result_names(query.name)
-    ws.write_result(picks_name, result.picks)
-    ws.write_result(overlap_name, result.overlap)
+    save_shortlist(ws, query.name, result)
     written = []
     if out_file:
-        from pathlib import Path
+        from .exports.tables import write_tables
 
-        from .export_tables import write_table
-
-        out = Path(out_file)
-        written = [write_table(result.picks, out, excel=excel),
-                   write_table(result.overlap, out.with_name(f"{out.stem}-overlap{out.suffix}"), excel=excel)]
+        written = write_tables(out_file, result.picks, {"overlap": result.overlap}, excel=excel)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if as_json:
@@ -536,6 +541,71 @@ def shortlist_command(workspace: str | None, niche: str | None, query_file: str 
         click.echo(f"wrote {path}")
 
 
+# Where `influgraph crawl` reads what the library takes as parameters: per platform, the API URL and the secrets.
+CRAWL_VARIABLES = {
+    "x": {"api_url": ("INFLUGRAPH_X_API_URL",), "token": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")},
+    "bluesky": {"api_url": ("INFLUGRAPH_BLUESKY_API_URL",), "token": ("BLUESKY_ACCESS_TOKEN",),
+                "credentials": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")},
+}
+SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bluesky", "token"): "BLUESKY_ACCESS_TOKEN",
+                ("bluesky", "credentials"): "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password)"}
+
+
+def crawl_environment(platform: str) -> dict:
+    """The API URL and the secrets of a crawl on `platform`, from the environment (unset or empty: None)."""
+    from .crawl import BlueskyCredentials
+
+    def first(names: tuple[str, ...]) -> str | None:
+        return next((os.environ[name] for name in names if os.environ.get(name)), None)
+
+    variables = CRAWL_VARIABLES[platform]
+    found = {"api_url": first(variables["api_url"]), "token": first(variables["token"])}
+    if "credentials" in variables:
+        handle, password = (first((name,)) for name in variables["credentials"])
+        found["credentials"] = BlueskyCredentials(handle, password) if handle and password else None
+    return found
+
+
+def _secret_hint(exc: AuthError, platform: str, given: dict) -> AuthError:
+    """An AuthError about a secret, with the CLI's fix: the environment variables the secret is read from."""
+    names = SECRET_NAMES.get((platform, exc.param))
+    if names is None:
+        return exc
+    hint = f"check {names}" if given.get(exc.param) else f"set {names} in the environment"
+    return AuthError(exc.message, path=exc.path, line=exc.line, hint=hint, param=exc.param)
+
+
+def _print_plan(plan: Any) -> None:
+    click.echo(f"crawl plan for {plan.niche} on {plan.platform} (at most {plan.max_requests:,} requests; nothing sent)")
+    click.echo(f"{'endpoint':<36}{'requests':>10}{'post reads':>12}{'limit/window':>14}{'wait (min)':>12}")
+    for row in plan.endpoints:
+        click.echo(f"{row['endpoint']:<36}{row['requests']:>10,}{row['post_reads']:>12,}"
+                   f"{str(row['per_window']) + '/' + str(row['window_minutes']) + 'min':>14}{row['rate_limit_wait_minutes']:>12,}")
+    click.echo(f"total: {plan.requests:,} requests, {plan.post_reads:,} post reads, "
+               f"about {plan.rate_limit_wait_minutes:,} minutes of rate-limit waits")
+    click.echo(f"note: {plan.note}")
+
+
+def _print_crawl(result: Any) -> None:
+    status = "complete" if result.complete else f"stopped early ({result.stopped}); add --resume to go on"
+    click.echo(f"crawl of {result.niche} on {result.platform}: {status}")
+    click.echo(f"  requests {result.requests:,}, pages {result.pages:,}, tasks " +
+               ", ".join(f"{n:,} {s}" for s, n in sorted(result.tasks.items())))
+    for table, count in (result.imported.get("rows") or {}).items():
+        click.echo(f"  {table:<10}{count:>10,}  (+{result.imported['added'][table]:,})")
+    click.echo(f"  raw pages {result.raw}")
+
+
+def _log_requests(verbose: int) -> None:
+    """-v: requests and waits on stderr; -vv: debug; -vvv: also tweepy's, urllib3's and httpx's debug lines."""
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if verbose > 2:
+        for name in ("tweepy", "urllib3", "httpx"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+
+
 @main.command("crawl")
 @click.argument("query_arg", metavar="QUERY")
 @click.option("--platform", required=True, type=click.Choice(["x", "bluesky"]), help="Which platform to crawl.")
@@ -549,18 +619,24 @@ def shortlist_command(workspace: str | None, niche: str | None, query_file: str 
 @click.option("--restart", is_flag=True, help="Forget an earlier crawl of this niche and start over.")
 @click.option("--api-url", default=None, help="API base URL (a mirror, a proxy or a local simulator) "
               "[default: $INFLUGRAPH_X_API_URL / $INFLUGRAPH_BLUESKY_API_URL, else the platform's].")
+@click.option("--pds-url", default=None, envvar="INFLUGRAPH_BLUESKY_PDS_URL",
+              help="Bluesky: where to log in when the AppView asks for it [default: $INFLUGRAPH_BLUESKY_PDS_URL, else the API URL].")
 @click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
               help="Where QUERY is looked up when it is a niche name.")
 @click.option("-v", "--verbose", count=True, help="Log requests and waits to stderr (-vv: debug, also of tweepy).")
 @json_option
-def crawl_command(query_arg: str, platform: str, workspace: str | None, max_requests: int | None, depth: int | None,
-                  dry_run: bool, resume: bool, restart: bool, api_url: str | None, queries_dir: str, verbose: int,
-                  as_json: bool) -> None:
+def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: int | None, depth: int | None,
+                  dry_run: bool, resume: bool, restart: bool, api_url: str | None, pds_url: str | None, queries_dir: str,
+                  verbose: int, as_json: bool) -> None:
     """Crawl a niche (a query file in queries/, or its name) from X or Bluesky into the workspace.
 
     X needs a bearer token in X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN); Bluesky's public
     API needs none. Each page is committed with its pagination cursor, so Ctrl-C (exit 3) or a
     crash loses nothing: add --resume to continue. A usage cap stops with exit 5.
+
+    Secrets come from the environment only, never from flags: when a Bluesky AppView asks for
+    a login, the crawler logs in with BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app
+    password); a token in BLUESKY_ACCESS_TOKEN is sent from the start.
 
     \b
     Examples:
@@ -568,49 +644,39 @@ def crawl_command(query_arg: str, platform: str, workspace: str | None, max_requ
       influgraph crawl persian-books --platform bluesky -w ws --max-requests 300
       influgraph crawl queries/specialty-coffee.toml --platform x -w ws --resume
     """
-    import logging
     from pathlib import Path
 
     from .crawl import cost_plan, crawl
     from .niches import find_query, load_query
-    from .workspace import Workspace, resolve_workspace_path
+    from .workspace import Workspace
 
-    if resume and restart:
-        raise click.UsageError("give --resume or --restart, not both")
     query = load_query(query_arg) if query_arg.endswith(".toml") or Path(query_arg).is_file() else find_query(query_arg, queries_dir)
     if dry_run:
         plan = cost_plan(query, platform, max_requests=max_requests, depth=depth)
         if as_json:
-            emit_json(plan)
-            return
-        click.echo(f"crawl plan for {query.name} on {platform} (at most {plan['max_requests']:,} requests; nothing sent)")
-        click.echo(f"{'endpoint':<36}{'requests':>10}{'post reads':>12}{'limit/window':>14}{'wait (min)':>12}")
-        for row in plan["endpoints"]:
-            click.echo(f"{row['endpoint']:<36}{row['requests']:>10,}{row['post_reads']:>12,}"
-                       f"{str(row['per_window']) + '/' + str(row['window_minutes']) + 'min':>14}{row['rate_limit_wait_minutes']:>12,}")
-        click.echo(f"total: {plan['requests']:,} requests, {plan['post_reads']:,} post reads, "
-                   f"about {plan['rate_limit_wait_minutes']:,} minutes of rate-limit waits")
-        click.echo(f"note: {plan['note']}")
+            emit_json(plan.summary())
+        else:
+            _print_plan(plan)
         return
     if verbose:
-        logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        if verbose > 2:
-            for name in ("tweepy", "urllib3", "httpx"):
-                logging.getLogger(name).setLevel(logging.DEBUG)
+        _log_requests(verbose)
     say = (lambda message: click.echo(message, err=True)) if (verbose or show_progress()) else None
-    ws = Workspace(resolve_workspace_path(workspace))
-    result = crawl(ws, query, platform, api_url=api_url, max_requests=max_requests, depth=depth, resume=resume,
-                   restart=restart, progress=say, warn=lambda message: click.echo(f"warning: {message}", err=True))
+    ws = Workspace(workspace)
+    given = crawl_environment(platform)
+    try:
+        result = crawl(ws, query, platform, api_url=api_url or given["api_url"], token=given["token"],
+                       credentials=given.get("credentials"), pds_url=pds_url, max_requests=max_requests, depth=depth,
+                       resume=resume, restart=restart, progress=say,
+                       warn=lambda message: click.echo(f"warning: {name_parameters(message, flag)}", err=True))
+    except AuthError as exc:
+        raise _secret_hint(exc, platform, given) from None
+    except Interrupted as exc:
+        raise Interrupted(exc.message, param="resume", hint=f"resume with: influgraph crawl {query.path or query.name} "
+                                                            f"--platform {platform} -w {ws.path} --resume") from None
     if as_json:
-        emit_json(result.summary())
+        emit_json({**result.summary(), "warnings": [name_parameters(w, flag) for w in result.warnings]})
         return
-    status = "complete" if result.complete else f"stopped early ({result.stopped}); add --resume to go on"
-    click.echo(f"crawl of {result.niche} on {result.platform}: {status}")
-    click.echo(f"  requests {result.requests:,}, pages {result.pages:,}, tasks " +
-               ", ".join(f"{n:,} {s}" for s, n in sorted(result.tasks.items())))
-    for table, count in (result.imported.get("rows") or {}).items():
-        click.echo(f"  {table:<10}{count:>10,}  (+{result.imported['added'][table]:,})")
-    click.echo(f"  raw pages {result.raw}")
+    _print_crawl(result)
 
 
 @main.command("export")
@@ -628,7 +694,7 @@ def crawl_command(query_arg: str, platform: str, workspace: str | None, max_requ
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the map layout.")
 @json_option
-def export_command(workspace: str | None, fmt: str, out_path: str | None, niche: str | None, max_nodes: int | None,
+def export_command(workspace: str, fmt: str, out_path: str | None, niche: str | None, max_nodes: int | None,
                    max_edges: int | None, excel: bool, seed: int, as_json: bool) -> None:
     """Export an offline interactive map, a report page, or Gephi- and spreadsheet-ready files.
 
@@ -639,10 +705,10 @@ def export_command(workspace: str | None, fmt: str, out_path: str | None, niche:
       influgraph export --format gexf -w ws --out ws.gexf
       influgraph export --format csv -w ws --excel --out tables/
     """
-    from .export import export
-    from .workspace import Workspace, resolve_workspace_path
+    from .exports import export
+    from .workspace import Workspace
 
-    ws = Workspace(resolve_workspace_path(workspace), create=False)
+    ws = Workspace(workspace, create=False)
     result = export(ws, fmt, out_path, niche=niche, max_nodes=max_nodes, max_edges=max_edges, excel=excel, seed=seed)
     if as_json:
         emit_json({"format": fmt, "caption": result.caption, "written": [str(p) for p in result.paths]})

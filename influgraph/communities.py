@@ -22,11 +22,13 @@ Rules (documented in the README):
   P = 1 - sum_s (k_is / k_i)^2 over communities s, and within-community strength z-score.
   Hubs have z >= 2.5: provincial hub (P <= 0.30), connector hub (P <= 0.75), kinless hub.
   Others: ultra-peripheral (P <= 0.05), peripheral (P <= 0.62), connector (P <= 0.80), kinless.
+
+The engines (symmetrisation, Leiden and the other methods, modularity, the roles) are general
+algorithms in `algorithms.communities`; this module holds the contract above, stability and profiles.
 """
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -35,6 +37,7 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
+from .algorithms.communities import METHODS, SYMMETRISATIONS, Undirected, community_roles, find_partition, modularity, undirected
 from .errors import BadInput
 from .graph import BuiltGraph, GraphSpec, build_graph
 from .schema import EDGE_KINDS, Batch
@@ -42,10 +45,8 @@ from .schema import EDGE_KINDS, Batch
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["METHODS", "SYMMETRISATIONS", "CommunityResult", "detect_communities", "sweep_resolution", "roles"]
+__all__ = ["CommunityResult", "detect_communities", "sweep_resolution"]
 
-METHODS = ("leiden", "louvain", "label-propagation", "infomap")
-SYMMETRISATIONS = ("sum", "max", "mutual")
 WORD_PATTERN = r"[\p{L}\p{M}\p{N}_\x{200C}]{3,}"
 
 
@@ -74,81 +75,17 @@ class CommunityResult:
 
 
 def _validate(method: str, resolution: float, runs: int, symmetrise: str) -> None:
+    """Raise BadInput for an unknown method or symmetrisation, a resolution <= 0 or fewer than 1 run."""
     if method not in METHODS:
-        raise BadInput(f"unknown method {method!r}", hint=f"--method is one of {', '.join(METHODS)}")
+        raise BadInput(f"unknown method {method!r}", hint=f"`method` is one of {', '.join(METHODS)}", param="method")
     if not isinstance(resolution, (int, float)) or not math.isfinite(resolution) or resolution <= 0:
-        raise BadInput(f"resolution must be a number > 0, got {resolution!r}", hint="--resolution 1.0 is standard modularity")
+        raise BadInput(f"`resolution` must be a number > 0, got {resolution!r}", hint="`resolution`=1.0 is standard modularity",
+                       param="resolution")
     if runs < 1:
-        raise BadInput(f"runs must be at least 1, got {runs}", hint="--runs 10 measures stability")
+        raise BadInput(f"`runs` must be at least 1, got {runs}", hint="`runs`=10 measures stability", param="runs")
     if symmetrise not in SYMMETRISATIONS:
-        raise BadInput(f"unknown symmetrisation {symmetrise!r}", hint=f"use one of {', '.join(SYMMETRISATIONS)}")
-
-
-@dataclass
-class Undirected:
-    """The undirected weighted graph of modularity methods, with its edges as numpy arrays."""
-
-    graph: ig.Graph
-    ends: np.ndarray  # (m, 2) vertex indices, u < v
-    weights: np.ndarray
-
-
-def undirected(built: BuiltGraph, how: str = "sum") -> Undirected:
-    """Symmetrise the directed graph (see the module docstring); pairs are combined with polars."""
-    n = built.n
-    ends = built.ends
-    weight = built.weight
-    pairs = pl.DataFrame({"u": np.minimum(ends[:, 0], ends[:, 1]), "v": np.maximum(ends[:, 0], ends[:, 1]), "w": weight})
-    combine = pl.col("w").max() if how == "max" else pl.col("w").sum()
-    grouped = pairs.group_by("u", "v").agg(combine, pl.len().alias("directions"))
-    if how == "mutual":
-        grouped = grouped.filter(pl.col("directions") == 2)
-    grouped = grouped.sort("u", "v")
-    out_ends = np.column_stack([grouped["u"].to_numpy(), grouped["v"].to_numpy()]).astype(np.int64).reshape(-1, 2)
-    graph = ig.Graph(n=n, directed=False)
-    if len(out_ends):
-        graph.add_edges(out_ends)
-        graph.es["weight"] = grouped["w"].to_numpy()
-    return Undirected(graph=graph, ends=out_ends, weights=grouped["w"].to_numpy().astype(np.float64))
-
-
-LEIDEN_MIN_GAIN = 1e-4  # Leiden passes stop when one raises modularity by less than this
-LEIDEN_MAX_PASSES = 50
-
-
-def _leiden(graph: ig.Graph, resolution: float) -> list[int]:
-    """Leiden (modularity), one pass at a time from the previous partition, until a pass gains less
-    than LEIDEN_MIN_GAIN: as good as "until stable" in practice, and bounded on large graphs where
-    the last passes only move a few vertices."""
-    found = graph.community_leiden(objective_function="modularity", weights="weight", resolution=resolution, n_iterations=1)
-    for _ in range(LEIDEN_MAX_PASSES - 1):
-        again = graph.community_leiden(objective_function="modularity", weights="weight", resolution=resolution,
-                                       n_iterations=1, initial_membership=found.membership)
-        gain = again.quality - found.quality
-        if gain >= 0:
-            found = again
-        if gain < LEIDEN_MIN_GAIN:
-            break
-    return found.membership
-
-
-def _run(method: str, graph: ig.Graph, built: BuiltGraph, resolution: float, seed: int) -> list[int]:
-    previous = random.getstate()
-    ig.set_random_number_generator(random.Random(seed))
-    try:
-        if graph.ecount() == 0:
-            return list(range(graph.vcount()))
-        weights = "weight"  # the attribute name: igraph reads it in C, no Python list
-        if method == "leiden":
-            return _leiden(graph, resolution)
-        if method == "louvain":
-            return graph.community_multilevel(weights=weights, resolution=resolution).membership
-        if method == "label-propagation":
-            return graph.community_label_propagation(weights=weights).membership
-        return built.graph.community_infomap(edge_weights="weight", trials=5).membership  # directed igraph: built here only
-    finally:
-        ig.set_random_number_generator(random)
-        random.setstate(previous)
+        raise BadInput(f"unknown symmetrisation {symmetrise!r}", hint=f"use one of {', '.join(SYMMETRISATIONS)}",
+                       param="symmetrise")
 
 
 def _connected(graph: Undirected, membership: Sequence[int], ids: list[str]) -> np.ndarray:
@@ -167,46 +104,6 @@ def _connected(graph: Undirected, membership: Sequence[int], ids: list[str]) -> 
     remap = np.empty(len(order), dtype=np.int64)
     remap[order["part"].to_numpy()] = order["community"].to_numpy()
     return remap[labels] if len(labels) else labels
-
-
-def _modularity(graph: Undirected, membership: np.ndarray, resolution: float) -> float:
-    if graph.graph.ecount() == 0 or graph.graph.vcount() == 0:
-        return 0.0
-    value = graph.graph.modularity(membership.tolist(), weights="weight", resolution=resolution)
-    return 0.0 if value is None or math.isnan(value) else float(value)
-
-
-def roles(graph: Undirected, membership: np.ndarray) -> pl.DataFrame:
-    """Strength, participation coefficient, within-community z-score and Guimerà-Amaral role per vertex."""
-    from scipy import sparse
-
-    n = graph.graph.vcount()
-    communities = int(membership.max()) + 1 if n else 0
-    if len(graph.ends):
-        ends, w = graph.ends, graph.weights
-        rows, cols = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]])
-        adjacency = sparse.csr_matrix((np.concatenate([w, w]), (rows, cols)), shape=(n, n))
-    else:
-        adjacency = sparse.csr_matrix((n, n))
-    indicator = sparse.csr_matrix((np.ones(n), (np.arange(n), membership)), shape=(n, max(communities, 1)))
-    by_community = (adjacency @ indicator).tocsr()  # stays sparse: real graphs have 10,000s of communities
-    strength = np.asarray(by_community.sum(axis=1)).ravel()
-    squares = np.asarray(by_community.multiply(by_community).sum(axis=1)).ravel()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        participation = np.where(strength > 0, 1.0 - squares / np.where(strength > 0, strength, 1.0) ** 2, 0.0)
-    inside = np.asarray(by_community[np.arange(n), membership]).ravel() if n else np.zeros(0)
-    frame = pl.DataFrame({"community": membership, "inside": inside})
-    stats = frame.group_by("community").agg(pl.col("inside").mean().alias("mean"), pl.col("inside").std(ddof=0).alias("std"))
-    joined = frame.join(stats, on="community", how="left", maintain_order="left")
-    std = joined["std"].to_numpy()
-    z = np.where(std > 0, (inside - joined["mean"].to_numpy()) / np.where(std > 0, std, 1.0), 0.0)
-    participation = np.clip(participation, 0.0, 1.0)
-    hub = z >= 2.5
-    role = np.where(hub,
-                    np.where(participation <= 0.30, "provincial hub", np.where(participation <= 0.75, "connector hub", "kinless hub")),
-                    np.where(participation <= 0.05, "ultra-peripheral",
-                             np.where(participation <= 0.62, "peripheral", np.where(participation <= 0.80, "connector", "kinless"))))
-    return pl.DataFrame({"strength": strength, "participation": participation, "within_z": z, "role": role})
 
 
 def _ctfidf(documents: pl.DataFrame, column: str, top: int) -> pl.DataFrame:
@@ -231,7 +128,7 @@ def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected,
     posts = (tables.posts if tables else source.table("posts")).select("author_id", "hashtags", "lang")
     members = table.join(accounts, on="id", how="left", maintain_order="left")
     if scores is None:
-        from .rank import pagerank
+        from .algorithms.centrality import pagerank
 
         scores = pl.DataFrame({"id": built.ids, "score": pagerank(built)}, schema={"id": pl.String, "score": pl.Float64})
     members = members.join(scores.select("id", "score"), on="id", how="left", maintain_order="left")
@@ -319,9 +216,9 @@ def detect_communities(
     graph = undirected(built, symmetrise)
     partitions, values = [], []
     for run in range(runs):
-        labels = _connected(graph, _run(method, graph.graph, built, resolution, seed + run), built.ids)
+        labels = _connected(graph, find_partition(method, graph.graph, built, resolution, seed + run), built.ids)
         partitions.append(labels)
-        values.append(_modularity(graph, labels, resolution))
+        values.append(modularity(graph, labels, resolution))
     best = int(np.argmax(values)) if values else 0
     membership = partitions[best] if partitions else np.zeros(0, dtype=np.int64)
     stability = None
@@ -329,7 +226,7 @@ def detect_communities(
         pairs = [_nmi(partitions[i], partitions[j]) for i in range(runs) for j in range(i + 1, runs)]
         stability = float(np.mean(pairs))
     table = pl.concat([pl.DataFrame({"id": built.ids, "community": membership}, schema={"id": pl.String, "community": pl.Int64}),
-                       roles(graph, membership)], how="horizontal")
+                       community_roles(graph, membership)], how="horizontal")
     profiles = _profiles(source, built, graph, membership, table, scores, top)
     return CommunityResult(membership=table, profiles=profiles, modularity=values[best] if values else 0.0,
                            stability_nmi=stability, method=method, resolution=float(resolution), seed=seed,
@@ -341,15 +238,15 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
                      symmetrise: str = "sum") -> pl.DataFrame:
     """Number of communities, modularity and stability at each resolution (the graph is built once)."""
     if not resolutions:
-        raise BadInput("no resolutions to sweep", hint="e.g. --sweep 0.5,1,2")
+        raise BadInput("no `resolutions` to sweep", hint="give one or more, e.g. 0.5, 1 and 2", param="resolutions")
     spec = GraphSpec(kinds=tuple(kinds) if kinds else EDGE_KINDS)
     built = build_graph(source, spec)
     graph = undirected(built, symmetrise)
     rows = []
     for resolution in resolutions:
         _validate(method, resolution, runs, symmetrise)
-        parts = [_connected(graph, _run(method, graph.graph, built, resolution, seed + r), built.ids) for r in range(runs)]
-        values = [_modularity(graph, p, resolution) for p in parts]
+        parts = [_connected(graph, find_partition(method, graph.graph, built, resolution, seed + r), built.ids) for r in range(runs)]
+        values = [modularity(graph, p, resolution) for p in parts]
         best = parts[int(np.argmax(values))]
         nmi = float(np.mean([_nmi(parts[i], parts[j]) for i in range(runs) for j in range(i + 1, runs)])) if runs > 1 else None
         rows.append({"resolution": float(resolution), "communities": int(best.max()) + 1 if len(best) else 0,

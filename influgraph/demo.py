@@ -70,10 +70,11 @@ def _prepare(out_dir: Path) -> None:
     """Make `out_dir` ready, replacing a previous demo's outputs but never a folder the demo did not write."""
     if out_dir.exists():
         if not out_dir.is_dir():
-            raise BadInput("--out names a file, not a folder", path=out_dir, hint="choose a folder for the demo outputs")
+            raise BadInput("`out_dir` names a file, not a folder", path=out_dir, hint="choose a folder for the demo outputs",
+                           param="out_dir")
         if any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
-            raise BadInput("folder exists and was not written by `influgraph demo`", path=out_dir,
-                           hint="choose a new folder with --out")
+            raise BadInput("folder exists and was not written by the demo", path=out_dir,
+                           hint="choose a new folder for `out_dir`", param="out_dir")
         for name in ("raw", "workspace", "report", "truth.json"):
             target = out_dir / name
             if target.is_dir():
@@ -96,11 +97,11 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     """Run the demo into `out_dir`: raw/ pages, workspace/, truth.json. Deterministic for a seed."""
     from .communities import detect_communities
     from .crawl import crawl
-    from .rank import rank_niche, rank_result_name
-    from .report import write_report
-    from .shortlist import shortlist, shortlist_result_names
-    from .sources.simserver import SimServer
-    from .sources.simulated import NICHES, build_world
+    from .exports.report import write_report
+    from .rank import rank_niche
+    from .results import save_communities, save_ranking, save_shortlist
+    from .shortlist import shortlist
+    from .simulated import NICHES, SimServer, build_world
     from .stats import compute_stats
     from .workspace import Workspace
 
@@ -127,21 +128,18 @@ def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | 
     truth = out_dir / "truth.json"
     atomic_write_bytes(truth, json.dumps(world.truth(), ensure_ascii=False, indent=1).encode("utf-8"))
     say("computing statistics")
-    stats = compute_stats(workspace)
+    stats = compute_stats(workspace).summary()
     say("finding communities")
     communities = detect_communities(workspace, runs=3, seed=seed)
-    workspace.write_result("communities", communities.membership)
-    workspace.write_result("community_profiles", communities.profiles)
+    save_communities(workspace, communities)
     rankings = {}
     for niche in world.truth()["niches"]:
         say(f"ranking niche {niche['name']}")
         query = _query(niche)
         ranked = rank_niche(workspace, query, communities=communities.membership)
-        workspace.write_result(rank_result_name(niche['name']), ranked.table)
+        save_ranking(workspace, niche["name"], ranked)
         chosen = shortlist(workspace, query, k=SHORTLIST_K, ranked=ranked.table)
-        picks_name, overlap_name = shortlist_result_names(niche["name"])
-        workspace.write_result(picks_name, chosen.picks)
-        workspace.write_result(overlap_name, chosen.overlap)
+        save_shortlist(workspace, niche["name"], chosen)
         rankings[niche["name"]] = {
             "members": ranked.members, "candidates": ranked.table.height, "config_hash": ranked.config_hash,
             "top": ranked.table.head(5).select("rank", "id", "handle", "role", "tier", "niche_influence",

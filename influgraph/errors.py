@@ -18,6 +18,7 @@ __all__ = [
     "Interrupted",
     "AuthError",
     "UpstreamUnavailable",
+    "name_parameters",
     "EXIT_OK",
     "EXIT_INTERNAL",
     "EXIT_BAD_INPUT",
@@ -35,6 +36,15 @@ EXIT_UPSTREAM = 5
 
 
 _PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def name_parameters(text: str, names: Callable[[str], str]) -> str:
+    """`text` (a message, hint or warning) with each backticked library parameter given the caller's word for it.
+
+    >>> name_parameters("raise `max_requests` and add `resume`", lambda n: "--" + n.replace("_", "-"))
+    'raise --max-requests and add --resume'
+    """
+    return _PARAMETER.sub(lambda match: names(match.group(1)), text)
 
 
 class InflugraphError(Exception):
@@ -75,7 +85,7 @@ class InflugraphError(Exception):
         if self.hint:
             text = f"{text} ({self.hint})"
         if names is not None:
-            text = _PARAMETER.sub(lambda match: names(match.group(1)), text)
+            text = name_parameters(text, names)
         return " ".join(text.split())
 
 

@@ -58,12 +58,12 @@ class GraphSpec:
         """Raise BadInput for unknown kinds or weights that are not finite and >= 0."""
         unknown = [k for k in list(self.kinds) + list(self.weights) if k not in EDGE_KINDS]
         if unknown:
-            raise BadInput(f"unknown edge kind {unknown[0]!r}", hint=f"use one of {', '.join(EDGE_KINDS)}")
+            raise BadInput(f"unknown edge kind {unknown[0]!r}", hint=f"use one of {', '.join(EDGE_KINDS)}", param="kinds")
         for kind, weight in self.weights.items():
             if not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-                raise BadInput(f"weight for {kind!r} must be a finite number >= 0, got {weight!r}")
+                raise BadInput(f"weight for {kind!r} must be a finite number >= 0, got {weight!r}", param="weights")
         if self.since and self.until and self.since >= self.until:
-            raise BadInput("time window is empty: since must be before until")
+            raise BadInput("time window is empty: since must be before until", param="since")
 
     def kind_weight(self, kind: str) -> float:
         """The multiplier applied to edges of `kind` (0 when the kind is not in the spec)."""

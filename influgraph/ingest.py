@@ -34,7 +34,7 @@ FORMATS: dict[str, str] = {
 
 def _reader(fmt: str) -> Callable[[Path, ImportOptions], ReadResult]:
     if fmt not in FORMATS:
-        raise BadInput(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}")
+        raise BadInput(f"unknown format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}", param="format")
     module, function = FORMATS[fmt].split(":")
     return getattr(importlib.import_module(module), function)
 
@@ -87,7 +87,7 @@ def import_paths(
     if not paths:
         raise BadInput("no input files given", hint="name one or more files to import")
     if options.format:
-        _reader(options.format)  # an unknown --format fails before any file is read
+        _reader(options.format)  # an unknown `format` fails before any file is read
     missing = [p for p in paths if not p.is_file()]
     if missing:
         what = "is a folder, not a file" if missing[0].is_dir() else "no such file"

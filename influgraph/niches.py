@@ -193,7 +193,8 @@ def find_query(name: str, folder: str | Path = "queries") -> NicheQuery:
     if name in known:
         return load_query(known[name])
     if not known:
-        raise BadInput(f"no niche named {name!r}: no niche queries in {folder}", hint="pass --query FILE.toml or add one to queries/")
+        raise BadInput(f"no niche named {name!r}: no niche queries in {folder}",
+                       hint="load the query file itself, or add a NAME.toml query to that folder")
     raise BadInput(f"no niche named {name!r}", path=folder, hint=_close(name, known))
 
 

@@ -28,15 +28,10 @@ Rules (documented in the README):
   has them (components it does not list weigh 0), else the defaults below; they are scaled to
   sum to 1.
   `lift` = the account's share of niche PageRank / its share of whole-graph PageRank.
-- **Tiers** by followers: nano < 10k <= micro < 100k <= mid < 500k <= macro < 1M <= mega.
-- **Roles**, first rule that holds: suspected bot (account younger than 90 days or at least 3
-  mentions per post, with at least 10 posts and fewer than 0.1 engagements received per post);
-  brand or organisation (bio says official account, inc, ltd, store, shop or brand); celebrity
-  (macro or mega tier, audience relevance below 0.5); broker (participation coefficient at
-  least 0.4); niche expert (member, relevance at least 0.6, at most mid tier, niche influence
-  at least half the top score); peer.
-- **Warning** when raw engagement is in the candidates' top 10% and at least 20, but fewer
-  than 30% of engagers are members: the reposts came from outside the audience.
+- **Tiers, roles and the engagement warning**: the rules of `labels`.
+
+The general graph algorithms (PageRank, personalised PageRank, HITS, coreness, betweenness) are
+in `algorithms.centrality`; this module decides which graph each runs on and how they combine.
 """
 from __future__ import annotations
 
@@ -50,23 +45,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from .algorithms.centrality import approximate_betweenness, authority, coreness, pagerank, personalised_pagerank
 from .graph import BuiltGraph, GraphSpec, build_graph
+from .labels import label_accounts, named_expr, warning_expr
 from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
-from .schema import EDGE_KINDS, Batch
+from .results import load_communities
+from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, Batch
 
 if TYPE_CHECKING:
-    from scipy import sparse
-
     from .engines.spark import SparkEngine
     from .workspace import Workspace
 
-__all__ = ["DEFAULT_WEIGHTS", "ENGAGEMENT_KINDS", "RankResult", "WholeGraph", "whole_graph", "rank_niche", "rank_niches", "tier_expr", "named_expr", "rank_result_name", "rank_agreement", "pagerank", "niche_pagerank", "authority", "coreness",
-           "approximate_betweenness"]
+__all__ = ["DEFAULT_WEIGHTS", "RankResult", "WholeGraph", "whole_graph", "rank_niche", "rank_niches", "rank_agreement"]
 
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
                    "authority": 0.10, "coreness": 0.05, "brokerage": 0.05}
-ENGAGEMENT_KINDS = ("repost", "quote", "reply", "like")
-MIN_HIGH_ENGAGEMENT = 20  # below this, no engagement count is "high", whatever the percentile
 VERSION = "rank-1"
 
 
@@ -81,142 +74,6 @@ class RankResult:
     query: NicheQuery
     members: int
     notes: list[str] = field(default_factory=list)
-
-
-def rank_result_name(niche: str) -> str:
-    """The workspace result name under which a niche's ranking is stored."""
-    return f"rank_{niche.replace('-', '_')}"
-
-
-PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
-
-
-def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
-    """Weighted PageRank; dangling vertices jump uniformly, as in networkx and igraph."""
-    return _power_iteration(built, None, damping, tol)
-
-
-def niche_pagerank(built: BuiltGraph, reset: np.ndarray, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
-    """Personalised PageRank teleporting to `reset` (weights per vertex, e.g. members and seeds).
-
-    Dangling vertices jump like the teleport, which is networkx's default for personalisation.
-    `reset` may be an (n, k) array: k personalisations solved together, one column each
-    (one pass over the matrix per iteration serves all of them). An all-zero column gives zeros.
-    """
-    reset = np.asarray(reset, dtype=np.float64)
-    if reset.ndim == 1:
-        return _power_iteration(built, reset[:, None], damping, tol)[:, 0]
-    return _power_iteration(built, reset, damping, tol)
-
-
-def _power_iteration(built: BuiltGraph, reset: np.ndarray | None, damping: float, tol: float) -> np.ndarray:
-    """PageRank by power iteration on the scipy CSR matrix (faster than igraph's PRPACK at scale).
-
-    x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`.
-    """
-    n = built.n
-    if reset is None:
-        if n == 0:
-            return np.zeros(0)
-        teleport = np.full((n, 1), 1.0 / n)
-    else:
-        totals = reset.sum(axis=0)
-        teleport = np.divide(reset, totals, out=np.zeros_like(reset), where=totals > 0)
-    if n == 0 or not teleport.any():
-        return np.zeros(n) if reset is None else np.zeros_like(teleport)
-    matrix = built.matrix
-    reachable = None
-    if reset is not None:  # rank lives only where walks from the teleport set can go: iterate there alone
-        reachable = _reachable(matrix, np.flatnonzero(teleport.any(axis=1)))
-        if len(reachable) < n:
-            matrix, teleport = matrix[reachable][:, reachable], teleport[reachable]
-    size = matrix.shape[0]
-    out = np.asarray(matrix.sum(axis=1)).ravel()
-    dangling = np.flatnonzero(out <= 0)
-    inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)[:, None]
-    transposed = matrix.T  # CSC view: no copy
-    x = teleport.copy()
-    for _ in range(10_000):
-        spread = transposed @ (x * inverse_out)
-        new = damping * (spread + x[dangling].sum(axis=0) * teleport) + (1 - damping) * teleport
-        change = np.abs(new - x).sum(axis=0).max()
-        x = new
-        if change < tol:
-            break
-    x /= np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
-    if reset is None:
-        return x[:, 0]
-    if reachable is not None and len(reachable) < n:
-        full = np.zeros((n, x.shape[1]))
-        full[reachable] = x
-        return full
-    return x
-
-
-def _reachable(matrix: "sparse.csr_matrix", sources: np.ndarray) -> np.ndarray:
-    """Vertices reachable from `sources` along directed edges (sorted), by sparse frontier expansion."""
-    seen = np.zeros(matrix.shape[0], dtype=bool)
-    seen[sources] = True
-    frontier = sources
-    csr = matrix  # CSR: row v lists v's successors
-    while len(frontier):
-        starts, ends = csr.indptr[frontier], csr.indptr[frontier + 1]
-        lengths = ends - starts
-        if lengths.sum() == 0:
-            break
-        offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
-        successors = np.unique(csr.indices[offsets])
-        frontier = successors[~seen[successors]]
-        seen[frontier] = True
-    return np.flatnonzero(seen)
-
-
-def authority(built: BuiltGraph) -> np.ndarray:
-    """HITS authority (weighted), scaled so the top account has 1: the principal right singular
-    vector of the adjacency matrix, solved on its non-empty rows and columns only."""
-    n = built.n
-    scores = np.zeros(n)
-    if len(built.ends) == 0:
-        return scores
-    hubs, authorities = np.unique(built.ends[:, 0]), np.unique(built.ends[:, 1])
-    matrix = built.matrix[hubs][:, authorities]
-    if min(matrix.shape) < 3:
-        _, _, right = np.linalg.svd(matrix.toarray())
-        vector = right[0]
-    else:
-        from scipy.sparse.linalg import svds
-
-        _, _, right = svds(matrix.astype(np.float64), k=1, random_state=0)
-        vector = right[0]
-    vector = np.abs(vector)
-    scores[authorities] = vector / vector.max() if vector.max() > 0 else vector
-    return scores
-
-
-def coreness(built: BuiltGraph) -> np.ndarray:
-    """k-core number with in- and out-edges counted (igraph), on the vertices that have edges."""
-    import igraph as ig
-
-    active, ends = np.unique(built.ends, return_inverse=True)
-    scores = np.zeros(built.n)
-    if len(active):
-        scores[active] = ig.Graph(n=len(active), edges=ends.reshape(-1, 2), directed=True).coreness(mode="all")
-    return scores
-
-
-def approximate_betweenness(built: BuiltGraph, samples: int, seed: int = 0) -> np.ndarray:
-    """Betweenness from `samples` random source vertices, scaled by n / samples (exact when samples >= n).
-
-    Paths count hops (edge weights are interaction strengths, not distances).
-    """
-    n = built.graph.vcount()
-    if n == 0 or built.graph.ecount() == 0:
-        return np.zeros(n)
-    if samples >= n:
-        return np.asarray(built.graph.betweenness(directed=True), dtype=np.float64)
-    sources = np.random.default_rng(seed).choice(n, size=samples, replace=False)
-    partial = np.asarray(built.graph.betweenness(directed=True, sources=sorted(sources.tolist())), dtype=np.float64)
-    return partial * n / samples
 
 
 def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, BuiltGraph]:
@@ -272,13 +129,8 @@ def _relevance(built: BuiltGraph, is_member: np.ndarray) -> dict[str, np.ndarray
     return out
 
 
-def named_expr(names: set[str]) -> pl.Expr:
-    """True for accounts whose id or handle (any case) is in `names`."""
-    wanted = sorted(names)
-    return pl.col("id").str.to_lowercase().is_in(wanted) | pl.col("handle").fill_null("").str.to_lowercase().is_in(wanted)
-
-
 def _config_hash(query: NicheQuery, weights: dict, platform: str | None) -> str:
+    """A short hash of everything that decides the ranking: version, query, weights and platform."""
     config = {"version": VERSION, "query": {k: v for k, v in query.__dict__.items() if k != "path"},
               "weights": weights, "platform": platform}
     return hashlib.sha256(json.dumps(config, sort_keys=True, ensure_ascii=False, default=list).encode()).hexdigest()[:16]
@@ -327,7 +179,7 @@ def whole_graph(source: "Workspace | Batch", *, platform: str | None = None, com
     """The shared part of ranking (see `WholeGraph`); `engine` computes PageRank on Spark instead."""
     accounts, posts, edges, built = _tables(source, platform)
     if communities is None and not isinstance(source, Batch):
-        communities = source.read_result("communities")
+        communities = load_communities(source)
     metrics = {"pagerank": engine.pagerank_array(built.ids) if engine else pagerank(built)}
     metrics.update(_by_kind(built, ""))
     metrics["engagement"] = sum(metrics[f"in_strength_{k}"] for k in ENGAGEMENT_KINDS)
@@ -348,135 +200,175 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
                engine: "SparkEngine | None" = None) -> RankResult:
     """Rank the accounts of `source` for the niche `query` (see the module docstring for every rule).
 
+    The steps, in order: the composite's weights (`_weights`), niche content (`_niche_content`),
+    niche members (`_niche_members`), the niche graph (`_niche_graph`), the metrics on both graphs
+    (`_metrics`), audience relevance and reach (`_audience`), brokerage (`_brokerage`), the
+    candidates (`_candidates`), the composite (`_composite`), then tiers, roles, evidence and
+    warnings, in rank order (`_labelled`).
+
     `betweenness` (a number of sampled sources) adds approximate betweenness on the niche graph;
     it is off by default because it is the one slow metric. `whole` reuses the shared work of an
     earlier call (`whole_graph`, `rank_niches`); `engine` (a `SparkEngine`) runs both PageRanks on Spark.
+
+    >>> from influgraph.schema import Batch
+    >>> posts = pl.DataFrame({"id": ["p1"], "author_id": ["c"], "text": ["a new #coffee roast"], "platform": ["x"]})
+    >>> edges = pl.DataFrame({"src": ["a", "b", "b"], "dst": ["c", "c", "a"], "kind": ["repost", "repost", "follow"],
+    ...                       "post_id": ["p1", "p1", None], "platform": ["x"] * 3})
+    >>> result = rank_niche(Batch(posts=posts, edges=edges), NicheQuery(name="coffee", hashtags=("coffee",), seed_accounts=("a",)))
+    >>> result.table["id"].to_list(), result.members
+    (['c', 'a'], 1)
     """
     if whole is None:
         whole = whole_graph(source, platform=platform, communities=communities, engine=engine)
-    accounts, posts, edges, communities, platform = whole.accounts, whole.posts, whole.edges, whole.communities, whole.platform
-    weights = {k: query.weights.get(k, 0.0) for k in DEFAULT_WEIGHTS} if query.weights else dict(DEFAULT_WEIGHTS)
-    total = sum(weights.values()) or 1.0
-    weights = {k: v / total for k, v in weights.items()}
-    config_hash = _config_hash(query, weights, platform)
-
-    # niche content and members
-    own = posts.with_columns(post_in_niche_expr(query).alias("own_niche"))
-    niche_ids = own.filter("own_niche").select("id")
-    refs = pl.coalesce("repost_of", "quote_of", "reply_to")
-    niche_posts = own.with_columns((pl.col("own_niche") | refs.is_in(niche_ids["id"].implode()).fill_null(False)).alias("niche"))
-    activity = niche_posts.filter("niche").group_by("author_id").agg(pl.len().alias("niche_posts"))
-    seeds = {s.lower() for s in query.seed_accounts}
-    excluded = {s.lower() for s in query.exclude_accounts}
-    people = (whole.people.join(activity, left_on="id", right_on="author_id", how="left", maintain_order="left")
-              .with_columns(pl.col("niche_posts").fill_null(0).cast(pl.UInt32),
-                            bio_match_expr(query).alias("bio_match"),
-                            named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
-              .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
-    people = people.with_columns(
-        (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")
-                                | ((pl.col("niche_posts") >= 2) & (pl.col("niche_share") >= 0.5)))).alias("member"))
-
-    # graphs on the same vertex order
-    niche_post_ids = niche_posts.filter("niche")["id"].implode()
-    member_ids = people.filter("member")["id"].implode()
-    on_niche = ((pl.col("kind").cast(pl.String) != "follow") & pl.col("post_id").is_in(niche_post_ids).fill_null(False)) | (
-        (pl.col("kind").cast(pl.String) == "follow") & pl.col("src").is_in(member_ids))
-    niche_edges = edges.filter(on_niche)
-    niche = build_graph(Batch(accounts=accounts, edges=niche_edges), GraphSpec(), vertices_of=whole.built)
-    is_member = people["member"].fill_null(False).to_numpy()
-    reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
-
-    if engine is not None:
-        personal = {i: r for i, r in zip(whole.built.ids, reset.tolist()) if r > 0}
-        npr = engine.pagerank_array(whole.built.ids, personal, niche_posts=niche_post_ids.explode().to_list(),
-                                    members=member_ids.explode().to_list()) if personal else np.zeros(whole.built.n)
-    else:
-        npr = niche_pagerank(niche, reset)
-    metrics = {"pagerank": whole.metrics["pagerank"], "niche_pagerank": npr}
-    metrics["authority"], metrics["coreness"] = authority(niche), coreness(niche)
-    metrics.update(_by_kind(niche, "niche_"))
-    metrics.update({k: v for k, v in whole.metrics.items() if k != "pagerank"})
-    metrics.update(_relevance(whole.built, is_member))
-    if betweenness:
-        metrics["betweenness"] = approximate_betweenness(niche, betweenness, seed)
-    table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
-    from_members = (niche_edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("src").is_in(member_ids))
-                    .group_by("dst").agg(pl.col("weight").sum().alias("niche_engagement")))
-    table = table.join(from_members, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
-        pl.col("niche_engagement").fill_null(0.0))
-
-    table = table.with_columns(
-        pl.when(pl.col("engagers") > 0).then(pl.col("member_engagers") / pl.col("engagers")).alias("engager_relevance"),
-        pl.when(pl.col("known_followers") > 0).then(pl.col("member_followers") / pl.col("known_followers")).alias("follower_relevance"),
-        pl.coalesce("followers", "known_followers").alias("reach"),
-        (pl.col("niche_engagement") / pl.max_horizontal(pl.col("niche_posts"), 1)).alias("engagement_rate"),
-    ).with_columns(pl.mean_horizontal("engager_relevance", "follower_relevance").fill_null(0.0).alias("audience_relevance"))
-    if communities is not None and "participation" in communities.columns:
-        table = table.join(communities.select("id", "community", pl.col("participation").alias("brokerage")), on="id",
-                           how="left", maintain_order="left").with_columns(pl.col("brokerage").fill_null(0.0))
-    elif betweenness:
-        top = table["betweenness"].max() or 1.0
-        table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"),
-                                   (pl.col("betweenness") / top).alias("brokerage"))
-    else:
-        table = table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"), pl.lit(0.0).alias("brokerage"))
-
-    candidates = table.filter(~pl.col("excluded").fill_null(False)
-                              & (pl.col("member") | (pl.col("niche_posts") > 0) | (pl.col("niche_engagement") > 0)
-                                 | (pl.col("niche_pagerank") > 0) & pl.col("seed")))
+    weights = _weights(query)
+    config_hash = _config_hash(query, weights, whole.platform)
+    niche_posts = _niche_content(whole.posts, query)
+    people = _niche_members(whole.people, niche_posts, query)
+    niche = _niche_graph(whole, niche_posts, people)
+    table = _metrics(whole, niche, people, betweenness=betweenness, seed=seed, engine=engine)
+    table = _brokerage(_audience(table), whole.communities, betweenness)
+    candidates = _candidates(table)
     notes = []
     if candidates.height == 0:
         notes.append(f"niche {query.name!r} has no members or niche content in this workspace")
         return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=[], config_hash=config_hash,
                           query=query, members=0, notes=notes)
+    candidates = _composite(candidates, table, weights)
+    candidates = _labelled(candidates, whole, config_hash, query.name, now or datetime.now(timezone.utc))
+    flagged = [f"{row['handle'] or row['id']}: {row['warning']}" for row in candidates.filter(pl.col("warning").is_not_null()).iter_rows(named=True)]
+    return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=flagged,
+                      config_hash=config_hash, query=query, members=int(niche.is_member.sum()), notes=notes)
+
+
+def _weights(query: NicheQuery) -> dict[str, float]:
+    """The composite's weights: the query's `[weights]` (unlisted components weigh 0) or the defaults, summing to 1."""
+    weights = {k: query.weights.get(k, 0.0) for k in DEFAULT_WEIGHTS} if query.weights else dict(DEFAULT_WEIGHTS)
+    total = sum(weights.values()) or 1.0
+    return {k: v / total for k, v in weights.items()}
+
+
+def _niche_content(posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
+    """`posts` with `own_niche` (the post matches the query) and `niche` (it does, or reposts, quotes or replies to one that does)."""
+    own = posts.with_columns(post_in_niche_expr(query).alias("own_niche"))
+    niche_ids = own.filter("own_niche").select("id")
+    refs = pl.coalesce("repost_of", "quote_of", "reply_to")
+    return own.with_columns((pl.col("own_niche") | refs.is_in(niche_ids["id"].implode()).fill_null(False)).alias("niche"))
+
+
+def _niche_members(people: pl.DataFrame, niche_posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
+    """`people` (`WholeGraph.people`) with niche posts, bio match, seed, excluded, niche share and `member`."""
+    activity = niche_posts.filter("niche").group_by("author_id").agg(pl.len().alias("niche_posts"))
+    seeds = {s.lower() for s in query.seed_accounts}
+    excluded = {s.lower() for s in query.exclude_accounts}
+    people = (people.join(activity, left_on="id", right_on="author_id", how="left", maintain_order="left")
+              .with_columns(pl.col("niche_posts").fill_null(0).cast(pl.UInt32),
+                            bio_match_expr(query).alias("bio_match"),
+                            named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
+              .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
+    return people.with_columns(
+        (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")
+                                | ((pl.col("niche_posts") >= 2) & (pl.col("niche_share") >= 0.5)))).alias("member"))
+
+
+@dataclass
+class _NicheGraph:
+    """The niche graph on the whole graph's vertex order, with what it was made from."""
+
+    edges: pl.DataFrame
+    built: BuiltGraph
+    post_ids: pl.Series  # the niche posts' ids, imploded
+    member_ids: pl.Series  # the members' ids, imploded
+    is_member: np.ndarray  # per vertex
+    reset: np.ndarray  # the personalised PageRank's teleport weights: member + seed
+
+
+def _niche_graph(whole: WholeGraph, niche_posts: pl.DataFrame, people: pl.DataFrame) -> _NicheGraph:
+    """Interactions on niche content, plus follows made by members, on the same vertices as the whole graph."""
+    niche_post_ids = niche_posts.filter("niche")["id"].implode()
+    member_ids = people.filter("member")["id"].implode()
+    on_niche = ((pl.col("kind").cast(pl.String) != "follow") & pl.col("post_id").is_in(niche_post_ids).fill_null(False)) | (
+        (pl.col("kind").cast(pl.String) == "follow") & pl.col("src").is_in(member_ids))
+    niche_edges = whole.edges.filter(on_niche)
+    niche = build_graph(Batch(accounts=whole.accounts, edges=niche_edges), GraphSpec(), vertices_of=whole.built)
+    is_member = people["member"].fill_null(False).to_numpy()
+    reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
+    return _NicheGraph(edges=niche_edges, built=niche, post_ids=niche_post_ids, member_ids=member_ids, is_member=is_member,
+                       reset=reset)
+
+
+def _metrics(whole: WholeGraph, niche: _NicheGraph, people: pl.DataFrame, *, betweenness: int | None, seed: int,
+             engine: "SparkEngine | None") -> pl.DataFrame:
+    """`people` with every metric column of the niche graph and the whole graph, and `niche_engagement`."""
+    if engine is not None:
+        personal = {i: r for i, r in zip(whole.built.ids, niche.reset.tolist()) if r > 0}
+        npr = engine.pagerank_array(whole.built.ids, personal, niche_posts=niche.post_ids.explode().to_list(),
+                                    members=niche.member_ids.explode().to_list()) if personal else np.zeros(whole.built.n)
+    else:
+        npr = personalised_pagerank(niche.built, niche.reset)
+    metrics = {"pagerank": whole.metrics["pagerank"], "niche_pagerank": npr}
+    metrics["authority"], metrics["coreness"] = authority(niche.built), coreness(niche.built)
+    metrics.update(_by_kind(niche.built, "niche_"))
+    metrics.update({k: v for k, v in whole.metrics.items() if k != "pagerank"})
+    metrics.update(_relevance(whole.built, niche.is_member))
+    if betweenness:
+        metrics["betweenness"] = approximate_betweenness(niche.built, betweenness, seed)
+    table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
+    from_members = (niche.edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("src").is_in(niche.member_ids))
+                    .group_by("dst").agg(pl.col("weight").sum().alias("niche_engagement")))
+    return table.join(from_members, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
+        pl.col("niche_engagement").fill_null(0.0))
+
+
+def _audience(table: pl.DataFrame) -> pl.DataFrame:
+    """Engager and follower relevance (shares of members), their mean `audience_relevance`, reach and engagement rate."""
+    return table.with_columns(
+        pl.when(pl.col("engagers") > 0).then(pl.col("member_engagers") / pl.col("engagers")).alias("engager_relevance"),
+        pl.when(pl.col("known_followers") > 0).then(pl.col("member_followers") / pl.col("known_followers")).alias("follower_relevance"),
+        pl.coalesce("followers", "known_followers").alias("reach"),
+        (pl.col("niche_engagement") / pl.max_horizontal(pl.col("niche_posts"), 1)).alias("engagement_rate"),
+    ).with_columns(pl.mean_horizontal("engager_relevance", "follower_relevance").fill_null(0.0).alias("audience_relevance"))
+
+
+def _brokerage(table: pl.DataFrame, communities: pl.DataFrame | None, betweenness: int | None) -> pl.DataFrame:
+    """`community` and `brokerage`: the participation coefficient, else betweenness scaled to [0, 1], else 0."""
+    if communities is not None and "participation" in communities.columns:
+        return table.join(communities.select("id", "community", pl.col("participation").alias("brokerage")), on="id",
+                          how="left", maintain_order="left").with_columns(pl.col("brokerage").fill_null(0.0))
+    if betweenness:
+        top = table["betweenness"].max() or 1.0
+        return table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"),
+                                  (pl.col("betweenness") / top).alias("brokerage"))
+    return table.with_columns(pl.lit(None, dtype=pl.Int64).alias("community"), pl.lit(0.0).alias("brokerage"))
+
+
+def _candidates(table: pl.DataFrame) -> pl.DataFrame:
+    """The rows ranked: not excluded, and members, authors of niche content, or receivers of niche interactions."""
+    return table.filter(~pl.col("excluded").fill_null(False)
+                        & (pl.col("member") | (pl.col("niche_posts") > 0) | (pl.col("niche_engagement") > 0)
+                           | (pl.col("niche_pagerank") > 0) & pl.col("seed")))
+
+
+def _composite(candidates: pl.DataFrame, table: pl.DataFrame, weights: dict[str, float]) -> pl.DataFrame:
+    """`niche_influence`, each scaled `component_<name>`, and `lift` (PageRank shares over the whole `table`)."""
     components = {k: _scaled(candidates[k].fill_null(0).to_numpy().astype(np.float64), k) for k in weights}
     score = sum(weights[k] * components[k] for k in weights)
     total_pr, total_npr = table["pagerank"].sum(), table["niche_pagerank"].sum()
-    candidates = candidates.with_columns(
+    return candidates.with_columns(
         pl.Series("niche_influence", score).round(12),  # float noise must not reorder tied accounts
         *[pl.Series(f"component_{k}", v) for k, v in components.items()],
         ((pl.col("niche_pagerank") / (total_npr or 1)) / (pl.col("pagerank") / (total_pr or 1))).fill_nan(0.0).alias("lift"),
     )
-    candidates = _labels(candidates, now or datetime.now(timezone.utc))
+
+
+def _labelled(candidates: pl.DataFrame, whole: WholeGraph, config_hash: str, niche: str, now: datetime) -> pl.DataFrame:
+    """Tiers and roles, the evidence line, the warning, the configuration, sorted and numbered by rank."""
+    candidates = label_accounts(candidates, now)
     candidates = _attach_evidence(candidates, whole.top_engagers)
-    threshold = candidates["engagement"].quantile(0.9)
-    candidates = candidates.with_columns(
-        pl.when((pl.col("engagement") >= max(threshold or 0, MIN_HIGH_ENGAGEMENT)) & (pl.col("engager_relevance").fill_null(0) < 0.3))
-        .then(pl.format("high engagement ({}) but only {}% of engagers are niche members",
-                        pl.col("engagement").cast(pl.Int64), (pl.col("engager_relevance").fill_null(0) * 100).round(0).cast(pl.Int64)))
-        .alias("warning"),
+    return candidates.with_columns(
+        warning_expr(candidates).alias("warning"),
         pl.lit(config_hash).alias("config_hash"),
-        pl.lit(query.name).alias("niche"),
+        pl.lit(niche).alias("niche"),
     ).sort(["niche_influence", "id"], descending=[True, False]).with_row_index("rank", offset=1)
-    flagged = [f"{row['handle'] or row['id']}: {row['warning']}" for row in candidates.filter(pl.col("warning").is_not_null()).iter_rows(named=True)]
-    return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=flagged,
-                      config_hash=config_hash, query=query, members=int(is_member.sum()), notes=notes)
-
-
-def tier_expr(followers: pl.Expr) -> pl.Expr:
-    """The tier of an account by its followers: nano < 10k <= micro < 100k <= mid < 500k <= macro < 1M <= mega."""
-    followers = followers.fill_null(0)
-    return (pl.when(followers < 10_000).then(pl.lit("nano")).when(followers < 100_000).then(pl.lit("micro"))
-            .when(followers < 500_000).then(pl.lit("mid")).when(followers < 1_000_000).then(pl.lit("macro")).otherwise(pl.lit("mega")))
-
-
-def _labels(table: pl.DataFrame, now: datetime) -> pl.DataFrame:
-    tier = tier_expr(pl.col("reach"))
-    age_days = (pl.lit(now) - pl.col("created_at")).dt.total_days()
-    per_post = pl.col("engagement") / pl.max_horizontal(pl.col("posts_seen"), 1)
-    bio = pl.col("bio").fill_null("").str.to_lowercase()
-    return table.with_columns(tier.alias("tier")).with_columns(
-        pl.when((pl.col("posts_seen") >= 10) & (per_post < 0.1)
-                & ((age_days.fill_null(10_000) < 90) | (pl.col("mentions_per_post").fill_null(0) >= 3)))
-        .then(pl.lit("suspected bot"))
-        .when(bio.str.contains(r"official account|\binc\b|\bltd\b|\bstore\b|\bshop\b|\bbrand\b")).then(pl.lit("brand or organisation"))
-        .when(pl.col("tier").is_in(["macro", "mega"]) & (pl.col("audience_relevance") < 0.5)).then(pl.lit("celebrity"))
-        .when(pl.col("brokerage") >= 0.4).then(pl.lit("broker"))
-        .when(pl.col("member") & (pl.col("audience_relevance") >= 0.6)
-              & (pl.col("niche_influence") >= 0.5 * pl.col("niche_influence").max())
-              & pl.col("tier").is_in(["nano", "micro", "mid"])).then(pl.lit("niche expert"))
-        .otherwise(pl.lit("peer")).alias("role"))
 
 
 def _attach_evidence(candidates: pl.DataFrame, top_engagers: pl.DataFrame) -> pl.DataFrame:

@@ -18,6 +18,7 @@ import polars as pl
 
 __all__ = [
     "EDGE_KINDS",
+    "ENGAGEMENT_KINDS",
     "KIND",
     "TIMESTAMP",
     "ACCOUNTS",
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 EDGE_KINDS: tuple[str, ...] = ("follow", "repost", "quote", "reply", "mention", "like")
+ENGAGEMENT_KINDS: tuple[str, ...] = ("repost", "quote", "reply", "like")  # the kinds that engage with a post
 KIND = pl.Enum(list(EDGE_KINDS))
 TIMESTAMP = pl.Datetime("us", "UTC")
 

@@ -11,7 +11,7 @@ Rules (documented in the README):
   With k picks: lazy greedy (CELF; ties go to the better niche rank), which reaches at least
   (1 - 1/e) of the optimum. With a budget: lazy greedy on marginal reach per unit of cost, and
   the best single affordable account if that reaches more (the best-of-two safeguard, at least
-  (1 - 1/e)/2 of the optimum). `--max-per-community` skips accounts whose community is full.
+  (1 - 1/e)/2 of the optimum). `max_per_community` skips accounts whose community is full.
 - **Spread**: expected number of niche members activated under the independent cascade
   model, influence flowing against the interaction (a repost of A carries A's influence to the
   reposter), with probability `1 - (1 - p)^w` on an edge of weight w (p = 0.05 by default),
@@ -22,10 +22,12 @@ Rules (documented in the README):
   shares most with, community, tier, role, cost.
 - **Baselines** on the same candidates: top-k by followers and top-k by niche influence, with
   their unique reach, so the gain of choosing jointly is visible.
+
+The selection algorithms (CELF greedy, budgeted best-of-two, reverse-reachable sets) are general
+and live in `algorithms.coverage`; this module decides the candidates, their audience and the rules.
 """
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,32 +38,22 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from .algorithms.coverage import Selection, greedy_cover, marginal_gain, mark_covered, reverse_reachable_sets
 from .errors import BadInput
+from .labels import ROLES, TIERS, named_expr
 from .niches import NicheQuery
-from .rank import ENGAGEMENT_KINDS, named_expr, rank_niche
+from .schema import ENGAGEMENT_KINDS
 
 if TYPE_CHECKING:
     from .workspace import Workspace
 
-__all__ = ["AUDIENCES", "OBJECTIVES", "ROLE_SHORTHANDS", "ShortlistResult", "Selection", "audience_matrix", "greedy_cover",
-           "reverse_reachable_sets", "read_costs", "shortlist", "shortlist_result_names"]
+__all__ = ["AUDIENCES", "OBJECTIVES", "ROLE_SHORTHANDS", "ShortlistResult", "audience_matrix", "read_costs", "shortlist"]
 
 AUDIENCES = ("both", "followers", "engagers")
 OBJECTIVES = ("reach", "spread")
 ROLE_SHORTHANDS = {"bot": "suspected bot", "brand": "brand or organisation", "celebrity": "celebrity", "broker": "broker",
                    "expert": "niche expert", "peer": "peer"}
-TIERS = ("nano", "micro", "mid", "macro", "mega")
 OVERLAP_TOP = 20
-
-
-@dataclass
-class Selection:
-    """Indices picked by `greedy_cover`, in order, with the marginal coverage each one added."""
-
-    picks: list[int]
-    gains: list[int]
-    covered: int
-    rule: str  # "greedy", "ratio greedy" or "best single"
 
 
 @dataclass
@@ -81,16 +73,10 @@ class ShortlistResult:
                 "picks": self.picks.to_dicts()}
 
 
-def shortlist_result_names(niche: str) -> tuple[str, str]:
-    """Workspace result names of a niche's shortlist and overlap tables."""
-    stem = niche.replace("-", "_")
-    return f"shortlist_{stem}", f"overlap_{stem}"
-
-
 def audience_matrix(edges: pl.DataFrame, candidates: pl.Series, audience: pl.Series, how: str = "both") -> sparse.csr_matrix:
     """Boolean CSR matrix (candidates x audience): row i holds the audience members who follow or engage with candidate i."""
     if how not in AUDIENCES:
-        raise BadInput(f"unknown audience {how!r}", hint=f"use one of {', '.join(AUDIENCES)}")
+        raise BadInput(f"unknown audience {how!r}", hint=f"use one of {', '.join(AUDIENCES)}", param="how")
     kinds = {"both": ("follow", *ENGAGEMENT_KINDS), "followers": ("follow",), "engagers": ENGAGEMENT_KINDS}[how]
     rows = pl.DataFrame({"dst": candidates, "r": np.arange(len(candidates), dtype=np.int64)})
     cols = pl.DataFrame({"src": audience, "c": np.arange(len(audience), dtype=np.int64)})
@@ -99,135 +85,6 @@ def audience_matrix(edges: pl.DataFrame, candidates: pl.Series, audience: pl.Ser
              .select("r", "c").unique().collect())
     data = np.ones(pairs.height, dtype=bool)
     return sparse.csr_matrix((data, (pairs["r"].to_numpy(), pairs["c"].to_numpy())), shape=(len(candidates), len(audience)))
-
-
-def _gain(matrix: sparse.csr_matrix, row: int, covered: np.ndarray) -> int:
-    columns = matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]
-    return int(columns.size - np.count_nonzero(covered[columns]))
-
-
-def _cover(matrix: sparse.csr_matrix, row: int, covered: np.ndarray) -> None:
-    covered[matrix.indices[matrix.indptr[row]:matrix.indptr[row + 1]]] = True
-
-
-def greedy_cover(matrix: sparse.csr_matrix, *, k: int | None = None, costs: np.ndarray | None = None,
-                 budget: float | None = None, forced: Sequence[int] = (), groups: np.ndarray | None = None,
-                 max_per_group: int | None = None) -> Selection:
-    """Pick rows of `matrix` covering the most columns: CELF lazy greedy for k, cost-ratio greedy + best single for a budget.
-
-    Rows are assumed sorted by preference: ties in gain go to the lower index. `forced` rows are
-    picked first. `groups` (an int per row, -1 for none) with `max_per_group` caps picks per group.
-    """
-    n = matrix.shape[0]
-    matrix = matrix.tocsr()
-    if k is None and budget is None:
-        raise BadInput("give k, a budget, or both")
-    costs = np.ones(n) if costs is None else np.asarray(costs, dtype=np.float64)
-    limit = math.inf if budget is None else float(budget)
-    k = n if k is None else k
-
-    def run(ratio: bool) -> Selection:
-        covered = np.zeros(matrix.shape[1], dtype=bool)
-        picks, gains, spent = [], [], 0.0
-        per_group: dict[int, int] = {}
-
-        def take(row: int, gain: int) -> None:
-            nonlocal spent
-            picks.append(row)
-            gains.append(gain)
-            spent += costs[row]
-            _cover(matrix, row, covered)
-            if groups is not None and groups[row] >= 0:
-                per_group[int(groups[row])] = per_group.get(int(groups[row]), 0) + 1
-
-        for row in forced:
-            take(row, _gain(matrix, row, covered))
-        chosen = set(picks)
-        sizes = np.diff(matrix.indptr)
-        key = (lambda g, r: g / costs[r] if costs[r] > 0 else math.inf) if ratio else (lambda g, r: g)
-        heap = [(-key(int(sizes[r]), r), r) for r in range(n) if r not in chosen]
-        heapq.heapify(heap)
-        while heap and len(picks) < k:
-            _, row = heapq.heappop(heap)
-            if spent + costs[row] > limit + 1e-9:
-                continue  # never affordable again: spending only grows
-            if groups is not None and max_per_group is not None and groups[row] >= 0 \
-                    and per_group.get(int(groups[row]), 0) >= max_per_group:
-                continue
-            gain = _gain(matrix, row, covered)
-            if heap and -heap[0][0] > key(gain, row) + 1e-12:
-                heapq.heappush(heap, (-key(gain, row), row))  # stale: re-insert with its true value (CELF)
-                continue
-            if heap and -heap[0][0] == key(gain, row) and heap[0][1] < row:
-                heapq.heappush(heap, (-key(gain, row), row))  # an equal, better-ranked row goes first
-                continue
-            take(row, gain)
-        return Selection(picks=picks, gains=gains, covered=int(covered.sum()), rule="ratio greedy" if ratio else "greedy")
-
-    if budget is None:
-        return run(ratio=False)
-    greedy = run(ratio=True)
-    # best-of-two: the forced rows plus the single affordable row that covers the most
-    base = np.zeros(matrix.shape[1], dtype=bool)
-    for row in forced:
-        _cover(matrix, row, base)
-    left = limit - float(sum(costs[r] for r in forced))
-    best, best_gain = None, -1
-    if len(forced) < k:
-        for row in range(n):
-            if row in forced or costs[row] > left + 1e-9:
-                continue
-            gain = _gain(matrix, row, base)
-            if gain > best_gain:
-                best, best_gain = row, gain
-    if best is not None and int(base.sum()) + best_gain > greedy.covered:
-        forced_gains = []
-        covered = np.zeros(matrix.shape[1], dtype=bool)
-        for row in forced:
-            forced_gains.append(_gain(matrix, row, covered))
-            _cover(matrix, row, covered)
-        return Selection(picks=[*forced, best], gains=[*forced_gains, best_gain], covered=int(base.sum()) + best_gain,
-                         rule="best single")
-    return greedy
-
-
-def reverse_reachable_sets(edges: pl.DataFrame, nodes: pl.Series, targets: np.ndarray, *, samples: int,
-                           p: float = 0.05, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """RIS under the independent cascade: (set id, node index) pairs of `samples` reverse-reachable sets.
-
-    Influence flows from dst to src (src reposted, followed... dst), so a reverse walk from a target
-    follows the target's own out-edges. An edge of weight w is live with probability 1 - (1 - p)^w.
-    Roots are drawn uniformly from `targets` (node indices).
-    """
-    index = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes), dtype=np.int64)})
-    pairs = (edges.lazy().filter(pl.col("src") != pl.col("dst")).group_by("src", "dst").agg(pl.col("weight").sum())
-             .join(index.lazy().rename({"id": "src", "ix": "s"}), on="src")
-             .join(index.lazy().rename({"id": "dst", "ix": "d"}), on="dst").select("s", "d", "weight").collect())
-    probability = 1.0 - np.power(1.0 - p, pairs["weight"].to_numpy().clip(0, None))
-    graph = sparse.csr_matrix((probability, (pairs["s"].to_numpy(), pairs["d"].to_numpy())), shape=(len(nodes), len(nodes)))
-    rng = np.random.default_rng(seed)
-    roots = targets[rng.integers(0, len(targets), samples)] if len(targets) else np.zeros(0, dtype=np.int64)
-    set_ids, members = [], []
-    seen = np.full(len(nodes), -1, dtype=np.int64)
-    for sample, root in enumerate(roots):
-        seen[root] = sample
-        frontier = [int(root)]
-        visited = [int(root)]
-        while frontier:
-            node = frontier.pop()
-            start, end = graph.indptr[node], graph.indptr[node + 1]
-            if start == end:
-                continue
-            neighbours = graph.indices[start:end]
-            live = neighbours[(rng.random(end - start) < graph.data[start:end]) & (seen[neighbours] != sample)]
-            seen[live] = sample
-            frontier.extend(live.tolist())
-            visited.extend(live.tolist())
-        set_ids.append(np.full(len(visited), sample, dtype=np.int64))
-        members.append(np.asarray(visited, dtype=np.int64))
-    if not set_ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(set_ids), np.concatenate(members)
 
 
 def read_costs(path: str | Path) -> pl.DataFrame:
@@ -258,11 +115,12 @@ def read_costs(path: str | Path) -> pl.DataFrame:
 
 
 def _roles(names: Sequence[str]) -> set[str]:
+    """The roles named by `names` (shorthands or full role names); an unknown one is an error."""
     roles = set()
     for name in names:
         role = ROLE_SHORTHANDS.get(name.strip().lower(), name.strip().lower())
-        if role not in ROLE_SHORTHANDS.values():
-            raise BadInput(f"unknown role {name!r}", hint=f"use one of {', '.join(ROLE_SHORTHANDS)}")
+        if role not in ROLES:
+            raise BadInput(f"unknown role {name!r}", hint=f"use one of {', '.join(ROLE_SHORTHANDS)}", param="exclude_roles")
         roles.add(role)
     return roles
 
@@ -273,49 +131,93 @@ def _lookup(table: pl.DataFrame, names: Sequence[str], option: str) -> list[str]
     for name in names:
         hit = table.filter(named_expr({name.lower().lstrip("@")}))
         if hit.height == 0:
-            raise BadInput(f"{option} {name!r} is not a candidate of this niche",
-                           hint="name a ranked account by id or handle (see 'influgraph rank')")
+            raise BadInput(f"`{option}` {name!r} is not a candidate of this niche",
+                           hint="name a ranked account by id or handle (see the niche's ranking)", param=option)
         ids.append(hit["id"][0])
     return ids
 
 
 def _unique_reach(matrix: sparse.csr_matrix, rows: Sequence[int]) -> int:
+    """How many distinct columns the `rows` cover together."""
     if not len(rows):
         return 0
     return int(np.unique(matrix[list(rows)].indices).size)
 
 
-def shortlist(source: "Workspace", query: NicheQuery, *, k: int | None = 10, budget: float | None = None,
+def shortlist(source: "Workspace", query: NicheQuery, *, ranked: pl.DataFrame, k: int | None = 10, budget: float | None = None,
               costs: pl.DataFrame | None = None, tiers: Sequence[str] | None = None, exclude_roles: Sequence[str] = ("bot",),
               max_per_community: int | None = None, must_include: Sequence[str] = (), must_exclude: Sequence[str] = (),
               objective: str = "reach", audience: str = "both", samples: int = 20_000, p: float = 0.05,
-              seed: int = 0, ranked: pl.DataFrame | None = None) -> ShortlistResult:
-    """Choose the shortlist for niche `query` in `source` (see the module docstring for every rule)."""
-    if objective not in OBJECTIVES:
-        raise BadInput(f"unknown objective {objective!r}", hint=f"use one of {', '.join(OBJECTIVES)}")
-    if k is not None and k < 1:
-        raise BadInput(f"--k must be at least 1, got {k}")
-    if budget is not None and (not math.isfinite(budget) or budget < 0):
-        raise BadInput(f"--budget must be a number >= 0, got {budget}")
-    if budget is not None and costs is None:
-        raise BadInput("--budget needs --costs FILE.csv", hint="give each account's cost in a CSV with columns id,cost")
-    if max_per_community is not None and max_per_community < 1:
-        raise BadInput(f"--max-per-community must be at least 1, got {max_per_community}")
-    unknown_tiers = [t for t in (tiers or ()) if t not in TIERS]
-    if unknown_tiers:
-        raise BadInput(f"unknown tier {unknown_tiers[0]!r}", hint=f"use one of {', '.join(TIERS)}")
-    if not 0 < p <= 1:
-        raise BadInput(f"probability p must be in (0, 1], got {p}")
-    table = ranked if ranked is not None else rank_niche(source, query).table
-    notes: list[str] = []
+              seed: int = 0) -> ShortlistResult:
+    """Choose the shortlist for niche `query` in `source` (see the module docstring for every rule).
+
+    `ranked` is the niche's ranking table (`rank_niche(source, query).table`); its accounts are the
+    candidates. The steps, in order: check the options (`_validate`), price and rule out candidates
+    (`_pool`, `_eligible`), check that the constraints can be met (`_check_constraints`), build
+    the coverage matrix (`audience_matrix`, or `_spread_cover` for spread), select
+    (`greedy_cover`), and explain the picks against the baselines (`_explain`, `_overlap`, `_baselines`).
+
+    Example: ``shortlist(ws, query, ranked=rank_niche(ws, query).table, k=5, tiers=("nano", "micro"))``.
+    """
+    _validate(objective=objective, k=k, budget=budget, costs=costs, max_per_community=max_per_community, tiers=tiers, p=p)
+    table = ranked
     if table.height == 0:
         raise BadInput(f"niche {query.name!r} has no ranked candidates in this workspace",
-                       hint="import content that matches the niche query first")
+                       hint="import content that matches the niche query first", param="ranked")
     excluded_roles = _roles(exclude_roles)
-    include = _lookup(table, must_include, "--must-include")
-    exclude = set(_lookup(table, must_exclude, "--must-exclude"))
+    include = _lookup(table, must_include, "must_include")
+    exclude = set(_lookup(table, must_exclude, "must_exclude"))
     if set(include) & exclude:
-        raise BadInput("an account is both must-include and must-exclude", hint="name it in one list only")
+        raise BadInput("an account is both must-include and must-exclude", hint="name it in one list only",
+                       param="must_include")
+    pool = _pool(table, include, exclude, costs=costs, excluded_roles=excluded_roles, tiers=tiers, budget=budget)
+    notes: list[str] = []
+    eligible = _eligible(pool, budget, notes)
+    cost_array = eligible["cost"].fill_null(0.0).to_numpy() if costs is not None else None
+    _check_constraints(eligible, len(include), k=k, budget=budget, cost_array=cost_array, max_per_community=max_per_community)
+    groups = eligible["community"].fill_null(-1).cast(pl.Int64).to_numpy() if "community" in eligible.columns else None
+    members = table.filter(pl.col("member"))["id"]
+    edges = source.scan("edges").filter(pl.col("src").is_in(members.implode())).collect()
+    reach_matrix = audience_matrix(edges, eligible["id"], members, audience)
+    if objective == "reach":
+        cover = reach_matrix
+    else:
+        cover = _spread_cover(table, edges, members, eligible, samples=samples, p=p, seed=seed)
+    selection = greedy_cover(cover, k=k, costs=cost_array, budget=budget, forced=list(range(len(include))), groups=groups,
+                             max_per_group=max_per_community)
+    picks = _explain(eligible, reach_matrix, selection, objective, len(members), samples)
+    overlap = _overlap(eligible, reach_matrix, selection.picks)
+    baselines = _baselines(eligible, reach_matrix, selection, forced=len(include), members=len(members), budget=budget,
+                           spent=float(picks["cost"].sum()), objective=objective, samples=samples)
+    left = pool.filter(pl.col("left_out").is_not_null()).group_by("left_out").len().sort("left_out")
+    notes += [f"{n:,} candidates left out: {reason}" for reason, n in left.iter_rows()]
+    return ShortlistResult(picks=picks, overlap=overlap, baselines=baselines, objective=objective, niche=query.name, notes=notes)
+
+
+def _validate(*, objective: str, k: int | None, budget: float | None, costs: pl.DataFrame | None,
+              max_per_community: int | None, tiers: Sequence[str] | None, p: float) -> None:
+    """Raise BadInput for an option out of range, before any work."""
+    if objective not in OBJECTIVES:
+        raise BadInput(f"unknown objective {objective!r}", hint=f"use one of {', '.join(OBJECTIVES)}", param="objective")
+    if k is not None and k < 1:
+        raise BadInput(f"`k` must be at least 1, got {k}", param="k")
+    if budget is not None and (not math.isfinite(budget) or budget < 0):
+        raise BadInput(f"`budget` must be a number >= 0, got {budget}", param="budget")
+    if budget is not None and costs is None:
+        raise BadInput("`budget` needs `costs`", hint="give each account's cost in a table with columns id (or handle) and cost",
+                       param="costs")
+    if max_per_community is not None and max_per_community < 1:
+        raise BadInput(f"`max_per_community` must be at least 1, got {max_per_community}", param="max_per_community")
+    unknown_tiers = [t for t in (tiers or ()) if t not in TIERS]
+    if unknown_tiers:
+        raise BadInput(f"unknown tier {unknown_tiers[0]!r}", hint=f"use one of {', '.join(TIERS)}", param="tiers")
+    if not 0 < p <= 1:
+        raise BadInput(f"probability p must be in (0, 1], got {p}", param="p")
+
+
+def _pool(table: pl.DataFrame, include: list[str], exclude: set[str], *, costs: pl.DataFrame | None,
+          excluded_roles: set[str], tiers: Sequence[str] | None, budget: float | None) -> pl.DataFrame:
+    """The ranked accounts with `forced` (must-include), their `cost`, and why each is `left_out` (null: eligible)."""
     pool = table.with_columns(pl.col("id").is_in(include).alias("forced"))
     if costs is not None:
         key = "id" if "id" in costs.columns else "handle"
@@ -328,71 +230,78 @@ def shortlist(source: "Workspace", query: NicheQuery, *, k: int | None = 10, bud
                .when(pl.col("role").is_in(list(excluded_roles))).then(pl.format("role {}", "role"))
                .when(pl.lit(bool(tiers)) & ~pl.col("tier").is_in(list(tiers or ()))).then(pl.format("tier {}", "tier"))
                .when(pl.lit(budget is not None) & pl.col("cost").is_null()).then(pl.lit("no cost")))
-    pool = pool.with_columns(reasons.alias("left_out"))
+    return pool.with_columns(reasons.alias("left_out"))
+
+
+def _eligible(pool: pl.DataFrame, budget: float | None, notes: list[str]) -> pl.DataFrame:
+    """The candidates not left out, must-include first then by rank; a must-include that is left out is an error."""
     blocked = pool.filter(pl.col("forced") & pl.col("left_out").is_not_null())
     if blocked.height:
         row = blocked.row(0, named=True)
         raise BadInput(f"must-include {row['handle'] or row['id']} is ruled out by {row['left_out']}",
-                       hint="drop it from --must-include or relax that constraint")
+                       hint="drop it from `must_include` or relax that constraint", param="must_include")
     if pool.filter(pl.col("cost").is_null()).height and budget is not None:
         notes.append(f"{pool.filter(pl.col('left_out') == 'no cost').height:,} candidates have no cost and were left out")
     eligible = pool.filter(pl.col("left_out").is_null()).sort(["forced", "rank"], descending=[True, False])
     if eligible.height == 0:
-        raise BadInput("no candidate is left after the constraints", hint="relax --tiers, --exclude-roles or --must-exclude")
-    if k is not None and len(include) > k:
-        raise BadInput(f"{len(include)} must-include accounts do not fit in --k {k}", hint="raise --k or name fewer accounts")
-    cost_array = eligible["cost"].fill_null(0.0).to_numpy() if costs is not None else None
+        raise BadInput("no candidate is left after the constraints", hint="relax `tiers`, `exclude_roles` or `must_exclude`")
+    return eligible
+
+
+def _check_constraints(eligible: pl.DataFrame, forced: int, *, k: int | None, budget: float | None,
+                       cost_array: np.ndarray | None, max_per_community: int | None) -> None:
+    """Raise BadInput when the must-include accounts break k, the budget or the cap per community, or nothing is affordable."""
+    if k is not None and forced > k:
+        raise BadInput(f"{forced} must-include accounts do not fit in `k` {k}", hint="raise `k` or name fewer accounts",
+                       param="k")
     if budget is not None:
         forced_cost = float(eligible.filter("forced")["cost"].sum())
         if forced_cost > budget + 1e-9:
-            raise BadInput(f"the must-include accounts cost {forced_cost:,.2f}, more than --budget {budget:,.2f}",
-                           hint="raise --budget or name fewer accounts")
+            raise BadInput(f"the must-include accounts cost {forced_cost:,.2f}, more than `budget` {budget:,.2f}",
+                           hint="raise `budget` or name fewer accounts", param="budget")
         if not (cost_array <= budget + 1e-9).any():
-            raise BadInput(f"no candidate costs {budget:,.2f} or less", hint="raise --budget")
-    groups = eligible["community"].fill_null(-1).cast(pl.Int64).to_numpy() if "community" in eligible.columns else None
+            raise BadInput(f"no candidate costs {budget:,.2f} or less", hint="raise `budget`", param="budget")
     if max_per_community is not None:
         forced_groups = eligible.filter("forced").group_by("community").len()
         if forced_groups.height and int(forced_groups.filter(pl.col("community").is_not_null())["len"].max() or 0) > max_per_community:
             raise BadInput(f"the must-include accounts put more than {max_per_community} in one community",
-                           hint="raise --max-per-community or name fewer accounts")
-    members = table.filter(pl.col("member"))["id"]
-    edges = source.scan("edges").filter(pl.col("src").is_in(members.implode())).collect()
-    reach_matrix = audience_matrix(edges, eligible["id"], members, audience)
-    forced_rows = list(range(len(include)))
-    if objective == "reach":
-        cover = reach_matrix
-    else:
-        nodes = pl.concat([table.select("id"), edges.select(pl.col("src").alias("id")),
-                           edges.select(pl.col("dst").alias("id"))]).unique().sort("id")["id"]
-        position = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes))})
-        targets = position.join(pl.DataFrame({"id": members}), on="id")["ix"].to_numpy()
-        set_ids, node_ix = reverse_reachable_sets(edges, nodes, targets, samples=samples, p=p, seed=seed)
-        candidate_ix = position.join(eligible.select("id").with_row_index("row"), on="id").select("ix", "row")
-        lookup = np.full(len(nodes), -1, dtype=np.int64)
-        lookup[candidate_ix["ix"].to_numpy()] = candidate_ix["row"].to_numpy()
-        rows = lookup[node_ix]
-        keep = rows >= 0
-        cover = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], set_ids[keep])),
-                                  shape=(eligible.height, samples))
-        cover.sum_duplicates()
-    selection = greedy_cover(cover, k=k, costs=cost_array, budget=budget, forced=forced_rows, groups=groups,
-                             max_per_group=max_per_community)
-    picks = _explain(eligible, reach_matrix, selection, objective, len(members), samples)
-    overlap = _overlap(eligible, reach_matrix, selection.picks)
+                           hint="raise `max_per_community` or name fewer accounts", param="max_per_community")
+
+
+def _spread_cover(table: pl.DataFrame, edges: pl.DataFrame, members: pl.Series, eligible: pl.DataFrame, *, samples: int,
+                  p: float, seed: int) -> sparse.csr_matrix:
+    """The spread objective's coverage matrix: eligible candidates x reverse-reachable sets rooted at members."""
+    nodes = pl.concat([table.select("id"), edges.select(pl.col("src").alias("id")),
+                       edges.select(pl.col("dst").alias("id"))]).unique().sort("id")["id"]
+    position = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes))})
+    targets = position.join(pl.DataFrame({"id": members}), on="id")["ix"].to_numpy()
+    set_ids, node_ix = reverse_reachable_sets(edges, nodes, targets, samples=samples, p=p, seed=seed)
+    candidate_ix = position.join(eligible.select("id").with_row_index("row"), on="id").select("ix", "row")
+    lookup = np.full(len(nodes), -1, dtype=np.int64)
+    lookup[candidate_ix["ix"].to_numpy()] = candidate_ix["row"].to_numpy()
+    rows = lookup[node_ix]
+    keep = rows >= 0
+    cover = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], set_ids[keep])),
+                              shape=(eligible.height, samples))
+    cover.sum_duplicates()
+    return cover
+
+
+def _baselines(eligible: pl.DataFrame, reach_matrix: sparse.csr_matrix, selection: Selection, *, forced: int, members: int,
+               budget: float | None, spent: float, objective: str, samples: int) -> dict:
+    """The shortlist's unique reach beside top-k by followers and by niche score, with the budget and spread."""
     count = len(selection.picks)
     by_followers = eligible.with_row_index("row").sort(["followers", "rank"], descending=[True, False], nulls_last=True).head(count)["row"]
-    by_score = list(range(count)) if not include else eligible.with_row_index("row").sort("rank").head(count)["row"].to_list()
-    baselines = {"k": count, "members": len(members), "rule": selection.rule,
+    by_score = list(range(count)) if not forced else eligible.with_row_index("row").sort("rank").head(count)["row"].to_list()
+    baselines = {"k": count, "members": members, "rule": selection.rule,
                  "shortlist_reach": _unique_reach(reach_matrix, selection.picks),
                  "top_k_by_followers_reach": _unique_reach(reach_matrix, by_followers.to_list()),
                  "top_k_by_niche_score_reach": _unique_reach(reach_matrix, by_score)}
     if budget is not None:
-        baselines.update(budget=budget, spent=float(picks["cost"].sum()))
+        baselines.update(budget=budget, spent=spent)
     if objective == "spread":
-        baselines["expected_spread"] = round(selection.covered / max(samples, 1) * len(members), 2)
-    left = pool.filter(pl.col("left_out").is_not_null()).group_by("left_out").len().sort("left_out")
-    notes += [f"{n:,} candidates left out: {reason}" for reason, n in left.iter_rows()]
-    return ShortlistResult(picks=picks, overlap=overlap, baselines=baselines, objective=objective, niche=query.name, notes=notes)
+        baselines["expected_spread"] = round(selection.covered / max(samples, 1) * members, 2)
+    return baselines
 
 
 def _explain(eligible: pl.DataFrame, reach: sparse.csr_matrix, selection: Selection, objective: str, members: int,
@@ -405,7 +314,7 @@ def _explain(eligible: pl.DataFrame, reach: sparse.csr_matrix, selection: Select
     labels = chosen.select(pl.coalesce("handle", "id"))[:, 0].to_list()
     for i, row in enumerate(rows):
         audience.append(int(reach.indptr[row + 1] - reach.indptr[row]))
-        marginal.append(_gain(reach, row, covered))
+        marginal.append(marginal_gain(reach, row, covered))
         if i:
             shared = (reach[rows[:i]].astype(np.int64) @ reach[row].T.astype(np.int64)).toarray().ravel()
             j = int(np.argmax(shared))
@@ -414,7 +323,7 @@ def _explain(eligible: pl.DataFrame, reach: sparse.csr_matrix, selection: Select
         else:
             shared_most.append(0)
             shared_with.append(None)
-        _cover(reach, row, covered)
+        mark_covered(reach, row, covered)
     frame = chosen.select(
         "id", "handle", "name", "rank", "niche_influence", *[c for c in chosen.columns if c.startswith("component_")],
         "tier", "role", "community", "followers", "cost", "forced").with_columns(

@@ -1,9 +1,11 @@
 """Workspace statistics: table sizes, edges by kind, and the shape of the graph built from them.
 
-Everything returned is JSON-ready (ids are strings, text is kept byte-exact).
+`compute_stats` returns a `StatsResult`; its `summary()` is JSON-ready (ids are strings, text is
+kept byte-exact).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +18,32 @@ if TYPE_CHECKING:
     from .engines.spark import SparkEngine
     from .workspace import Workspace
 
-__all__ = ["compute_stats"]
+__all__ = ["compute_stats", "StatsResult"]
+
+
+@dataclass(frozen=True)
+class StatsResult:
+    """Table sizes, edges by kind, the graph's shape, and the top accounts and hashtags of one workspace.
+
+    `graph` holds nodes, edges, self_loops_dropped, isolated, density, mean_in_degree,
+    max_in_degree, max_out_degree, weak_components, largest_weak_component and strong_components
+    (self_loops_dropped and strong_components are None when the Spark engine computed the rest).
+    """
+
+    workspace: str
+    content_hash: str
+    accounts: int
+    posts: int
+    edges: int
+    edges_by_kind: dict  # kind -> {"rows": int, "weight": float}, every kind of schema.EDGE_KINDS
+    platforms: list[str]
+    graph: dict
+    top_accounts_by_in_degree: list[dict]  # id, in_degree, platform, handle, name
+    top_hashtags: list[dict]  # hashtag, posts
+
+    def summary(self) -> dict:
+        """JSON-ready summary, keys in field order (what the command line prints as JSON)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
 def _top_accounts(workspace: "Workspace", ids: list[str], indegree: np.ndarray, top: int) -> list[dict]:
@@ -38,12 +65,22 @@ def _top_hashtags(workspace: "Workspace", top: int) -> list[dict]:
 
 
 def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top: int = 10,
-                  engine: "SparkEngine | None" = None) -> dict:
+                  engine: "SparkEngine | None" = None) -> StatsResult:
     """Counts of accounts, posts and edges (by kind), and graph nodes, edges, degrees and components.
 
-    `top` accounts by in-degree and hashtags by post count are listed with their original text.
-    With `engine` (a `SparkEngine`) degrees and weak components are Spark jobs; strong components
-    are then not computed (null).
+    Parameters
+    ----------
+    workspace : the workspace to describe.
+    spec : the graph to build (edge kinds, platform...); every kind by default.
+    top : how many accounts by in-degree and hashtags by post count to list, with their original text.
+    engine : a running `SparkEngine` to compute degrees and weak components as Spark jobs (strong
+        components and self-loops are then not computed: None); the local engine by default.
+
+    Returns
+    -------
+    StatsResult; `summary()` gives it as a dict.
+
+    >>> compute_stats(Workspace("ws")).graph["nodes"]   # doctest: +SKIP
     """
     edges = workspace.scan("edges")
     by_kind = edges.group_by("kind").agg(pl.len().alias("rows"), pl.col("weight").sum().alias("weight")).collect()
@@ -55,15 +92,15 @@ def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top:
     ids, indegree, outdegree, weak_sizes, strong_count, loops, m = shape
     n = len(ids)
     counts = workspace.counts()
-    return {
-        "workspace": str(workspace.path),
-        "content_hash": workspace.content_hash(),
-        "accounts": counts["accounts"],
-        "posts": counts["posts"],
-        "edges": counts["edges"],
-        "edges_by_kind": {k: kinds.get(k, {"rows": 0, "weight": 0.0}) for k in EDGE_KINDS},
-        "platforms": sorted(workspace.scan("accounts").select("platform").unique().collect()["platform"].drop_nulls().to_list()),
-        "graph": {
+    return StatsResult(
+        workspace=str(workspace.path),
+        content_hash=workspace.content_hash(),
+        accounts=counts["accounts"],
+        posts=counts["posts"],
+        edges=counts["edges"],
+        edges_by_kind={k: kinds.get(k, {"rows": 0, "weight": 0.0}) for k in EDGE_KINDS},
+        platforms=sorted(workspace.scan("accounts").select("platform").unique().collect()["platform"].drop_nulls().to_list()),
+        graph={
             "nodes": n,
             "edges": m,
             "self_loops_dropped": loops,
@@ -76,9 +113,9 @@ def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top:
             "largest_weak_component": int(weak_sizes.max()) if n else 0,
             "strong_components": strong_count,
         },
-        "top_accounts_by_in_degree": _top_accounts(workspace, ids, indegree, top),
-        "top_hashtags": _top_hashtags(workspace, top),
-    }
+        top_accounts_by_in_degree=_top_accounts(workspace, ids, indegree, top),
+        top_hashtags=_top_hashtags(workspace, top),
+    )
 
 
 Shape = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, "int | None", "int | None", int]

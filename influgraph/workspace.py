@@ -40,21 +40,11 @@ from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, re
 from .errors import BadInput
 from .schema import KEYS, TABLES, Batch, conform, empty, repeated_keys
 
-__all__ = ["Workspace", "CommitResult", "resolve_workspace_path", "DEFAULT_WORKSPACE", "WORKSPACE_ENV"]
+__all__ = ["Workspace", "CommitResult"]
 
-DEFAULT_WORKSPACE = "influgraph-workspace"
-WORKSPACE_ENV = "INFLUGRAPH_WORKSPACE"
 MANIFEST = "manifest.json"
 _RESULT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
 FORMAT_VERSION = 1
-
-
-def resolve_workspace_path(option: str | os.PathLike | None = None) -> Path:
-    """The workspace folder: the option if given, else $INFLUGRAPH_WORKSPACE, else ./influgraph-workspace."""
-    if option:
-        return Path(option)
-    env = os.environ.get(WORKSPACE_ENV)
-    return Path(env) if env else Path(DEFAULT_WORKSPACE)
 
 
 @dataclass(frozen=True)
@@ -122,17 +112,18 @@ class Workspace:
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
             raise BadInput("workspace path is a file, not a folder", path=self.path,
-                           hint="choose a folder with -w/--workspace")
+                           hint="choose a folder with `workspace`", param="workspace")
         if self.path.is_dir() and not (self.path / MANIFEST).exists():
             stray = [p.name for p in self.path.iterdir()
                      if p.name not in {"tables", "results", "crawl", ".lock"} and not p.name.endswith(TEMP_SUFFIX)]
             if stray:
                 raise BadInput("folder is not an influgraph workspace (no manifest.json) and is not empty",
-                               path=self.path, hint="choose a new or empty folder with -w/--workspace")
+                               path=self.path, hint="choose a new or empty folder with `workspace`", param="workspace")
         if not self.path.exists():
             if not create:
                 raise BadInput("no workspace here", path=self.path,
-                               hint="run `influgraph import` or `influgraph demo` first, or pass -w/--workspace")
+                               hint="import or crawl into it first, or choose another folder with `workspace`",
+                               param="workspace")
         self._manifest_cache: dict | None = None
         if self.path.is_dir():
             try:

@@ -33,17 +33,39 @@ def require_browser():
     return sync_playwright
 
 
+class OfflineContext:
+    """One offline browser context for many pages opened one after another (a context costs up to a second).
+
+    Each page records its own requests, errors, dialogs and `__xss` calls, as with a context of its
+    own: open the next page only after closing the previous one (`Page(..., shared=this)`).
+    """
+
+    def __init__(self, browser, viewport=(1400, 900)):
+        self.context = browser.new_context(offline=True, viewport={"width": viewport[0], "height": viewport[1]})
+        self.current: Page | None = None
+        self.context.expose_function("__xss", lambda n=-1: self.current.hits.append(n))
+        self.context.route("**/*", lambda route: self.current._route(route))
+
+    def close(self) -> None:
+        self.context.close()
+
+
 class Page:
     """A page opened offline: every request other than the file itself is aborted and recorded."""
 
-    def __init__(self, browser, path: Path, viewport=(1400, 900)):
-        self.context = browser.new_context(offline=True, viewport={"width": viewport[0], "height": viewport[1]})
+    def __init__(self, browser, path: Path, viewport=(1400, 900), *, shared: OfflineContext | None = None):
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.hits: list[int] = []
         self.dialogs: list[str] = []
-        self.context.expose_function("__xss", lambda n=-1: self.hits.append(n))
-        self.context.route("**/*", self._route)
+        self.shared = shared
+        if shared is None:
+            self.context = browser.new_context(offline=True, viewport={"width": viewport[0], "height": viewport[1]})
+            self.context.expose_function("__xss", lambda n=-1: self.hits.append(n))
+            self.context.route("**/*", self._route)
+        else:
+            assert shared.current is None, "close the shared context's previous page first"
+            self.context, shared.current = shared.context, self
         self.page = self.context.new_page()
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
@@ -61,4 +83,8 @@ class Page:
             route.abort()
 
     def close(self) -> None:
-        self.context.close()
+        if self.shared is None:
+            self.context.close()
+        else:
+            self.page.close()
+            self.shared.current = None

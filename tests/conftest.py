@@ -2,7 +2,12 @@
 
 The demo run is read-only for the tests that use it: a test that writes into a workspace copies
 it first (`demo_copy`). Its fingerprint (content hashes of the workspace and of every stored
-result) is taken as soon as it is built, so a later test cannot blur the regression check.
+result) is taken as soon as it is built, so a later test cannot blur the regression check, and
+it is taken again when the session ends: a test that wrote into the shared run fails there,
+naming the files it changed.
+
+The run goes through the command line (`influgraph demo --out DIR`, the default seed 7) with
+`run_demo` watched, so one run gives both the `DemoResult` and what the command printed.
 """
 from __future__ import annotations
 
@@ -18,11 +23,12 @@ DEMO_SEED = 7
 
 @dataclass(frozen=True)
 class DemoRun:
-    """The session's demo run: its result, how long it took, and its fingerprint right after it ran."""
+    """The session's demo run: its result, how long it took, its fingerprint right after it ran, and the CLI's output."""
 
     result: object
     seconds: float
     fingerprint: dict
+    cli: object  # click.testing.Result of `influgraph demo --out DIR`
 
 
 def demo_fingerprint(result) -> dict:
@@ -44,28 +50,59 @@ def demo_fingerprint(result) -> dict:
         "counts": workspace.counts(),
         "results": {path.stem: table_hash(pl.read_parquet(path))
                     for path in sorted((Path(result.workspace) / "results").glob("*.parquet"))},
+        "truth": hashlib.sha256(Path(result.truth).read_bytes()).hexdigest(),
         "summary": hashlib.sha256(json.dumps(summary, sort_keys=True, ensure_ascii=False, default=str)
                                   .encode()).hexdigest(),
     }
 
 
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` with its size and modification time, to see whether a test wrote there."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 @pytest.fixture(scope="session")
 def demo_world():
     """The simulated world for seed 7 (as the demo builds it)."""
-    from influgraph.sources.simulated import build_world
+    from influgraph.simulated import build_world
 
     return build_world(DEMO_SEED)
 
 
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> DemoRun:
-    """The demo pipeline for seed 7, run once for the whole suite."""
-    from influgraph.demo import run_demo
+    """The demo pipeline for seed 7, run once for the whole suite through `influgraph demo`."""
+    from click.testing import CliRunner
+
+    import influgraph.demo
+    from influgraph.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    runs = []
+    real_run_demo = influgraph.demo.run_demo
+
+    def watched(*args, **kwargs):
+        runs.append((kwargs.get("seed"), real_run_demo(*args, **kwargs)))
+        return runs[-1][1]
 
     started = time.monotonic()
-    result = run_demo(tmp_path_factory.mktemp("demo") / "out", seed=DEMO_SEED)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(influgraph.demo, "run_demo", watched)
+        cli = CliRunner().invoke(main, ["demo", "--out", str(out)])
     seconds = time.monotonic() - started
-    return DemoRun(result=result, seconds=seconds, fingerprint=demo_fingerprint(result))
+    if cli.exit_code != 0 or len(runs) != 1:
+        raise RuntimeError(f"`influgraph demo` failed (exit {cli.exit_code}, {len(runs)} runs):\n{cli.output}") \
+            from cli.exception
+    seed, result = runs[0]
+    assert seed == DEMO_SEED, f"`influgraph demo` ran seed {seed}, not the default {DEMO_SEED}"
+    run = DemoRun(result=result, seconds=seconds, fingerprint=demo_fingerprint(result), cli=cli)
+    files = _files(out)
+    yield run
+    after = _files(out)
+    changed = sorted(name for name in set(files) | set(after) if files.get(name) != after.get(name))
+    assert not changed, f"tests wrote into the shared demo run (use demo_copy): {changed}"
+    assert demo_fingerprint(result) == run.fingerprint, "the shared demo run's content changed during the session"
 
 
 @pytest.fixture

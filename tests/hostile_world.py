@@ -12,7 +12,8 @@ import polars as pl
 
 from influgraph.communities import detect_communities
 from influgraph.niches import NicheQuery
-from influgraph.rank import rank_niche, rank_result_name
+from influgraph.rank import rank_niche
+from influgraph.results import save_communities, save_ranking
 from influgraph.schema import Batch, conform
 from influgraph.workspace import Workspace
 
@@ -79,10 +80,9 @@ def build(path: Path) -> tuple[Workspace, list[tuple[str, str]]]:
     ws.commit(Batch(accounts=conform(pl.DataFrame(accounts), "accounts"), posts=conform(pl.DataFrame(posts), "posts"),
                     edges=conform(pl.DataFrame(edges), "edges")))
     result = detect_communities(ws, seed=1)
-    ws.write_result("communities", result.membership)
-    ws.write_result("community_profiles", result.profiles)
+    save_communities(ws, result)
     ranked = rank_niche(ws, NicheQuery(name="evilniche", hashtags=("evilniche",), keywords=("evilniche",)))
-    ws.write_result(rank_result_name("evilniche"), ranked.table)
+    save_ranking(ws, "evilniche", ranked)
     # niche names are validated when a query loads; a tampered results file must still be harmless
     for k, (_, payload) in enumerate(p for p in pairs if p[0] == "niche"):
         ws.write_result(f"rank_tampered_{k}", ranked.table.with_columns(pl.lit(payload).alias("niche")))

@@ -1,4 +1,5 @@
 """Crawlers for X (tweepy) and Bluesky (atproto): a niche query into accounts, posts and edges, resumably."""
-from .run import PLATFORMS, CrawlResult, cost_plan, crawl
+from .bluesky import BlueskyCredentials
+from .run import PLATFORMS, CostPlan, CrawlResult, cost_plan, crawl
 
-__all__ = ["crawl", "cost_plan", "CrawlResult", "PLATFORMS"]
+__all__ = ["crawl", "cost_plan", "CrawlResult", "CostPlan", "BlueskyCredentials", "PLATFORMS"]

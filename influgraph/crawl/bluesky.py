@@ -11,14 +11,14 @@
 6. `hydrate`: `getProfiles` of accounts named only by did (mentions, reply targets).
 
 Bluesky's public AppView needs no credentials for these. When an AppView answers 401, the
-crawler logs in once with `BLUESKY_HANDLE` and `BLUESKY_APP_PASSWORD` (at
-`INFLUGRAPH_BLUESKY_PDS_URL`, default the API URL) and sends the session's access token; a
-token already in `BLUESKY_ACCESS_TOKEN` is sent from the start.
+crawler logs in once with its `BlueskyCredentials` (a handle and an app password, at `pds_url`,
+default the API URL) and sends the session's access token; an access token given to the
+crawl (`token`) is sent from the start. The app password is never logged, stored or shown.
 """
 from __future__ import annotations
 
-import os
 from collections import Counter
+from dataclasses import dataclass, field
 
 import requests
 
@@ -28,12 +28,24 @@ from .base import PhasedCrawler
 from .state import Task
 from .transport import install_log_redaction
 
-__all__ = ["BlueskyCrawler", "NSIDS"]
+__all__ = ["BlueskyCrawler", "BlueskyCredentials", "NSIDS"]
 
 NSIDS = ("app.bsky.actor.getProfiles", "app.bsky.feed.searchPosts", "app.bsky.feed.getPostThread",
          "app.bsky.feed.getRepostedBy", "app.bsky.feed.getLikes", "app.bsky.feed.getQuotes",
          "app.bsky.graph.getFollowers", "app.bsky.graph.getFollows")
 PROFILES_PER_REQUEST = 25
+
+
+@dataclass(frozen=True)
+class BlueskyCredentials:
+    """A Bluesky handle and an app password (never the account password), for an AppView that asks for a login.
+
+    >>> BlueskyCredentials("me.bsky.social", "abcd-efgh-ijkl-mnop")
+    BlueskyCredentials(handle='me.bsky.social')
+    """
+
+    handle: str
+    app_password: str = field(repr=False)
 
 
 def _actor(seed: str) -> str:
@@ -84,10 +96,12 @@ class BlueskyCrawler(PhasedCrawler):
     followers_endpoint = "app.bsky.graph.getFollowers"
     followers_page = 100
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, credentials: BlueskyCredentials | None = None, pds_url: str | None = None, **kwargs):
         from atproto import Client
 
         super().__init__(*args, **kwargs)
+        self.credentials = credentials
+        self.pds_url = pds_url
         self.bridge = _bridge_class()(self.transport)
         self.client = Client(base_url=f"{self.transport.base_url}/xrpc", request=self.bridge)
         self._missing: dict[str, str] = {}
@@ -202,33 +216,33 @@ class BlueskyCrawler(PhasedCrawler):
     def fetch(self, task: Task) -> tuple[dict, str]:
         """One page of `task` through atproto (which validates the answer's shape): (body, request URL).
 
-        When the AppView answers 401 and BLUESKY_HANDLE and BLUESKY_APP_PASSWORD are set, the crawler
-        logs in once (an app password, never the account password) and sends the session token.
+        When the AppView answers 401 and the crawler has `credentials`, it logs in once (an app
+        password, never the account password) and sends the session token.
         """
         try:
             return self._fetch(task)
         except AuthError:
-            if self.transport.token or not (os.environ.get("BLUESKY_HANDLE") and os.environ.get("BLUESKY_APP_PASSWORD")):
+            if self.transport.token or self.credentials is None:
                 raise AuthError(f"{task.endpoint}: this AppView requires authentication",
-                                hint="set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password) in the environment") from None
+                                hint="pass `credentials`: a handle and an app password", param="credentials") from None
             self.login()
             return self._fetch(task)
 
     def login(self) -> None:
-        """Create a session with the handle and app password from the environment; keep only its access token."""
-        handle, password = os.environ["BLUESKY_HANDLE"], os.environ["BLUESKY_APP_PASSWORD"]
+        """Create a session with the handle and app password of `credentials`; keep only its access token."""
+        handle, password = self.credentials.handle, self.credentials.app_password
         install_log_redaction([password])
-        pds = (os.environ.get("INFLUGRAPH_BLUESKY_PDS_URL") or self.transport.base_url).rstrip("/")
+        pds = (self.pds_url or self.transport.base_url).rstrip("/")
         try:
             response = self.transport.session.post(f"{pds}/xrpc/com.atproto.server.createSession",
                                                    json={"identifier": handle, "password": password},
                                                    timeout=(self.transport.connect_timeout, self.transport.read_timeout))
         except requests.RequestException as error:
             raise UpstreamUnavailable(f"Bluesky login at {pds} failed: {type(error).__name__}",
-                                      hint="check INFLUGRAPH_BLUESKY_PDS_URL, then resume with --resume") from None
+                                      hint="check `pds_url`, then crawl again with `resume`", param="pds_url") from None
         if response.status_code != 200 or "accessJwt" not in response.text:
             raise AuthError(f"Bluesky refused the login of {handle} (HTTP {response.status_code})",
-                            hint="check BLUESKY_HANDLE and BLUESKY_APP_PASSWORD")
+                            hint="check `credentials`", param="credentials")
         token = response.json()["accessJwt"]
         install_log_redaction([token])
         self.transport.token = token

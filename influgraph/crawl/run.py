@@ -4,13 +4,15 @@
 `WORKSPACE/crawl/PLATFORM-NICHE.sqlite`; the raw pages, with endpoint, parameters, time and
 tool version, are also written to `WORKSPACE/crawl/PLATFORM-NICHE.pages.jsonl`, which
 `influgraph import` reads, so a graph can be rebuilt offline.
+
+Credentials are parameters (`token`, `credentials`); this module reads no environment variable
+and never writes a secret into a log line, an error, the state or the raw pages.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -28,12 +30,11 @@ from .transport import Forbidden, Transport, install_log_redaction, redact
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
+    from .bluesky import BlueskyCredentials
 
-__all__ = ["crawl", "CrawlResult", "PLATFORMS", "TOKEN_VARIABLES", "API_URL_VARIABLES", "DEFAULT_API_URLS", "cost_plan"]
+__all__ = ["crawl", "CrawlResult", "CostPlan", "PLATFORMS", "DEFAULT_API_URLS", "cost_plan"]
 
 PLATFORMS = ("x", "bluesky")
-TOKEN_VARIABLES = {"x": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN"), "bluesky": ("BLUESKY_ACCESS_TOKEN",)}
-API_URL_VARIABLES = {"x": "INFLUGRAPH_X_API_URL", "bluesky": "INFLUGRAPH_BLUESKY_API_URL"}
 DEFAULT_API_URLS = {"x": "https://api.twitter.com", "bluesky": "https://public.api.bsky.app"}
 EMPTY_PAGES_LIMIT = 3
 
@@ -62,6 +63,27 @@ class CrawlResult:
                 "stopped": self.stopped, "state": str(self.state), "raw": str(self.raw) if self.raw else None}
 
 
+@dataclass(frozen=True)
+class CostPlan:
+    """What a crawl would send: requests and post reads per endpoint, and the rate-limit waits they imply."""
+
+    niche: str
+    platform: str
+    max_requests: int
+    requests: int
+    post_reads: int
+    rate_limit_wait_minutes: int
+    endpoints: tuple[dict, ...]  # per endpoint: requests, post_reads, per_window, window_minutes, rate_limit_wait_minutes
+    note: str
+
+    def summary(self) -> dict:
+        """JSON-ready summary, as the command line prints a dry run."""
+        return {"niche": self.niche, "platform": self.platform, "max_requests": self.max_requests,
+                "requests": self.requests, "post_reads": self.post_reads,
+                "rate_limit_wait_minutes": self.rate_limit_wait_minutes,
+                "endpoints": [dict(row) for row in self.endpoints], "note": self.note}
+
+
 def _limits(query: NicheQuery, max_requests: int | None, depth: int | None, overrides: dict | None):
     from .base import Limits
 
@@ -85,14 +107,6 @@ def _query_hash(query: NicheQuery) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def token_from_environment(platform: str) -> str | None:
-    """The API token from the platform's environment variables, or None."""
-    for name in TOKEN_VARIABLES.get(platform, ()):
-        if os.environ.get(name):
-            return os.environ[name]
-    return None
-
-
 @contextmanager
 def _sigterm_as_interrupt():
     """SIGTERM raises KeyboardInterrupt in the main thread, so both signals stop a crawl the same way."""
@@ -112,8 +126,22 @@ def _sigterm_as_interrupt():
 
 
 def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | None = None, depth: int | None = None,
-              overrides: dict | None = None) -> dict:
-    """Requests and post reads per endpoint, and the time the rate limits imply, without sending anything."""
+              overrides: dict | None = None) -> CostPlan:
+    """Requests and post reads per endpoint, and the time the rate limits imply, without sending anything.
+
+    Parameters
+    ----------
+    query : the niche query; its `[crawl]` table gives the limits.
+    platform : "x" or "bluesky".
+    max_requests, depth, overrides : as for `crawl`.
+
+    Returns
+    -------
+    CostPlan: upper bounds per endpoint (`summary()` gives them as a dict).
+
+    >>> cost_plan(load_query("queries/persian-books.toml"), "x").requests   # doctest: +SKIP
+    134
+    """
     from .x import ENDPOINTS, SEARCH
 
     limits = _limits(query, max_requests, depth, overrides)
@@ -144,38 +172,30 @@ def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | Non
         minutes += wait
         table.append({"endpoint": endpoint, "requests": planned, "post_reads": min(reads, planned * 100),
                       "per_window": per_window, "window_minutes": window, "rate_limit_wait_minutes": wait})
-    return {"niche": query.name, "platform": platform, "max_requests": limits.max_requests, "requests": total,
-            "post_reads": sum(r["post_reads"] for r in table), "rate_limit_wait_minutes": minutes, "endpoints": table,
-            "note": ("upper bounds from the query's limits; follower lookups need X's Pro tier, post reads count "
-                     "against the monthly cap" if platform == "x" else "upper bounds from the query's limits")}
+    return CostPlan(niche=query.name, platform=platform, max_requests=limits.max_requests, requests=total,
+                    post_reads=sum(r["post_reads"] for r in table), rate_limit_wait_minutes=minutes, endpoints=tuple(table),
+                    note=("upper bounds from the query's limits; follower lookups need X's Pro tier, post reads count "
+                          "against the monthly cap" if platform == "x" else "upper bounds from the query's limits"))
 
 
-def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api_url: str | None = None,
-          token: str | None = None, max_requests: int | None = None, depth: int | None = None, resume: bool = False,
-          restart: bool = False, overrides: dict | None = None, progress: Callable[[str], None] | None = None,
-          warn: Callable[[str], None] | None = None, transport_options: dict | None = None) -> CrawlResult:
-    """Crawl `query` on `platform` into `workspace` (see the module docstrings for every rule)."""
-    from .. import __version__
-
+def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str | None, resume: bool, restart: bool,
+             max_requests: int | None, depth: int | None, overrides: dict | None):
+    """Check what needs no network; return the API base URL and the limits."""
+    if resume and restart:
+        raise BadInput("give `resume` or `restart`, not both", param="restart")
     if platform not in PLATFORMS:
-        raise BadInput(f"unknown platform {platform!r}", hint=f"use one of {', '.join(PLATFORMS)}")
+        raise BadInput(f"unknown platform {platform!r}", hint=f"use one of {', '.join(PLATFORMS)}", param="platform")
     limits = _limits(query, max_requests, depth, overrides)
-    say = progress or (lambda message: None)
-    warnings: list[str] = []
-
-    def warning(message: str) -> None:
-        warnings.append(message)
-        (warn or (lambda m: None))(message)
-
-    base_url = (api_url or os.environ.get(API_URL_VARIABLES[platform]) or DEFAULT_API_URLS[platform]).rstrip("/")
+    base_url = (api_url or DEFAULT_API_URLS[platform]).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
-        raise BadInput(f"API URL {base_url!r} is not an http(s) URL", hint=f"pass --api-url or set {API_URL_VARIABLES[platform]}")
-    token = token or token_from_environment(platform)
+        raise BadInput(f"API URL {base_url!r} is not an http(s) URL", hint="pass an http(s) URL as `api_url`", param="api_url")
     if platform == "x" and not token:
-        raise AuthError("no X bearer token", hint="set X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN) in the environment")
-    install_log_redaction([token or ""])
-    folder = workspace.path / "crawl"
-    state_path = folder / f"{platform}-{query.name}.sqlite"
+        raise AuthError("no X bearer token", hint="pass an X API bearer token as `token`", param="token")
+    return base_url, limits
+
+
+def _open_state(state_path: Path, query: NicheQuery, platform: str, resume: bool, restart: bool) -> CrawlState:
+    """The crawl state of this niche on this platform, fresh with `restart`; refuses to mix two crawls."""
     if restart:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state_path}{suffix}").unlink(missing_ok=True)
@@ -184,18 +204,67 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
     try:
         if existed and state.get("query_hash") not in (None, _query_hash(query)):
             raise BadInput(f"the niche query changed since this crawl started ({state_path.name})",
-                           hint="add --restart to crawl again from the start")
+                           hint="add `restart` to crawl again from the start", param="restart")
         if existed and not resume and state.get("phase") != "done":
             raise BadInput(f"an unfinished crawl of {query.name} on {platform} exists",
-                           hint="add --resume to continue it, or --restart to start over")
+                           hint="add `resume` to continue it, or `restart` to start over", param="resume")
         state.set("query_hash", _query_hash(query))
+    except BaseException:
+        state.close()
+        raise
+    return state
+
+
+def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api_url: str | None = None,
+          token: str | None = None, credentials: "BlueskyCredentials | None" = None, pds_url: str | None = None,
+          max_requests: int | None = None, depth: int | None = None, resume: bool = False,
+          restart: bool = False, overrides: dict | None = None, progress: Callable[[str], None] | None = None,
+          warn: Callable[[str], None] | None = None, transport_options: dict | None = None) -> CrawlResult:
+    """Crawl `query` on `platform` into `workspace` (see the module docstrings for every rule).
+
+    Parameters
+    ----------
+    workspace, query, platform : where to, what ("x" or "bluesky").
+    api_url : the API base URL (a mirror, a proxy, a simulator) [default: the platform's, `DEFAULT_API_URLS`].
+    token : the bearer token: X's (required), or a Bluesky access token sent from the start.
+    credentials : Bluesky only: a handle and app password to log in with when the AppView answers 401.
+    pds_url : Bluesky only: where to log in [default: `api_url`].
+    max_requests, depth, overrides : limits over the query's `[crawl]` table.
+    resume, restart : continue an unfinished crawl of this niche, or forget it and start over.
+    progress, warn : callbacks for progress lines and warnings; transport_options : `Transport` fields.
+
+    Returns
+    -------
+    CrawlResult; a stop by Ctrl-C or SIGTERM raises `Interrupted`, a quota `UpstreamUnavailable`.
+
+    >>> crawl(Workspace("ws"), load_query("queries/persian-books.toml"), "x", token=token)   # doctest: +SKIP
+    """
+    from .. import __version__
+
+    base_url, limits = _checked(query, platform, api_url, token, resume, restart, max_requests, depth, overrides)
+    say = progress or (lambda message: None)
+    warnings: list[str] = []
+
+    def warning(message: str) -> None:
+        warnings.append(message)
+        (warn or (lambda m: None))(message)
+
+    secrets = [token or "", credentials.app_password if credentials else ""]
+    install_log_redaction(secrets)
+    folder = workspace.path / "crawl"
+    state_path = folder / f"{platform}-{query.name}.sqlite"
+    state = _open_state(state_path, query, platform, resume, restart)
+    try:
         if platform == "x":
             from .x import XCrawler as Crawler
+            login: dict = {}
         else:
             from .bluesky import BlueskyCrawler as Crawler
+            login = {"credentials": credentials, "pds_url": pds_url}
         transport = Transport(base_url, token=token, **(transport_options or {}),
                               on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
-        crawler = Crawler(query, state, transport, limits, version=f"influgraph {__version__}", warn=warning, progress=say)
+        crawler = Crawler(query, state, transport, limits, version=f"influgraph {__version__}", warn=warning, progress=say,
+                          **login)
         stopped = None
         with _sigterm_as_interrupt():
             try:
@@ -203,11 +272,10 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
             except KeyboardInterrupt:
                 raise Interrupted(f"crawl of {query.name} on {platform} stopped after {state.requests} requests; "
                                   "every committed page is kept",
-                                  hint=f"resume with: influgraph crawl {query.path or query.name} --platform {platform} "
-                                       f"-w {workspace.path} --resume") from None
+                                  hint="crawl again with `resume` to go on", param="resume") from None
         say("importing the crawled pages")
         imported = _import(workspace, state, crawler, query)
-        raw = _write_raw(state, folder / f"{platform}-{query.name}.pages.jsonl", [token or ""])
+        raw = _write_raw(state, folder / f"{platform}-{query.name}.pages.jsonl", secrets)
         tasks: dict[str, int] = {}
         for task in state.tasks():
             tasks[task.status] = tasks.get(task.status, 0) + 1
@@ -246,7 +314,7 @@ def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
 def _run_task(crawler, state: CrawlState, task: Task, limits, say, warning) -> str | None:
     while task.status == "pending":
         if state.requests >= limits.max_requests:
-            warning(f"stopped at the request budget ({limits.max_requests}); raise --max-requests and add --resume to go on")
+            warning(f"stopped at the request budget ({limits.max_requests}); raise `max_requests` and add `resume` to go on")
             return "budget"
         if task.endpoint in crawler.forbidden:
             state.finish_task(task, "forbidden")

@@ -157,7 +157,7 @@ class Transport:
         return "usagecapexceeded" in text or "usage-capped" in text or "usage cap exceeded" in text
 
     def _stop(self, message: str) -> UpstreamUnavailable:
-        return UpstreamUnavailable(redact(message, [self.token or ""]), hint="resume later with --resume")
+        return UpstreamUnavailable(redact(message, [self.token or ""]), hint="crawl again later with `resume`", param="resume")
 
     # ------------------------------------------------------------------ the call
     def get(self, endpoint: str, path: str, params: dict | None = None, headers: dict | None = None) -> tuple[dict, requests.Response]:
@@ -217,8 +217,7 @@ class Transport:
                     self.blocked_until[endpoint] = self.now() + max(1.0, min(self.max_wait, 2.0 ** (rate_attempt - 1)))
                 continue
             if status == 401:
-                raise AuthError(f"{endpoint}: the API refused the credentials (HTTP 401)",
-                                hint="check the token in the environment variable")
+                raise AuthError(f"{endpoint}: the API refused the credentials (HTTP 401)", hint="check `token`", param="token")
             if status == 403:
                 raise Forbidden(endpoint, _detail(response))
             if status == 503:

@@ -4,13 +4,12 @@ audience overlap, as pyspark DataFrame jobs over the workspace's own Parquet tab
 It follows the local engine's rules (`graph.build_graph`): self-loops left out, parallel edges
 summed into one weighted edge, every account a vertex; PageRank with damping 0.85, dangling mass
 spread by the reset vector (uniform without personalisation), iterated until the L1 change is
-below `tol`. Results come back as polars tables. `master` (or INFLUGRAPH_SPARK_MASTER) names the
-cluster: `local[2]` by default, `spark://host:7077`, `yarn` or `k8s://...` elsewhere; the
-workspace folder must then be on storage every executor reads (HDFS, S3, a shared mount).
+below `tol`. Results come back as polars tables. `master` names the cluster: `local[2]` by
+default, `spark://host:7077`, `yarn` or `k8s://...` elsewhere; the workspace folder must then be
+on storage every executor reads (HDFS, S3, a shared mount).
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -38,7 +37,7 @@ class SparkEngine:
             raise BadInput("the Spark engine needs pyspark", hint="pip install 'influgraph[spark]' (and a Java 17 runtime)") from None
         self.workspace = workspace
         self.platform = platform
-        self.master = master or os.environ.get("INFLUGRAPH_SPARK_MASTER") or DEFAULT_MASTER
+        self.master = master or DEFAULT_MASTER
         local = self.master.startswith("local")
         self.spark = (SparkSession.builder.master(self.master).appName(app_name)
                       .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2" if local else "200")

@@ -1,8 +1,8 @@
 """What every file reader shares: import options, the read result, and strict bad-row handling.
 
 Bad rows are never dropped silently: a reader reports each one to `BadRows`, which raises a
-one-line `BadInput` naming file:line and the reason at the first one, unless the user asked
-for `--skip-bad-rows`, in which case they are counted and reported.
+one-line `BadInput` naming file:line and the reason at the first one, unless the options set
+`skip_bad_rows`, in which case they are counted and reported.
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class BadRows:
         """Report one bad row (1-based `line` in the file, or None when unknown)."""
         if not self.skip:
             raise BadInput(reason, path=self.path, line=line,
-                           hint=hint or "fix the row, or pass --skip-bad-rows to skip and count bad rows")
+                           hint=hint or "fix the row, or skip and count bad rows with `skip_bad_rows`", param="skip_bad_rows")
         self.count += 1
         if self.first is None:
             self.first = (line, reason)
@@ -208,7 +208,7 @@ def decode_utf8(raw: bytes, path: Path | str, *, first_line: int = 1, first: boo
     head = raw[:4096]
     if head.count(b"\x00") * 4 >= len(head):
         raise BadInput("file looks like UTF-16 or binary data", path=path,
-                       hint="convert it to UTF-8 (iconv -f UTF-16 -t UTF-8), or pass the right --format")
+                       hint="convert it to UTF-8 (iconv -f UTF-16 -t UTF-8), or set the right `format`", param="format")
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise BadInput("NUL byte in text", path=path, line=raw.count(b"\n", 0, nul) + 1,

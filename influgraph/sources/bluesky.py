@@ -184,7 +184,7 @@ def looks_like_bluesky(document: Any) -> bool:
 
 
 def read_bluesky_json(path, options=None):
-    """Bluesky AppView answers as JSON or JSONL (as `influgraph crawl --platform bluesky` keeps them)."""
+    """Bluesky AppView answers as JSON or JSONL (as the Bluesky crawler keeps them)."""
     from pathlib import Path
 
     from ..errors import BadInput

@@ -10,7 +10,7 @@ from .base import GZIP_MAGIC
 
 __all__ = ["detect_format"]
 
-_HINT = "pass --format x-json, bluesky-json, csv, tsv, parquet, snap, graphml, gexf or gml"
+_HINT = "set `format` to x-json, bluesky-json, csv, tsv, parquet, snap, graphml, gexf or gml"
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -38,18 +38,18 @@ def detect_format(path: Path) -> str:
         return "parquet"
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") * 4 >= len(head):
         raise BadInput("file is UTF-16 or binary data", path=path,
-                       hint="convert text to UTF-8 (iconv -f UTF-16 -t UTF-8), or " + _HINT)
+                       hint="convert text to UTF-8 (iconv -f UTF-16 -t UTF-8), or " + _HINT, param="format")
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff").lstrip()
     replaced = text.count("\ufffd")
     if replaced > max(8, len(text) // 20):
-        raise BadInput("cannot tell the format: this is not text", path=path, hint=_HINT)
+        raise BadInput("cannot tell the format: this is not text", path=path, hint=_HINT, param="format")
     if text.startswith("<"):
         lowered = text[:4000].lower()
         if "<graphml" in lowered:
             return "graphml"
         if "<gexf" in lowered:
             return "gexf"
-        raise BadInput("XML that is neither GraphML nor GEXF", path=path, hint=_HINT)
+        raise BadInput("XML that is neither GraphML nor GEXF", path=path, hint=_HINT, param="format")
     if text.startswith(("{", "[")):
         first = text.split("\n", 1)[0]
         if '"__influgraph"' in first and "/xrpc/app.bsky." in first or re.match(
@@ -60,7 +60,7 @@ def detect_format(path: Path) -> str:
         return "gml"
     lines = [line for line in text.splitlines()[:50] if line.strip() and not line.lstrip().startswith(("#", "%"))]
     if not lines:
-        raise BadInput("cannot tell the format: only comments", path=path, hint=_HINT)
+        raise BadInput("cannot tell the format: only comments", path=path, hint=_HINT, param="format")
     first = lines[0]
     if "\t" in first:
         fields = first.split("\t")
@@ -71,7 +71,7 @@ def detect_format(path: Path) -> str:
         return "csv"
     if 2 <= len(first.split()) <= 3 or first.split()[2:3] and first.split()[2].startswith("{"):
         return "snap"
-    raise BadInput("cannot tell the format of this file", path=path, hint=_HINT)
+    raise BadInput("cannot tell the format of this file", path=path, hint=_HINT, param="format")
 
 
 def _looks_like_header(fields: list[str]) -> bool:

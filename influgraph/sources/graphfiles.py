@@ -3,7 +3,7 @@
 Node attributes `label`/`name`/`handle`/`screen_name`/`username` become the handle and name,
 `followers` the follower count. Edge attributes `kind`/`type`/`interaction` give the kind
 (retweet -> repost and the other synonyms of edge lists), `weight` the weight; without them the
-kind is `--kind`, else follow. **Undirected graphs** (friendships, co-occurrence) are stored with
+kind is the options' `kind`, else follow. **Undirected graphs** (friendships, co-occurrence) are stored with
 each edge in both directions, so a mutual tie counts for both accounts.
 """
 from __future__ import annotations

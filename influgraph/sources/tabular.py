@@ -1,16 +1,16 @@
 """Edge lists: CSV, TSV, Parquet (gzip or not) and SNAP-style whitespace lists, into the tables.
 
-Rules (documented in the README):
+Rules (documented in the README; options are the fields of `ImportOptions`):
 
-- **Columns** come from `--source-col`, `--target-col`, ... (a header name, or a 1-based
-  position for headerless files; `--hashtags-col 6+` means column 6 and all after it). Without
+- **Columns** come from `source_col`, `target_col`, ... (a header name, or a 1-based
+  position for headerless files; `hashtags_col="6+"` means column 6 and all after it). Without
   them common header names are recognised (source/src/from/id_1, target/dst/to/id_2, kind/type,
   weight/count, time/timestamp/created_at, text, hashtags, post_id/tweet_id).
 - **Kind** comes from the kind column (retweet/rt -> repost, replied_to -> reply, favorite ->
-  like, ... are understood), else `--kind`, else `follow`, with a note saying so.
-- **`--reverse`** swaps source and target, for data whose rows mean "B reposted A".
+  like, ... are understood), else `kind`, else `follow`, with a note saying so.
+- **`reverse`** swaps source and target, for data whose rows mean "B reposted A".
 - **Weights** must be finite and > 0. Rows repeating (source, target, kind, time, post) in one
-  file are summed into one edge. Each file's rows carry `origin` = `--dataset` (default: the
+  file are summed into one edge. Each file's rows carry `origin` = `dataset` (default: the
   file name), so different files never overwrite each other's weights and re-importing a file
   changes nothing.
 - **Text and hashtags** on a row describe the post the interaction is about. That post is
@@ -69,7 +69,7 @@ def _lines(text: str, path: Path) -> pl.DataFrame:
     long = frame.filter(pl.col("_raw").str.len_bytes() > _MAX_LINE)
     if long.height:
         raise BadInput("line longer than 1 MiB", path=path, line=int(long["_line"][0]),
-                       hint="this is not an edge list; check the file or its --format")
+                       hint="this is not an edge list; check the file or its `format`", param="format")
     stripped = pl.col("_raw").str.strip_chars()
     return frame.filter((stripped != "") & ~stripped.str.starts_with("#") & ~stripped.str.starts_with("%"))
 
@@ -101,7 +101,7 @@ def _load_csv(text: str, path: Path, separator: str) -> tuple[pl.DataFrame, list
         line = _odd_quote_line(text)
         reason = "unbalanced quotes" if line else f"cannot parse as CSV ({str(exc).splitlines()[0][:120]})"
         raise BadInput(reason, path=path, line=line,
-                       hint="check quoting and the number of fields per row, or pass --delimiter") from None
+                       hint="check quoting and the number of fields per row, or set `delimiter`", param="delimiter") from None
     duplicates = sorted({c for c in frame.columns if c.endswith("_duplicated_0")})
     if duplicates:
         raise BadInput(f"duplicate column name {duplicates[0].removesuffix('_duplicated_0')!r}", path=path, line=1,
@@ -129,19 +129,21 @@ def _position(spec: str) -> tuple[int, bool] | None:
     return int(match.group(1)) - 1, bool(match.group(2))
 
 
-def _column(spec: str | None, role: str, names: list[str] | None, path: Path, option: str) -> tuple[int, bool] | None:
-    """Resolve a column option (name or 1-based position) to (index, rest-of-row)."""
+def _column(spec: str | None, role: str, names: list[str] | None, path: Path) -> tuple[int, bool] | None:
+    """Resolve the column option of `role` (`source_col`, ...: a name or 1-based position) to (index, rest-of-row)."""
+    option = f"{role}_col"
     if spec is not None:
         position = _position(spec)
         if position is not None and (names is None or spec not in names):
             return position
         if names is None:
-            raise BadInput(f"{option} {spec!r}: this file has no header, so name columns by position (1, 2, ...)", path=path)
+            raise BadInput(f"`{option}` {spec!r}: this file has no header, so name columns by position (1, 2, ...)", path=path,
+                           param=option)
         rest = spec.endswith("+") and spec[:-1] in names
         name = spec[:-1] if rest else spec
         if name not in names:
-            raise BadInput(f"{option} {spec!r} is not a column", path=path, line=1,
-                           hint=f"columns are: {', '.join(names)[:200]}")
+            raise BadInput(f"`{option}` {spec!r} is not a column", path=path, line=1,
+                           hint=f"columns are: {', '.join(names)[:200]}", param=option)
         return names.index(name), rest
     if names is None:
         return None
@@ -216,14 +218,45 @@ def _validated(frame: pl.DataFrame, bad: BadRows) -> pl.DataFrame:
 def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions, path: Path, fmt: str,
            bad: BadRows | None = None, default_platform: str = "generic") -> ReadResult:
     """Edges, accounts and posts from parsed rows; `bad` (shared by a file's blocks) collects the bad
-    rows, and when this call made it, its summary note is added here."""
+    rows, and when this call made it, its summary note is added here.
+
+    The steps: find the column of each role, drop rows too short for source and target, choose the
+    default kind, type and check every row, then build the posts, sum repeated edges into one and
+    give every endpoint an account row.
+    """
     own = bad is None
     bad = bad or BadRows(path, options.skip_bad_rows)
     notes: list[str] = []
     if frame.height == 0:
         raise BadInput("file has a header but no rows" if names else "file has no rows", path=path, hint="nothing to import")
+    columns = _role_columns(names, options, path, fmt)
+    frame, columns_wide = _complete_rows(frame, columns, path, bad)
+    default_kind = _default_kind(options, columns, path, notes)
+    table = _validated(_typed_rows(frame, columns, columns_wide, default_kind), bad)
+    if options.reverse:
+        table = table.rename({"source": "target", "target": "source"})
+    table = table.with_columns(pl.col("weight").fill_null(1.0))
+    platform = options.platform or default_platform
+    dataset = options.dataset or path.name
+    posts = _posts(table, platform, dataset, notes, path)
+    edges = _summed_edges(table, posts, platform, dataset)
+    if edges.height and edges.filter(pl.col("src") != pl.col("dst")).height == 0:
+        notes.append(f"{path}: every edge is a self-loop; the graph will have no edges from this file")
+    endpoints = pl.concat([edges.select(pl.col("src").alias("id")), edges.select(pl.col("dst").alias("id"))]).unique(maintain_order=True)
+    accounts = endpoints.with_columns(platform=pl.lit(platform))
+    skipped = bad.note() if own else None
+    return ReadResult(
+        batch=Batch(accounts=accounts, posts=posts.drop("_line") if posts is not None else None, edges=edges)
+        if posts is not None else Batch(accounts=accounts, edges=edges),
+        format=fmt, rows_read=frame.height, skipped=bad.count, notes=notes + ([skipped] if skipped else []),
+    )
+
+
+def _role_columns(names: list[str] | None, options: ImportOptions, path: Path, fmt: str) -> dict[str, tuple[int, bool] | None]:
+    """The column of each role (source, target, kind, ...) from the column options or the header;
+    headerless files have source and target in columns 1 and 2 unless told otherwise."""
     columns = {
-        role: _column(getattr(options, f"{role}_col"), role, names, path, f"--{role}-col")
+        role: _column(getattr(options, f"{role}_col"), role, names, path)
         for role in ("source", "target", "kind", "weight", "time", "text", "hashtags", "post")
     }
     if names is None:  # headerless: source, target[, weight] by position unless told otherwise
@@ -231,41 +264,60 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
         columns["target"] = columns["target"] or (1, False)
     if names is not None and len(names) == 1 and fmt in ("csv", "tsv"):
         raise BadInput(f"only one column found ({names[0][:60]!r})", path=path, line=1,
-                       hint="is the delimiter different? pass --delimiter (e.g. ';') or the right --format")
+                       hint="is the delimiter different? set `delimiter` (e.g. ';') or the right `format`", param="delimiter")
     for role in ("source", "target"):
         if columns[role] is None:
             found = ", ".join(names or [])[:200]
             raise BadInput(f"no {role} column", path=path, line=1,
-                           hint=f"columns are: {found}; name it with --{role}-col")
-    used = [c for c in columns.values() if c is not None]
-    if len({c[0] for c in used}) < len(used):
-        raise BadInput("two roles name the same column", path=path, hint="check the --*-col options")
+                           hint=f"columns are: {found}; name it with `{role}_col`", param=f"{role}_col")
+    roles_of: dict[int, list[str]] = {}
+    for role, column in columns.items():
+        if column is not None:
+            roles_of.setdefault(column[0], []).append(role)
+    shared = next((roles for roles in roles_of.values() if len(roles) > 1), None)
+    if shared:
+        raise BadInput("two roles name the same column", path=path,
+                       hint=f"check `{shared[0]}_col` and `{shared[1]}_col`", param=f"{shared[1]}_col")
+    return columns
+
+
+def _complete_rows(frame: pl.DataFrame, columns: dict, path: Path, bad: BadRows) -> tuple[pl.DataFrame, int | None]:
+    """The rows that have a source and a target field (the others are bad rows), and the number of
+    columns of a rectangular table (None for ragged rows in a list column)."""
     rectangular = "_fields" not in frame.columns
     columns_wide = sum(1 for c in frame.columns if c.startswith("_f")) if rectangular else None
     width = columns_wide if rectangular else frame.select(pl.col("_fields").list.len().min()).item()
     needed = max(c[0] for c in (columns["source"], columns["target"]))
     if rectangular and width <= needed:
         raise BadInput(f"rows have {width} field(s); source and target are needed", path=path, line=2,
-                       hint="check the --source-col/--target-col options")
+                       hint="check `source_col` and `target_col`", param="source_col")
     if width is not None and width <= needed:
         short = frame.filter(pl.col("_fields").list.len() <= needed).row(0, named=True)
         bad.bulk(frame.filter(pl.col("_fields").list.len() <= needed).height, int(short["_line"]),
                  f"row has {len(short['_fields'])} field(s); source and target are needed")
         frame = frame.filter(pl.col("_fields").list.len() > needed)
+    return frame, columns_wide
 
+
+def _default_kind(options: ImportOptions, columns: dict, path: Path, notes: list[str]) -> str:
+    """The kind of rows without a kind column: `options.kind` (synonyms understood), else follow with a note."""
     default_kind = options.kind
     if default_kind is not None and KIND_SYNONYMS.get(default_kind.lower(), default_kind.lower()) not in EDGE_KINDS:
-        raise BadInput(f"--kind {default_kind!r} is not an edge kind", hint=f"use one of {', '.join(EDGE_KINDS)}")
+        raise BadInput(f"`kind` {default_kind!r} is not an edge kind", hint=f"use one of {', '.join(EDGE_KINDS)}", param="kind")
     if columns["kind"] is None and default_kind is None:
-        notes.append(f"{path}: no kind column; stored as kind=follow (pass --kind to choose)")
-    default_kind = KIND_SYNONYMS.get((default_kind or "follow").lower(), (default_kind or "follow").lower())
+        notes.append(f"{path}: no kind column; stored as kind=follow (set `kind` to choose)")
+    return KIND_SYNONYMS.get((default_kind or "follow").lower(), (default_kind or "follow").lower())
+
+
+def _typed_rows(frame: pl.DataFrame, columns: dict, columns_wide: int | None, default_kind: str) -> pl.DataFrame:
+    """One row per file row with each role's raw text, the normalised kind, the weight as a number and the time."""
 
     def raw(role: str) -> pl.Expr:
         return _field(columns[role], columns_wide) if columns[role] is not None else pl.lit(None, dtype=pl.String)
 
     kind_raw = raw("kind") if columns["kind"] is not None else pl.lit(default_kind)
     normal_kind = kind_raw.str.strip_chars().str.to_lowercase()
-    table = frame.select(
+    return frame.select(
         "_line",
         raw("source").alias("source"),
         raw("target").alias("target"),
@@ -280,31 +332,19 @@ def _edges(frame: pl.DataFrame, names: list[str] | None, options: ImportOptions,
         pl.col("weight_raw").str.strip_chars().cast(pl.Float64, strict=False).alias("weight"),
         _parse_time(pl.col("time_raw")).alias("at"),
     )
-    table = _validated(table, bad)
-    if options.reverse:
-        table = table.rename({"source": "target", "target": "source"})
-    table = table.with_columns(pl.col("weight").fill_null(1.0))
-    platform = options.platform or default_platform
-    dataset = options.dataset or path.name
-    posts = _posts(table, platform, dataset, notes, path)
+
+
+def _summed_edges(table: pl.DataFrame, posts: pl.DataFrame | None, platform: str, dataset: str) -> pl.DataFrame:
+    """The edges table: each row's post id (given, else the post its text is about), and rows repeating
+    EDGE_ROW_KEY summed into one edge."""
     if posts is not None:
         table = table.join(posts.select("_line", pl.col("id").alias("_post")), on="_line", how="left",
                            maintain_order="left").with_columns(pl.coalesce("post_id", "_post").alias("post_id"))
-    edges = (
+    return (
         table.group_by("source", "target", "kind", "at", "post_id", maintain_order=True)  # = EDGE_ROW_KEY
         .agg(pl.col("weight").sum())
         .select(pl.col("source").alias("src"), pl.col("target").alias("dst"), "kind", "weight", "post_id", "at",
                 pl.lit(platform).alias("platform"), pl.lit(dataset).alias("origin"))
-    )
-    if edges.height and edges.filter(pl.col("src") != pl.col("dst")).height == 0:
-        notes.append(f"{path}: every edge is a self-loop; the graph will have no edges from this file")
-    endpoints = pl.concat([edges.select(pl.col("src").alias("id")), edges.select(pl.col("dst").alias("id"))]).unique(maintain_order=True)
-    accounts = endpoints.with_columns(platform=pl.lit(platform))
-    skipped = bad.note() if own else None
-    return ReadResult(
-        batch=Batch(accounts=accounts, posts=posts.drop("_line") if posts is not None else None, edges=edges)
-        if posts is not None else Batch(accounts=accounts, edges=edges),
-        format=fmt, rows_read=frame.height, skipped=bad.count, notes=notes + ([skipped] if skipped else []),
     )
 
 
@@ -343,7 +383,7 @@ def _wants_positions(options: ImportOptions) -> bool:
 def _read_delimited(path: Path, options: ImportOptions, separator: str, fmt: str, quoted: bool) -> ReadResult:
     separator = options.delimiter.encode().decode("unicode_escape") if options.delimiter else separator
     if len(separator) != 1:
-        raise BadInput(f"--delimiter must be one character, got {options.delimiter!r}")
+        raise BadInput(f"`delimiter` must be one character, got {options.delimiter!r}", param="delimiter")
     header = not _wants_positions(options)
 
     def parse(text: str) -> tuple[pl.DataFrame, list[str] | None]:
@@ -364,7 +404,7 @@ def _streamed(path: Path, options: ImportOptions, fmt: str, parse, *, quoted: bo
         if first_line == 1:
             if text.lstrip()[:1] in ("{", "["):
                 raise BadInput(f"content looks like JSON, not {fmt.upper()}", path=path,
-                               hint="pass --format x-json, or leave --format out to detect it")
+                               hint="set `format` to x-json, or leave `format` unset to detect it", param="format")
             offset = 0
         else:  # a later block: the header goes in front again, and line numbers continue
             text = header_line + text
@@ -373,7 +413,7 @@ def _streamed(path: Path, options: ImportOptions, fmt: str, parse, *, quoted: bo
             frame, names = parse(text)
         except BadInput as exc:
             if exc.line is not None and offset:
-                raise BadInput(exc.message, path=path, line=exc.line + offset, hint=exc.hint) from None
+                raise BadInput(exc.message, path=path, line=exc.line + offset, hint=exc.hint, param=exc.param) from None
             raise
         if first_line == 1:
             header_line = text[: text.find("\n") + 1] if header else ""
@@ -444,7 +484,8 @@ def read_snap(path: Path, options: ImportOptions = ImportOptions()) -> ReadResul
         too_many = frame.filter((pl.col("_fields").list.len() > 3) & ~rest.str.starts_with("{"))
         if too_many.height and explicit_weight is None:
             raise BadInput(f"line has {len(too_many['_fields'][0])} fields; a SNAP list has source, target and an optional weight",
-                           path=path, line=int(too_many["_line"][0]), hint="use --format tsv with --source-col/--target-col")
+                           path=path, line=int(too_many["_line"][0]),
+                           hint="set `format` to tsv and name the columns with `source_col` and `target_col`", param="format")
         return frame.with_columns(pl.concat_list(pl.col("_fields").list.get(0), pl.col("_fields").list.get(1, null_on_oob=True),
                                                  weight).alias("_fields")), None
 

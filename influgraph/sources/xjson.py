@@ -277,75 +277,101 @@ class _Collector:
 
     # ---------------------------------------------------------------- output
     def batch(self) -> tuple[Batch, list[str]]:
-        notes: list[str] = []
+        """The file's tables and notes: each tweet's post row and edges, then the user lists' edges, an
+        account row for every endpoint and author, and a note for each kind of row left out."""
         posts, edges = [], []
         unresolved = {"reference": 0, "mention": 0, "list": 0}
-
-        def author_of(tweet_id: str) -> str | None:
-            found = self.tweets.get(tweet_id)
-            return str(found[1]["author_id"]) if found else None
-
         for tweet_id, (line, tweet) in self.tweets.items():
-            author = str(tweet["author_id"])
-            at = tweet.get("created_at")
-            entities = tweet.get("entities") or {}
-            mentions = [m for m in entities.get("mentions") or [] if isinstance(m, dict)]
             refs = {r.get("type"): str(r.get("id")) for r in tweet.get("referenced_tweets") or [] if isinstance(r, dict)}
-            metrics = tweet.get("public_metrics") or {}
-            mention_ids = []
-            for m in mentions:
-                mid = m.get("id")
-                if mid is None and isinstance(m.get("username"), str):
-                    mid = self.handles.get(m["username"].lower())
-                mention_ids.append(str(mid) if mid is not None else None)
-                if mid is not None and str(mid) not in self.accounts and isinstance(m.get("username"), str):
-                    self.accounts[str(mid)] = {"id": str(mid), "platform": self.platform, "handle": m["username"], "_line": line}
-            posts.append({
-                "id": tweet_id, "platform": self.platform, "author_id": author, "created_at": at,
-                "text": tweet.get("text"), "lang": tweet.get("lang"),
-                "hashtags": [h.get("tag") for h in entities.get("hashtags") or [] if isinstance(h, dict) and isinstance(h.get("tag"), str)],
-                "mentions": [m for m in mention_ids if m is not None],
-                "reply_to": refs.get("replied_to"),
-                "reply_to_author": str(tweet["in_reply_to_user_id"]) if tweet.get("in_reply_to_user_id") is not None else None,
-                "quote_of": refs.get("quoted"), "repost_of": refs.get("retweeted"),
-                "conversation_id": str(tweet["conversation_id"]) if tweet.get("conversation_id") is not None else None,
-                **{column: metrics.get(key) if isinstance(metrics.get(key), int) else None for key, column in _METRICS.items()},
-                "_line": line,
-            })
+            mentions = [m for m in (tweet.get("entities") or {}).get("mentions") or [] if isinstance(m, dict)]
+            mention_ids = self._mention_ids(mentions, line)
+            posts.append(self._post_row(tweet_id, line, tweet, refs, mention_ids))
+            edges.extend(self._tweet_edges(tweet_id, line, tweet, refs, mentions, mention_ids, unresolved))
+        edges.extend(self._list_edges(posts, unresolved))
+        for account_id in {e["src"] for e in edges} | {e["dst"] for e in edges} | {p["author_id"] for p in posts}:
+            self.accounts.setdefault(account_id, {"id": account_id, "platform": self.platform, "_line": 0})
+        return self._frames(list(self.accounts.values()), posts, edges), self._notes(unresolved)
 
-            def edge(dst: str, kind: str, author=author, tweet_id=tweet_id, at=at, line=line) -> None:
-                edges.append({"src": author, "dst": dst, "kind": kind, "post_id": tweet_id, "at": at, "_line": line})
+    def _author_of(self, tweet_id: str) -> str | None:
+        """The author of a tweet of this file, or None when the tweet is not in it."""
+        found = self.tweets.get(tweet_id)
+        return str(found[1]["author_id"]) if found else None
 
-            absorbed: set[str] = set()
-            if "retweeted" in refs:
-                target = author_of(refs["retweeted"])
-                if target is None and mentions and mentions[0].get("start", 3) <= 3 and mention_ids[0]:
-                    target = mention_ids[0]  # the "RT @author:" prefix names the original author
-                if target is None:
-                    unresolved["reference"] += 1
-                else:
-                    edge(target, "repost")
-                absorbed.update(m for m in mention_ids if m is not None)  # none of them are the retweeter's
-            if "quoted" in refs:
-                target = author_of(refs["quoted"])
-                if target is None:
-                    unresolved["reference"] += 1
-                else:
-                    edge(target, "quote")
-            if "replied_to" in refs:
-                target = tweet.get("in_reply_to_user_id")
-                target = str(target) if target is not None else author_of(refs["replied_to"])
-                if target is None:
-                    unresolved["reference"] += 1
-                else:
-                    edge(target, "reply")
-                    absorbed.add(target)
-            for mid in mention_ids:
-                if mid is None:
-                    unresolved["mention"] += 1
-                elif mid not in absorbed:
-                    edge(mid, "mention")
+    def _mention_ids(self, mentions: list[dict], line: int) -> list[str | None]:
+        """The account id of each mention (by id, else by a handle seen in the file; None when unknown);
+        a mentioned account not yet known gets an account row with its handle."""
+        mention_ids = []
+        for m in mentions:
+            mid = m.get("id")
+            if mid is None and isinstance(m.get("username"), str):
+                mid = self.handles.get(m["username"].lower())
+            mention_ids.append(str(mid) if mid is not None else None)
+            if mid is not None and str(mid) not in self.accounts and isinstance(m.get("username"), str):
+                self.accounts[str(mid)] = {"id": str(mid), "platform": self.platform, "handle": m["username"], "_line": line}
+        return mention_ids
 
+    def _post_row(self, tweet_id: str, line: int, tweet: dict, refs: dict, mention_ids: list[str | None]) -> dict:
+        """The posts row of one tweet."""
+        entities = tweet.get("entities") or {}
+        metrics = tweet.get("public_metrics") or {}
+        return {
+            "id": tweet_id, "platform": self.platform, "author_id": str(tweet["author_id"]), "created_at": tweet.get("created_at"),
+            "text": tweet.get("text"), "lang": tweet.get("lang"),
+            "hashtags": [h.get("tag") for h in entities.get("hashtags") or [] if isinstance(h, dict) and isinstance(h.get("tag"), str)],
+            "mentions": [m for m in mention_ids if m is not None],
+            "reply_to": refs.get("replied_to"),
+            "reply_to_author": str(tweet["in_reply_to_user_id"]) if tweet.get("in_reply_to_user_id") is not None else None,
+            "quote_of": refs.get("quoted"), "repost_of": refs.get("retweeted"),
+            "conversation_id": str(tweet["conversation_id"]) if tweet.get("conversation_id") is not None else None,
+            **{column: metrics.get(key) if isinstance(metrics.get(key), int) else None for key, column in _METRICS.items()},
+            "_line": line,
+        }
+
+    def _tweet_edges(self, tweet_id: str, line: int, tweet: dict, refs: dict, mentions: list[dict],
+                     mention_ids: list[str | None], unresolved: dict[str, int]) -> list[dict]:
+        """One tweet's repost, quote, reply and mention edges, with the absorptions of the module
+        docstring; references and mentions that cannot be resolved are counted in `unresolved`."""
+        author, at = str(tweet["author_id"]), tweet.get("created_at")
+        edges: list[dict] = []
+
+        def edge(dst: str, kind: str) -> None:
+            edges.append({"src": author, "dst": dst, "kind": kind, "post_id": tweet_id, "at": at, "_line": line})
+
+        absorbed: set[str] = set()
+        if "retweeted" in refs:
+            target = self._author_of(refs["retweeted"])
+            if target is None and mentions and mentions[0].get("start", 3) <= 3 and mention_ids[0]:
+                target = mention_ids[0]  # the "RT @author:" prefix names the original author
+            if target is None:
+                unresolved["reference"] += 1
+            else:
+                edge(target, "repost")
+            absorbed.update(m for m in mention_ids if m is not None)  # none of them are the retweeter's
+        if "quoted" in refs:
+            target = self._author_of(refs["quoted"])
+            if target is None:
+                unresolved["reference"] += 1
+            else:
+                edge(target, "quote")
+        if "replied_to" in refs:
+            target = tweet.get("in_reply_to_user_id")
+            target = str(target) if target is not None else self._author_of(refs["replied_to"])
+            if target is None:
+                unresolved["reference"] += 1
+            else:
+                edge(target, "reply")
+                absorbed.add(target)
+        for mid in mention_ids:
+            if mid is None:
+                unresolved["mention"] += 1
+            elif mid not in absorbed:
+                edge(mid, "mention")
+        return edges
+
+    def _list_edges(self, posts: list[dict], unresolved: dict[str, int]) -> list[dict]:
+        """Follow, like and repost edges from the user-list pages (see the module docstring); a like or
+        repost list whose tweet's author is not in the file is counted in `unresolved`."""
+        edges: list[dict] = []
         retweeted = {(p["author_id"], p["repost_of"]) for p in posts if p.get("repost_of")}
         for line, relation, subject, users in self.user_lists:
             if relation == "followers":
@@ -353,7 +379,7 @@ class _Collector:
             elif relation == "following":
                 edges.extend({"src": subject, "dst": u, "kind": "follow", "_line": line} for u in users)
             else:
-                target = author_of(subject)
+                target = self._author_of(subject)
                 if target is None:
                     unresolved["list"] += len(users)
                     continue
@@ -361,9 +387,11 @@ class _Collector:
                 if kind == "repost":  # a retweet already read as a tweet is the same fact: keep one edge
                     users = [u for u in users if (u, subject) not in retweeted]
                 edges.extend({"src": u, "dst": target, "kind": kind, "post_id": subject, "_line": line} for u in users)
+        return edges
 
-        for account_id in {e["src"] for e in edges} | {e["dst"] for e in edges} | {p["author_id"] for p in posts}:
-            self.accounts.setdefault(account_id, {"id": account_id, "platform": self.platform, "_line": 0})
+    def _notes(self, unresolved: dict[str, int]) -> list[str]:
+        """One note per kind of row left out or recorded specially, naming the file."""
+        notes: list[str] = []
         if unresolved["reference"]:
             notes.append(f"{self.bad.path}: {unresolved['reference']} repost/quote/reply reference(s) left out: "
                          "the referenced tweet's author is not in the file (request the referenced_tweets.id.author_id expansion)")
@@ -377,7 +405,7 @@ class _Collector:
             notes.append(f"{self.bad.path}: {self.tombstones} account(s) recorded as suspended, protected or not found")
         if self.other_errors:
             notes.append(f"{self.bad.path}: {self.other_errors} partial error(s) in pages (deleted or withheld tweets) noted, not imported")
-        return self._frames(list(self.accounts.values()), posts, edges), notes
+        return notes
 
     def _frames(self, accounts: list[dict], posts: list[dict], edges: list[dict]) -> Batch:
         account_frame = pl.DataFrame(accounts, schema_overrides={"id": pl.String}, infer_schema_length=None) if accounts else pl.DataFrame()

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from influgraph.algorithms.communities import METHODS
 from influgraph.cli import main
-from influgraph.communities import METHODS, detect_communities, sweep_resolution
-from influgraph.demo import run_demo
+from influgraph.communities import detect_communities, sweep_resolution
 from influgraph.errors import BadInput
 from influgraph.ingest import read_path
 from influgraph.schema import Batch
@@ -75,8 +75,8 @@ def test_football_conferences_are_recovered() -> None:
 
 # ------------------------------------------------------------------ the demo's planted structure
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+def demo(demo_run):
+    return demo_run.result
 
 
 def test_demo_planted_communities_are_recovered(demo) -> None:

@@ -9,7 +9,6 @@ import pytest
 from influgraph.errors import BadInput
 from influgraph.niches import (NicheQuery, bio_match_expr, find_query, hashtags_expr, load_query, normalize,
                                post_in_niche_expr)
-from influgraph.sources.simulated import build_world
 
 from shared_data import QUERIES
 
@@ -20,8 +19,8 @@ def _write(tmp_path: Path, text: str, name: str = "q.toml") -> Path:
     return path
 
 
-def test_shipped_queries_load_and_match_the_demo_world() -> None:
-    truth = build_world(7).truth()
+def test_shipped_queries_load_and_match_the_demo_world(demo_world) -> None:
+    truth = demo_world.truth()
     by_name = {n["name"]: n for n in truth["niches"]}
     files = sorted(QUERIES.glob("*.toml"))
     assert {load_query(f).languages[0] for f in files} >= {"en", "id", "fa"}

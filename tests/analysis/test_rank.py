@@ -11,12 +11,12 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from influgraph.algorithms.centrality import pagerank, personalised_pagerank
 from influgraph.cli import main
-from influgraph.demo import run_demo
 from influgraph.graph import build_graph
 from influgraph.ingest import read_path
 from influgraph.niches import NicheQuery, load_query
-from influgraph.rank import niche_pagerank, pagerank, rank_niche
+from influgraph.rank import rank_niche
 from influgraph.schema import Batch
 from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
@@ -34,7 +34,7 @@ def test_pagerank_and_personalised_pagerank_equal_networkx(relative: str) -> Non
     theirs = nx.pagerank(reference, alpha=0.85, weight="weight", tol=1e-13, max_iter=10_000)
     assert np.abs(ours - np.array([theirs[i] for i in built.ids])).max() < 1e-6
     reset = (np.random.default_rng(0).random(len(built.ids)) < 0.05).astype(float)
-    ours = niche_pagerank(built, reset)
+    ours = personalised_pagerank(built, reset)
     theirs = nx.pagerank(reference, alpha=0.85, weight="weight", tol=1e-13, max_iter=10_000,
                          personalization=dict(zip(built.ids, reset)))
     assert np.abs(ours - np.array([theirs[i] for i in built.ids])).max() < 1e-6
@@ -42,8 +42,8 @@ def test_pagerank_and_personalised_pagerank_equal_networkx(relative: str) -> Non
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    result = run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+def demo(demo_run):
+    result = demo_run.result
     truth = json.loads(result.truth.read_text(encoding="utf-8"))["accounts"]
     ranked = {name: rank_niche(Workspace(result.workspace), load_query(QUERIES / f"{name}.toml")) for name in NICHES}
     return result, truth, ranked
@@ -98,13 +98,13 @@ def test_weights_in_the_query_change_the_composite(demo, tmp_path: Path) -> None
     assert np.allclose(only.table["niche_influence"].to_numpy(), only.table["component_audience_relevance"].to_numpy(), atol=1e-11)
 
 
-def test_names_stay_byte_exact_in_every_output(demo, tmp_path: Path) -> None:
-    result, _, ranked = demo
-    ws = Workspace(result.workspace)
+def test_names_stay_byte_exact_in_every_output(demo, demo_copy: Path, tmp_path: Path) -> None:
+    _, _, ranked = demo
+    ws = Workspace(demo_copy)  # the test commits a name and stores a ranking: a private copy
     reader = ranked["persian-books"].table["id"][5]
     ws.commit(Batch(accounts=pl.DataFrame({"id": [reader], "platform": ["x"], "name": ["کتاب‌خوانِ تهران"]})))
     out = tmp_path / "rank.csv"
-    cli = CliRunner().invoke(main, ["rank", "--query", str(QUERIES / "persian-books.toml"), "-w", str(result.workspace),
+    cli = CliRunner().invoke(main, ["rank", "--query", str(QUERIES / "persian-books.toml"), "-w", str(demo_copy),
                                     "--out", str(out), "--json", "--top", "2000"])
     assert cli.exit_code == 0, cli.stderr
     assert "کتاب‌خوانِ تهران".encode() in cli.stdout_bytes
@@ -143,7 +143,7 @@ def test_deterministic_and_independent_of_row_order(demo) -> None:
 
 
 def test_approximate_betweenness_is_exact_with_every_source_and_close_when_sampled() -> None:
-    from influgraph.rank import approximate_betweenness
+    from influgraph.algorithms.centrality import approximate_betweenness
 
     graph = nx.gnp_random_graph(120, 0.05, seed=2, directed=True)
     batch = Batch(edges=pl.DataFrame({"src": [f"v{u}" for u, _ in graph.edges()], "dst": [f"v{v}" for _, v in graph.edges()],

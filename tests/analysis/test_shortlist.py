@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from influgraph.algorithms.coverage import greedy_cover, reverse_reachable_sets
 from influgraph.cli import main
-from influgraph.demo import run_demo
 from influgraph.niches import load_query
 from influgraph.rank import rank_niche
-from influgraph.shortlist import greedy_cover, read_costs, reverse_reachable_sets, shortlist
+from influgraph.shortlist import read_costs, shortlist
 from influgraph.workspace import Workspace
 
 from shared_data import QUERIES
@@ -88,8 +88,8 @@ def test_ties_go_to_the_better_ranked_row_and_forced_rows_come_first() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    result = run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+def demo(demo_run):
+    result = demo_run.result
     ws = Workspace(result.workspace)
     ranked = {name: rank_niche(ws, load_query(QUERIES / f"{name}.toml")).table for name in NICHES}
     return result, ws, ranked
@@ -214,8 +214,8 @@ def test_cli_costs_file_errors_name_the_file_and_line(demo, tmp_path: Path) -> N
     assert read_costs(cheap).height == 2
 
 
-def test_cli_budget_run_writes_formula_safe_csv_and_stores_results(demo, tmp_path: Path) -> None:
-    ws = demo[1]
+def test_cli_budget_run_writes_formula_safe_csv_and_stores_results(demo, demo_copy: Path, tmp_path: Path) -> None:
+    ws = Workspace(demo_copy)  # the run stores its shortlist and overlap: a private copy
     table = demo[2]["persian-books"]
     costs = tmp_path / "costs.csv"
     pl.DataFrame({"id": table["id"], "cost": (table["followers"].fill_null(0) * 2 + 100).cast(pl.Float64)}).write_csv(costs)

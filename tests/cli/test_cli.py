@@ -46,7 +46,7 @@ def test_usage_errors_are_one_line_with_exit_2(args: list[str], tmp_path: Path) 
 def test_stats_on_a_missing_workspace_names_the_fix(tmp_path: Path) -> None:
     result = _run("stats", "-w", str(tmp_path / "nowhere"))
     assert result.exit_code == 2
-    assert str(tmp_path / "nowhere") in result.stderr and "influgraph import" in result.stderr
+    assert str(tmp_path / "nowhere") in result.stderr and "import or crawl into it first" in result.stderr
 
 
 def test_workspace_comes_from_the_environment(tmp_path: Path) -> None:

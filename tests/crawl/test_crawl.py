@@ -21,8 +21,7 @@ from influgraph.crawl import cost_plan, crawl
 from influgraph.crawl.state import CrawlState
 from influgraph.errors import AuthError, BadInput, UpstreamUnavailable
 from influgraph.niches import load_query
-from influgraph.sources.simserver import Fault, SimServer
-from influgraph.sources.simulated import build_world
+from influgraph.simulated import Fault, SimServer
 from influgraph.sources.xjson import read_x_pages
 from influgraph.workspace import Workspace
 from shared_data import shared_path
@@ -49,8 +48,8 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(7)
+def world(demo_world):
+    return demo_world
 
 
 @pytest.fixture()
@@ -124,7 +123,7 @@ def test_monthly_cap_stops_with_exit_5_and_resume_finishes(server, reference, tm
     server.add_fault("/2/users/", Fault(status=429, body=cap, times=None))
     with pytest.raises(UpstreamUnavailable) as stopped:
         _crawl(tmp_path / "ws", server, Clock())
-    assert "usage cap" in str(stopped.value) and "--resume" in str(stopped.value)
+    assert "usage cap" in str(stopped.value) and "`resume`" in str(stopped.value)
     capped = [p for p in server.requests if p.startswith("/2/users/")]
     assert len(capped) == 1  # no retry against a cap, and nothing after it
     server._faults.clear()
@@ -229,7 +228,7 @@ def test_tombstoned_accounts_are_not_requested_again(world, tmp_path: Path) -> N
 def test_request_budget_stops_and_resume_continues_to_the_same_rows(server, reference, tmp_path: Path) -> None:
     first = _crawl(tmp_path / "ws", server, Clock(), max_requests=15)
     assert not first.complete and first.stopped == "budget" and first.requests == 15
-    with pytest.raises(BadInput, match="--resume"):
+    with pytest.raises(BadInput, match="`resume`"):
         _crawl(tmp_path / "ws", server, Clock())
     done = _crawl(tmp_path / "ws", server, Clock(), resume=True)
     assert done.complete
@@ -247,8 +246,8 @@ def test_a_changed_query_refuses_to_resume(server, tmp_path: Path) -> None:
 
 def test_dry_run_plans_without_sending(server, tmp_path: Path) -> None:
     plan = cost_plan(_query(), "x", max_requests=100)
-    assert plan["requests"] <= 100 and plan["post_reads"] > 0
-    followers = next(r for r in plan["endpoints"] if r["endpoint"] == "/2/users/:id/followers")
+    assert plan.requests <= 100 and plan.post_reads > 0
+    followers = next(r for r in plan.endpoints if r["endpoint"] == "/2/users/:id/followers")
     assert followers["per_window"] == 15 and followers["rate_limit_wait_minutes"] >= 15 * (followers["requests"] // 15 - 1)
     result = CliRunner().invoke(main, ["crawl", str(QUERIES / "persian-books.toml"), "--platform", "x", "--dry-run",
                                        "--api-url", server.base_url, "--json"], env={"X_BEARER_TOKEN": ""})

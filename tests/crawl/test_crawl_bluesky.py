@@ -10,13 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from influgraph.cli import main
-from influgraph.crawl import crawl
+from influgraph.crawl import BlueskyCredentials, crawl
 from influgraph.crawl.state import CrawlState
 from influgraph.errors import UpstreamUnavailable
 from influgraph.niches import load_query
 from influgraph.sources.bluesky import read_bluesky_pages
-from influgraph.sources.simserver import Fault, SimServer
-from influgraph.sources.simulated import build_world
+from influgraph.simulated import Fault, SimServer
 from influgraph.workspace import Workspace
 from shared_data import shared_path
 
@@ -37,8 +36,8 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(7)
+def world(demo_world):
+    return demo_world
 
 
 def _crawl(path: Path, server: SimServer, clock: Clock | None = None, query=None, **options):
@@ -146,20 +145,35 @@ def test_recorded_bluesky_answers_parse(name: str, kinds: dict) -> None:
 def test_an_appview_that_needs_authentication_gets_a_login_with_the_app_password_only_then(world, tmp_path: Path,
                                                                                           monkeypatch) -> None:
     jwt, password = "eyJ-sim-access-jwt-42", "abcd-efgh-ijkl-mnop"
-    monkeypatch.delenv("BLUESKY_ACCESS_TOKEN", raising=False)
-    monkeypatch.delenv("BLUESKY_HANDLE", raising=False)
-    monkeypatch.delenv("BLUESKY_APP_PASSWORD", raising=False)
+    for name in ("BLUESKY_ACCESS_TOKEN", "BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
     with SimServer(world, token=jwt, login=("me.bsky.social", password)) as server:
         from influgraph.errors import AuthError
 
-        with pytest.raises(AuthError, match="BLUESKY_APP_PASSWORD"):
+        with pytest.raises(AuthError, match="`credentials`"):
             _crawl(tmp_path / "no-creds", server, Clock())
-        monkeypatch.setenv("BLUESKY_HANDLE", "me.bsky.social")
-        monkeypatch.setenv("BLUESKY_APP_PASSWORD", "wrong")
+        cli = CliRunner().invoke(main, ["crawl", str(QUERIES / "kuliner-nusantara.toml"), "--platform", "bluesky",
+                                        "-w", str(tmp_path / "cli"), "--api-url", server.base_url])
+        assert cli.exit_code == 4 and "BLUESKY_APP_PASSWORD" in cli.stderr and len(cli.stderr.strip().splitlines()) == 1
         with pytest.raises(AuthError, match="refused the login"):
-            _crawl(tmp_path / "wrong", server, Clock(), restart=True)
-        monkeypatch.setenv("BLUESKY_APP_PASSWORD", password)
-        result = _crawl(tmp_path / "ok", server, Clock())
+            _crawl(tmp_path / "wrong", server, Clock(), restart=True,
+                   credentials=BlueskyCredentials("me.bsky.social", "wrong"))
+        result = _crawl(tmp_path / "ok", server, Clock(), credentials=BlueskyCredentials("me.bsky.social", password))
         assert result.complete and server.requests.count("/xrpc/com.atproto.server.createSession") == 2  # wrong, then right
     stored = [p for p in (tmp_path / "ok").rglob("*") if p.is_file()]
     assert not any(secret.encode() in p.read_bytes() for p in stored for secret in (jwt, password))
+
+
+def test_the_cli_reads_the_bluesky_secrets_from_the_environment_and_never_shows_the_password(monkeypatch) -> None:
+    from influgraph.cli import crawl_environment
+
+    monkeypatch.setenv("BLUESKY_HANDLE", "me.bsky.social")
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop")
+    monkeypatch.setenv("BLUESKY_ACCESS_TOKEN", "")
+    monkeypatch.setenv("INFLUGRAPH_BLUESKY_API_URL", "http://127.0.0.1:9")
+    found = crawl_environment("bluesky")
+    assert found == {"api_url": "http://127.0.0.1:9", "token": None,
+                     "credentials": BlueskyCredentials("me.bsky.social", "abcd-efgh-ijkl-mnop")}
+    assert "abcd-efgh-ijkl-mnop" not in repr(found)
+    monkeypatch.delenv("BLUESKY_APP_PASSWORD")
+    assert crawl_environment("bluesky")["credentials"] is None

@@ -8,9 +8,9 @@ import numpy as np
 import polars as pl
 import pytest
 
+from influgraph.algorithms.centrality import pagerank, personalised_pagerank
 from influgraph.graph import build_graph
 from influgraph.ingest import read_path
-from influgraph.rank import niche_pagerank, pagerank
 from influgraph.shortlist import audience_matrix
 from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
@@ -54,7 +54,7 @@ def test_pagerank_equals_the_local_engine(workspace, engine) -> None:
 def test_personalised_pagerank_equals_the_local_engine(workspace, engine) -> None:
     built = build_graph(workspace)
     reset = (np.arange(len(built.ids)) % 17 == 0).astype(float)
-    local = dict(zip(built.ids, niche_pagerank(built, reset)))
+    local = dict(zip(built.ids, personalised_pagerank(built, reset)))
     spark = engine.pagerank({i: 1.0 for i, r in zip(built.ids, reset) if r})
     diff = max(abs(local[i] - p) for i, p in spark.iter_rows())
     assert diff < 1e-6, diff

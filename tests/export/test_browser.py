@@ -9,11 +9,10 @@ import polars as pl
 import pytest
 
 import hostile_world
-from browser import Page, require_browser
-from influgraph.demo import run_demo
-from influgraph.graph_view import graph_view
-from influgraph.html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, write_map
-from influgraph.report import write_report
+from browser import OfflineContext, Page, require_browser
+from influgraph.exports.html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, write_map
+from influgraph.exports.report import write_report
+from influgraph.exports.views import graph_view, read_view_data
 from influgraph.schema import Batch, conform
 from influgraph.workspace import Workspace
 
@@ -30,8 +29,8 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+def demo(demo_run):
+    return demo_run.result
 
 
 def _counts(page: Page) -> tuple[int, int]:
@@ -51,7 +50,8 @@ def test_demo_report_and_maps_load_offline_with_no_error_and_exact_counts(browse
     index.close()
     for niche, path in demo.maps.items():
         page = Page(browser, path)
-        view = graph_view(ws, niche=None if niche == "all" else niche, max_nodes=DEFAULT_MAX_NODES, max_edges=DEFAULT_MAX_EDGES)
+        view = graph_view(read_view_data(ws), niche=None if niche == "all" else niche, max_nodes=DEFAULT_MAX_NODES,
+                          max_edges=DEFAULT_MAX_EDGES)
         assert _counts(page) == (view.nodes.height, view.edges.height)
         assert sorted(page.page.evaluate("influgraphMap.nodes.getIds()")) == sorted(view.nodes["id"])
         caption = page.page.text_content("#caption")
@@ -101,33 +101,59 @@ def test_no_payload_runs_in_the_report_or_any_map(browser, tmp_path: Path, csp: 
             path.write_text(html[:start] + html[html.index(">", start) + 1:], encoding="utf-8")
     assert len(pairs) >= 50
     tooltips = 0
+    hovered = (report.maps["all"], report.maps["evilniche"])
+    loaded_only: dict[str, list[str]] = {}
+    context = OfflineContext(browser)
     for path in pages:
-        page = Page(browser, path)
+        page = Page(browser, path, shared=context)
         if path == report.index:
             for header in page.page.query_selector_all("th")[:40]:
                 header.click()
+        elif csp and path not in hovered:
+            # under the policy the other niche maps are loaded and checked, not exercised: they hold the same
+            # accounts as the "all" map (asserted below) and the csp-removed run exercises every one of them;
+            # a policy only takes abilities away, so what does not run without it cannot run with it
+            loaded_only[path.name] = sorted(page.page.evaluate("influgraphMap.nodes.getIds()"))
         else:
-            hover = 25 if path in (report.maps["all"], report.maps["evilniche"]) else 0  # other maps: the same accounts
+            hover = 25 if path in hovered else 0  # other maps: the same accounts
             tooltips += _exercise_map(page, ["<script", "img", "javascript", "onerror", "__xss", "{{", "'", '"'], hover)
         assert page.hits == [] and page.dialogs == [], (path.name, page.hits, page.dialogs)
         assert page.requests == [] and page.errors == [], (path.name, page.requests, page.errors)
         if path == report.maps["all"]:
+            every = sorted(page.page.evaluate("influgraphMap.nodes.getIds()"))
             text = page.page.evaluate("influgraphMap.nodes.get().map(n => n.label).join('\\n')")
             handles = [payload for field, payload in pairs if field == "handle"]
             assert all(h in text for h in handles)  # shown as text, not dropped
             page.page.fill("#search", "<img src=x")
             assert "<img src=x onerror=__xss(1)>" in page.page.text_content("#results")
         page.close()
+    context.close()
     assert tooltips > 20  # tooltips were really shown, as plain text
+    assert len(loaded_only) == (len(report.maps) - len(hovered) if csp else 0)
+    assert all(ids == every for ids in loaded_only.values()), [n for n, ids in loaded_only.items() if ids != every]
 
 
-def test_the_payload_detector_can_fire(browser, tmp_path: Path) -> None:
+@pytest.mark.parametrize("shared", [False, True], ids=["own-context", "shared-context"])
+def test_the_payload_detector_can_fire(browser, tmp_path: Path, shared: bool) -> None:
     control = tmp_path / "control.html"
-    control.write_text('<!DOCTYPE html><body data-ready="1"><img src="data:," onerror="__xss(7)"><img src=x onerror="__xss(8)"></body>')
-    page = Page(browser, control)
+    control.write_text('<!DOCTYPE html><body data-ready="1"><img src="data:," onerror="__xss(7)"><img src=x onerror="__xss(8)">'
+                       '<img src="http://evil.invalid/x.png"></body>')
+    clean = tmp_path / "clean.html"
+    clean.write_text('<!DOCTYPE html><body data-ready="1">clean</body>')
+    context = OfflineContext(browser) if shared else None
+    if context is not None:
+        Page(browser, clean, shared=context).close()  # a page before it in the same context
+    page = Page(browser, control, shared=context)
     page.page.wait_for_timeout(300)
     assert 8 in page.hits or 7 in page.hits
+    assert "http://evil.invalid/x.png" in page.requests
     page.close()
+    if context is not None:
+        after = Page(browser, clean, shared=context)  # and the next page starts with nothing recorded
+        after.page.wait_for_timeout(100)
+        assert after.hits == [] and after.requests == [] and after.errors == []
+        after.close()
+        context.close()
 
 
 def test_64_bit_ids_differing_in_the_last_digit_are_two_nodes_in_the_page(browser, tmp_path: Path) -> None:
@@ -135,7 +161,7 @@ def test_64_bit_ids_differing_in_the_last_digit_are_two_nodes_in_the_page(browse
     ids = ["1500000000000000001", "1500000000000000002"]  # equal as JavaScript numbers
     ws.commit(Batch(accounts=conform(pl.DataFrame({"id": ids, "platform": ["x", "x"], "handle": ["twin", "twin"]}), "accounts"),
                     edges=conform(pl.DataFrame({"src": [ids[0]], "dst": [ids[1]], "kind": ["reply"], "platform": ["x"]}), "edges")))
-    write_map(ws, tmp_path / "m.html")
+    write_map(graph_view(read_view_data(ws), max_nodes=DEFAULT_MAX_NODES, max_edges=DEFAULT_MAX_EDGES), tmp_path / "m.html")
     page = Page(browser, tmp_path / "m.html")
     assert sorted(page.page.evaluate("influgraphMap.nodes.getIds()")) == ids
     assert page.page.evaluate("influgraphMap.edges.get().map(e => [e.from, e.to])") == [ids]
@@ -162,7 +188,8 @@ def _big_workspace(path: Path, accounts: int, edges: int) -> Workspace:
 def test_a_100k_node_workspace_map_is_interactive_within_3_seconds(browser, tmp_path: Path) -> None:
     ws = _big_workspace(tmp_path / "ws", 100_000, 400_000)
     started = time.perf_counter()
-    view = write_map(ws, tmp_path / "big.html")
+    view = graph_view(read_view_data(ws), max_nodes=DEFAULT_MAX_NODES, max_edges=DEFAULT_MAX_EDGES)
+    write_map(view, tmp_path / "big.html")
     exported = time.perf_counter() - started
     assert view.total_nodes == 100_000 and view.nodes.height == DEFAULT_MAX_NODES
     opened = time.perf_counter()

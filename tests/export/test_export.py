@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 import hostile_world
 from influgraph.cli import main
-from influgraph.demo import run_demo
-from influgraph.export import export
-from influgraph.export_files import write_graph_file
-from influgraph.graph_view import graph_view
+from influgraph.exports import export
+from influgraph.exports.files import write_graph_file
+from influgraph.exports.views import graph_view, read_view_data
 from influgraph.ingest import read_path
-from influgraph.report import safe_filename, write_report
+from influgraph.exports.paths import safe_filename
+from influgraph.exports.report import write_report
 from influgraph.schema import Batch, conform
 from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
@@ -38,8 +38,8 @@ def _tags(html: str) -> list[tuple[str, list]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo") / "out", seed=7)
+def demo(demo_run):
+    return demo_run.result
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def _attributes_match(view, graph: nx.DiGraph) -> None:
 
 @pytest.mark.parametrize("niche", [None, "persian-books"])
 def test_gexf_reads_back_in_networkx_with_counts_and_attributes(demo, tmp_path: Path, niche) -> None:
-    view = graph_view(Workspace(demo.workspace), niche=niche)
+    view = graph_view(read_view_data(Workspace(demo.workspace)), niche=niche)
     path = write_graph_file(view, "gexf", tmp_path / "g.gexf")[0]
     assert b'xmlns="http://gexf.net/1.3"' in path.read_bytes()[:400] and b'version="1.3"' in path.read_bytes()[:400]
     graph = nx.read_gexf(path)
@@ -78,7 +78,7 @@ def test_gexf_reads_back_in_networkx_with_counts_and_attributes(demo, tmp_path: 
 
 
 def test_graphml_reads_back_in_networkx_and_igraph(demo, tmp_path: Path) -> None:
-    view = graph_view(Workspace(demo.workspace), niche="specialty-coffee")
+    view = graph_view(read_view_data(Workspace(demo.workspace)), niche="specialty-coffee")
     path = write_graph_file(view, "graphml", tmp_path / "g.graphml")[0]
     graph = nx.read_graphml(path)
     assert (graph.number_of_nodes(), graph.number_of_edges()) == (view.nodes.height, view.edges.height)
@@ -92,7 +92,7 @@ def test_graphml_reads_back_in_networkx_and_igraph(demo, tmp_path: Path) -> None
 
 def test_csv_tables_are_gephi_shaped_and_round_trip_persian_byte_exact(demo, tmp_path: Path) -> None:
     ws = Workspace(demo.workspace)
-    view = graph_view(ws, niche="persian-books")
+    view = graph_view(read_view_data(ws), niche="persian-books")
     nodes_csv, edges_csv = write_graph_file(view, "csv", tmp_path / "plain")
     nodes = pl.read_csv(nodes_csv, infer_schema=False)
     assert nodes.columns[:2] == ["Id", "Label"] and nodes.height == view.nodes.height
@@ -111,7 +111,7 @@ def test_csv_tables_are_gephi_shaped_and_round_trip_persian_byte_exact(demo, tmp
 
 
 def test_parquet_and_node_link_json_hold_the_same_graph(demo, tmp_path: Path) -> None:
-    view = graph_view(Workspace(demo.workspace))
+    view = graph_view(read_view_data(Workspace(demo.workspace)))
     nodes, edges = write_graph_file(view, "parquet", tmp_path / "pq")
     assert pl.read_parquet(nodes).equals(view.nodes) and pl.read_parquet(edges).equals(view.edges)
     path = write_graph_file(view, "json", tmp_path / "g.json")[0]
@@ -126,7 +126,7 @@ def test_64_bit_ids_that_differ_in_the_last_digit_stay_two_nodes(tmp_path: Path)
     ids = ["1500000000000000001", "1500000000000000002", "1500000000000000003"]
     ws.commit(Batch(accounts=conform(pl.DataFrame({"id": ids, "platform": ["x"] * 3, "handle": ["a", "b", "c"]}), "accounts"),
                     edges=conform(pl.DataFrame({"src": ids[:2], "dst": ids[1:], "kind": ["reply", "reply"], "platform": ["x"] * 2}), "edges")))
-    view = graph_view(ws)
+    view = graph_view(read_view_data(ws))
     assert sorted(view.nodes["id"]) == ids
     data = json.loads(write_graph_file(view, "json", tmp_path / "g.json")[0].read_text())
     assert sorted(n["id"] for n in data["nodes"]) == ids
@@ -135,8 +135,8 @@ def test_64_bit_ids_that_differ_in_the_last_digit_stay_two_nodes(tmp_path: Path)
 
 def test_budget_keeps_top_accounts_and_heaviest_edges_and_says_so(demo) -> None:
     ws = Workspace(demo.workspace)
-    whole = graph_view(ws)
-    view = graph_view(ws, max_nodes=200, max_edges=300)
+    whole = graph_view(read_view_data(ws))
+    view = graph_view(read_view_data(ws), max_nodes=200, max_edges=300)
     assert view.nodes.height == 200 and view.edges.height == 300
     assert view.total_nodes == whole.nodes.height and view.total_edges == whole.edges.height
     assert view.caption() == f"showing 200 of {whole.nodes.height:,} accounts and 300 of {whole.edges.height:,} connections"
@@ -150,7 +150,7 @@ def test_budget_keeps_top_accounts_and_heaviest_edges_and_says_so(demo) -> None:
 
 def test_csv_neutralises_formulas_from_hostile_text(hostile, tmp_path: Path) -> None:
     ws, _ = hostile
-    nodes_csv, _ = write_graph_file(graph_view(ws), "csv", tmp_path / "t")
+    nodes_csv, _ = write_graph_file(graph_view(read_view_data(ws)), "csv", tmp_path / "t")
     frame = pl.read_csv(nodes_csv, infer_schema=False)
     for column in frame.columns:
         assert not frame[column].drop_nulls().str.contains(r"^[=+\-@\t\r]").any(), column
@@ -222,7 +222,7 @@ def test_cli_export_refuses_a_folder_for_a_file_format_and_keeps_what_is_there(d
 def test_library_export_matches_the_view(demo, tmp_path: Path) -> None:
     ws = Workspace(demo.workspace)
     result = export(ws, "json", tmp_path / "x.json", niche="persian-books")
-    view = graph_view(ws, niche="persian-books")
+    view = graph_view(read_view_data(ws), niche="persian-books")
     assert result.caption == view.caption()
     assert len(json.loads(result.paths[0].read_text())["nodes"]) == view.nodes.height
 

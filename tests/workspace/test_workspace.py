@@ -17,7 +17,7 @@ import pytest
 from influgraph.atomic import TEMP_SUFFIX
 from influgraph.errors import BadInput
 from influgraph.schema import Batch
-from influgraph.workspace import Workspace, resolve_workspace_path
+from influgraph.workspace import Workspace
 
 
 def _batch(n: int = 3, offset: int = 0) -> Batch:
@@ -115,11 +115,24 @@ def test_unreadable_manifest_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_workspace_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's -w/--workspace: the flag, else $INFLUGRAPH_WORKSPACE, else ./influgraph-workspace."""
+    import click
+    from click.testing import CliRunner
+
+    from influgraph.cli import workspace_option
+
+    @click.command()
+    @workspace_option
+    def show(workspace: str) -> None:
+        click.echo(workspace)
+
+    def resolved(*args: str, **env: str) -> str:
+        return CliRunner().invoke(show, list(args), env=env).output.strip()
+
     monkeypatch.delenv("INFLUGRAPH_WORKSPACE", raising=False)
-    assert resolve_workspace_path(None) == Path("influgraph-workspace")
-    monkeypatch.setenv("INFLUGRAPH_WORKSPACE", "/tmp/env-ws")
-    assert resolve_workspace_path(None) == Path("/tmp/env-ws")
-    assert resolve_workspace_path("flag-ws") == Path("flag-ws")
+    assert resolved() == "influgraph-workspace"
+    assert resolved(INFLUGRAPH_WORKSPACE="/tmp/env-ws") == "/tmp/env-ws"
+    assert resolved("-w", "flag-ws", INFLUGRAPH_WORKSPACE="/tmp/env-ws") == "flag-ws"
 
 
 _CHILD = textwrap.dedent(
@@ -128,6 +141,7 @@ _CHILD = textwrap.dedent(
     from influgraph.schema import Batch
     from influgraph.workspace import Workspace
     ws = Workspace(sys.argv[1])
+    print("ready", flush=True)
     for step in range(int(sys.argv[2])):
         ids = [str(10**18 + step * 5000 + i) for i in range(5000)]
         batch = Batch(
@@ -141,20 +155,27 @@ _CHILD = textwrap.dedent(
 )
 
 
-def _run_child(ws: Path, steps: int, kill_after: float | None) -> list[str]:
+def _run_child(ws: Path, steps: int, kill: tuple[int, float] | None = None) -> tuple[list[str], float]:
+    """Run the committing child; returns the hashes it acknowledged and the seconds from ready to its end.
+
+    With `kill=(acks, delay)` the child is SIGKILLed `delay` seconds after its `acks`-th acknowledged
+    commit (after it is ready, for 0): the kills follow the child's own progress, so a slow or a
+    loaded machine moves them with it instead of past the end of the run.
+    """
     child = subprocess.Popen([sys.executable, "-c", _CHILD, str(ws), str(steps)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if kill_after is not None:
-        time.sleep(kill_after)
+    lines = [child.stdout.readline()]
+    ready = time.monotonic()
+    if kill is not None:
+        acks, delay = kill
+        while len(lines) <= acks and lines[-1]:
+            lines.append(child.stdout.readline())
+        time.sleep(delay)
         child.send_signal(signal.SIGKILL)
     out, _ = child.communicate(timeout=120)
-    return [line.split()[1] for line in out.splitlines() if line.strip()]
-
-
-def _startup_seconds() -> float:
-    started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import polars, influgraph.workspace"], check=True)
-    return time.monotonic() - started
+    seconds = time.monotonic() - ready
+    lines += out.splitlines()
+    return [line.split()[1] for line in lines if line.strip() and line.strip() != "ready"], seconds
 
 
 @pytest.mark.slow
@@ -163,17 +184,15 @@ def test_sigkill_at_random_moments_never_leaves_an_unreadable_or_partial_workspa
     seed = int(os.environ.get("INFLUGRAPH_KILL_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     steps = 8
-    clean = _run_child(tmp_path / "clean", steps, None)
+    clean, _ = _run_child(tmp_path / "clean", steps)
     assert len(clean) == steps
-    started = time.monotonic()
-    _run_child(tmp_path / "timing", steps, None)
-    duration = time.monotonic() - started
-    startup = _startup_seconds()
+    _, seconds = _run_child(tmp_path / "timing", steps)
+    per_commit = seconds / steps
     committed = {Workspace(tmp_path / "empty").content_hash(), *clean}
     interrupted = 0
     for attempt in range(20):
         ws_path = tmp_path / f"killed-{attempt}"
-        acks = _run_child(ws_path, steps, rng.uniform(startup, duration))
+        acks, _ = _run_child(ws_path, steps, (rng.randrange(steps), rng.uniform(0, per_commit)))
         interrupted += len(acks) < steps
         ws = Workspace(ws_path)  # cleans orphans, as any next start does
         frames = {name: ws.table(name) for name in ("accounts", "posts", "edges")}  # all readable
@@ -182,7 +201,7 @@ def test_sigkill_at_random_moments_never_leaves_an_unreadable_or_partial_workspa
         assert frames["accounts"].height == frames["edges"].height, f"{where}: tables out of step"
         assert frames["accounts"].height >= 5000 * len(acks), f"{where}: an acknowledged commit was lost"
         assert not list(ws_path.rglob(f"*{TEMP_SUFFIX}")), f"{where}: temp files left"
-        rerun = _run_child(ws_path, steps, None)
+        rerun, _ = _run_child(ws_path, steps)
         assert rerun[-1] == clean[-1], f"{where}: re-run did not reach the clean run's hash"
         rows = json.loads((ws_path / "manifest.json").read_text())["tables"]["edges"]["rows"]
         assert rows == steps * 5000, f"{where}: {rows} edge rows after re-run"

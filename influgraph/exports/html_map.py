@@ -11,8 +11,10 @@ Rules (documented in the README):
   `<script type="application/json">` block with `<`, `>` and `&` escaped; the page's script
   inserts every user string with `textContent`, and tooltips are plain text.
 - **Large workspaces**: at most `max_nodes` accounts (top by score) and `max_edges` edges
-  (heaviest) are drawn, the page says "showing N of M", and positions are precomputed with
-  igraph (Fruchterman-Reingold, seeded) with physics off, so the page is interactive at once.
+  (heaviest) are drawn (see `views`), the page says "showing N of M", and positions are
+  precomputed (see `layout`) with physics off, so the page is interactive at once.
+- **Data in, page out**: `render_map` draws a view at given positions; it reads nothing from a
+  workspace. `write_map` lays the view out and writes the page.
 - Nodes: colour by community (the 12 largest communities get a colour, the rest grey), size by
   score, label by handle. Edges: colour by dominant kind, width by weight, arrow to the target.
 """
@@ -26,18 +28,18 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import igraph as ig
-import numpy as np
 import polars as pl
 
-from .atomic import atomic_write_bytes
-from .graph_view import GraphView, graph_view
-from .schema import EDGE_KINDS
+from ..atomic import atomic_write_bytes
+from ..schema import EDGE_KINDS
+from .layout import layout
+from .views import GraphView
 
 if TYPE_CHECKING:
-    from .workspace import Workspace
+    import numpy as np
 
-__all__ = ["write_map", "render_map", "community_colour", "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "PALETTE", "KIND_COLOURS"]
+__all__ = ["write_map", "render_map", "community_colour", "asset", "csp", "render_page", "script_json",
+           "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "PALETTE", "KIND_COLOURS"]
 
 DEFAULT_MAX_NODES = 1000
 DEFAULT_MAX_EDGES = 5000
@@ -88,22 +90,6 @@ def render_page(template: str, **context: object) -> str:
     return env.get_template(template).render(**context)
 
 
-def layout(view: GraphView, seed: int = 0) -> np.ndarray:
-    """Node positions (n, 2) in pixels, from igraph's Fruchterman-Reingold on the view, seeded."""
-    n = view.nodes.height
-    if n == 0:
-        return np.zeros((0, 2))
-    index = pl.DataFrame({"id": view.nodes["id"], "ix": np.arange(n)})
-    ends = (view.edges.select("src", "dst").join(index.rename({"id": "src", "ix": "s"}), on="src")
-            .join(index.rename({"id": "dst", "ix": "d"}), on="dst"))
-    graph = ig.Graph(n=n, edges=np.column_stack([ends["s"].to_numpy(), ends["d"].to_numpy()]).tolist(), directed=False)
-    start = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
-    positions = np.asarray(graph.layout_fruchterman_reingold(seed=start.tolist(), niter=300, grid="nogrid").coords)
-    positions -= positions.mean(axis=0)
-    spread = np.abs(positions).max() or 1.0
-    return positions / spread * (40 * np.sqrt(n) + 200)
-
-
 def _number(value: object) -> str:
     if value is None:
         return "—"
@@ -139,31 +125,21 @@ def _tooltip(row: dict, niche: str | None) -> str:
     return "\n".join(lines)
 
 
-def _community_labels(workspace: "Workspace | None") -> dict[int, str]:
-    profiles = workspace.read_result("community_profiles") if workspace is not None else None
-    if profiles is None or "hashtags" not in profiles.columns:
-        return {}
-    labels = {}
-    for row in profiles.select("community", "hashtags").iter_rows(named=True):
-        tags = row["hashtags"] or []
-        tags = [t if isinstance(t, str) else str(t.get("term", "")) for t in tags][:3] if isinstance(tags, list) else []
-        labels[int(row["community"])] = " ".join(f"#{t.lstrip('#')}" for t in tags if t)
-    return labels
-
-
 def _facet(nodes: pl.DataFrame, column: str) -> list[list[str]]:
     counts = nodes.select(pl.col(column).cast(pl.String)).drop_nulls().group_by(column).len().sort(["len", column], descending=[True, False])
     return [[value, f"{value} ({count})"] for value, count in counts.iter_rows()]
 
 
-def render_map(view: GraphView, *, title: str, workspace: "Workspace | None" = None, seed: int = 0) -> str:
-    """The map page for `view`, as HTML text."""
+def render_map(view: GraphView, positions: "np.ndarray", *, title: str) -> str:
+    """The map page for `view`, as HTML text, with node i drawn at `positions[i]` (pixels).
+
+    Example: ``render_map(view, layout(view, seed=0), title="influgraph map")``.
+    """
     from pyvis.network import Network
 
-    from . import __version__
+    from .. import __version__
 
     nodes = view.nodes
-    positions = layout(view, seed)
     sizes = nodes.group_by("community").len().sort(["len", "community"], descending=[True, False], nulls_last=True)
     coloured = [c for c in sizes["community"].to_list() if community_colour(c) != OTHER_COLOUR]
     net = Network(directed=True, cdn_resources="in_line")
@@ -188,7 +164,7 @@ def render_map(view: GraphView, *, title: str, workspace: "Workspace | None" = N
         "layout": {"improvedLayout": False},
     }
     graph_nodes, graph_edges, _heading, _height, _width, options = net.get_network_data()
-    labels = _community_labels(workspace)
+    labels = view.community_labels
     counts = dict(sizes.iter_rows())
     legend = [{"color": community_colour(c), "label": f"community {c}{(': ' + labels[c]) if labels.get(c) else ''} ({counts[c]:,} shown)"}
               for c in coloured]
@@ -210,10 +186,16 @@ def render_map(view: GraphView, *, title: str, workspace: "Workspace | None" = N
                        data_json=Markup(data_json), scripts=[Markup(vis_js), Markup(app_js)])
 
 
-def write_map(workspace: "Workspace", path: str | Path, *, niche: str | None = None,
-              max_nodes: int | None = DEFAULT_MAX_NODES, max_edges: int | None = DEFAULT_MAX_EDGES, seed: int = 0) -> GraphView:
-    """Write the interactive map of `workspace` (or of one niche) to `path`, atomically; returns the view drawn."""
-    view = graph_view(workspace, niche=niche, max_nodes=max_nodes, max_edges=max_edges)
-    title = f"influgraph map: niche {niche}" if niche else "influgraph map: whole workspace"
-    atomic_write_bytes(Path(path), render_map(view, title=title, workspace=workspace, seed=seed).encode("utf-8"))
-    return view
+def _title(niche: str | None) -> str:
+    """The title of the map of `niche` (None: the whole workspace)."""
+    return f"influgraph map: niche {niche}" if niche else "influgraph map: whole workspace"
+
+
+def write_map(view: GraphView, out: str | Path, *, seed: int = 0) -> Path:
+    """Lay `view` out (seeded) and write its interactive map to `out`, atomically; returns the path.
+
+    Example: ``write_map(graph_view(read_view_data(ws), max_nodes=DEFAULT_MAX_NODES), "map.html")``.
+    """
+    out = Path(out)
+    atomic_write_bytes(out, render_map(view, layout(view, seed), title=_title(view.niche)).encode("utf-8"))
+    return out

@@ -2,7 +2,7 @@
 
 Rules (documented in the README):
 
-- Every format writes the same `GraphView` (see `graph_view`), so node and edge counts agree.
+- Every format writes the same `GraphView` (see `views`), so node and edge counts agree.
 - Node ids are the account ids, as strings; `label` is the handle. Attributes: name, bio,
   followers, tier, community, community role, role, niches (joined with "; "), score,
   in-strength and out-strength, and with a niche its rank, niche influence, audience relevance,
@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .atomic import atomic_write, atomic_write_bytes
-from .errors import BadInput
-from .export_tables import write_table
-from .graph_view import GraphView
+from ..atomic import atomic_write, atomic_write_bytes
+from ..errors import BadInput
+from .paths import check_file, check_folder
+from .tables import write_table
+from .views import GraphView
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -80,23 +81,21 @@ def _gephi_tables(view: GraphView) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def write_graph_file(view: GraphView, fmt: str, out: str | Path, *, excel: bool = False) -> list[Path]:
-    """Write `view` in `fmt` to `out` (a file, or a folder for csv and parquet); returns the paths written."""
+    """Write `view` in `fmt` to `out` (a file, or a folder for csv and parquet); returns the paths written.
+
+    Example: ``write_graph_file(graph_view(read_view_data(ws)), "gexf", "workspace.gexf")``.
+    """
     import networkx as nx
 
     out = Path(out)
     if fmt not in FILE_FORMATS:
-        raise BadInput(f"unknown export format {fmt!r}", hint=f"use one of {', '.join(FILE_FORMATS)}")
+        raise BadInput(f"unknown export format {fmt!r}", param="fmt", hint=f"use one of {', '.join(FILE_FORMATS)}")
     if fmt in ("csv", "parquet"):
-        if out.exists() and not out.is_dir():
-            raise BadInput("--out names a file, but csv and parquet exports write a folder (nodes and edges)", path=out,
-                           hint="name a folder")
+        check_folder(out, "csv and parquet exports write a folder (nodes and edges)")
         out.mkdir(parents=True, exist_ok=True)
         nodes, edges = _gephi_tables(view) if fmt == "csv" else (view.nodes, view.edges)
         return [write_table(nodes, out / f"nodes.{fmt}", excel=excel), write_table(edges, out / f"edges.{fmt}", excel=excel)]
-    if out.is_dir():
-        raise BadInput(f"--out names a folder, but a {fmt} export is one file", path=out, hint=f"name a file ending in .{fmt}")
-    if not out.parent.exists():
-        raise BadInput("the folder does not exist", path=out.parent, hint="create it first or choose another --out")
+    check_file(out, f"a {fmt} export", f".{fmt}")
     if fmt == "json":
         data = json.dumps(node_link(view), ensure_ascii=False, indent=1, default=str).encode("utf-8")
         atomic_write_bytes(out, data)

@@ -1,5 +1,9 @@
 """Write analysis tables as CSV, Parquet or JSON, atomically, with spreadsheet-safe CSV cells.
 
+A table and the tables that go with it (a ranking and its agreement, communities and their
+profiles, a shortlist and its overlap) are written side by side (`write_tables`): the first to
+`out`, each other one beside it as `STEM-NAME.SUFFIX` (kuliner.csv, kuliner-agreement.csv).
+
 CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a
 leading apostrophe; list columns are joined with "; " and structs written as JSON, so every
 cell is plain text. Text is written as UTF-8, byte-exact (`excel=True` adds a BOM so Persian
@@ -13,10 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from .atomic import atomic_write
-from .errors import BadInput
+from ..atomic import atomic_write
+from ..errors import BadInput
+from .paths import check_parent
 
-__all__ = ["write_table", "spreadsheet_safe", "TABLE_FORMATS"]
+__all__ = ["write_table", "write_tables", "spreadsheet_safe", "TABLE_FORMATS"]
 
 TABLE_FORMATS = (".csv", ".parquet", ".json")
 
@@ -43,15 +48,17 @@ def _jsonable(frame: pl.DataFrame) -> bytes:
     return json.dumps(frame.to_dicts(), ensure_ascii=False, indent=1, default=str).encode("utf-8")
 
 
-def write_table(frame: pl.DataFrame, path: str | Path, *, excel: bool = False) -> Path:
-    """Write `frame` to `path` as CSV, Parquet or JSON (by extension), atomically; returns the path."""
-    path = Path(path)
+def write_table(frame: pl.DataFrame, out: str | Path, *, excel: bool = False) -> Path:
+    """Write `frame` to `out` as CSV, Parquet or JSON (by extension), atomically; returns the path.
+
+    Example: ``write_table(ranking.table, "kuliner.csv", excel=True)``.
+    """
+    path = Path(out)
     suffix = path.suffix.lower()
     if suffix not in TABLE_FORMATS:
-        raise BadInput(f"cannot write {suffix or 'a file without extension'}", path=path,
+        raise BadInput(f"cannot write {suffix or 'a file without extension'}", path=path, param="out",
                        hint=f"name a file ending in {', '.join(TABLE_FORMATS)}")
-    if path.parent and not path.parent.exists():
-        raise BadInput("the folder does not exist", path=path.parent, hint="create it first or choose another --out")
+    check_parent(path)
     if suffix == ".parquet":
         atomic_write(path, lambda handle: frame.write_parquet(handle))
     elif suffix == ".json":
@@ -63,3 +70,14 @@ def write_table(frame: pl.DataFrame, path: str | Path, *, excel: bool = False) -
         data = ("\ufeff".encode() if excel else b"") + buffer.getvalue()
         atomic_write(path, lambda handle: handle.write(data))
     return path
+
+
+def write_tables(out: str | Path, table: pl.DataFrame, beside: dict[str, pl.DataFrame], *, excel: bool = False) -> list[Path]:
+    """Write `table` to `out` and each of `beside` next to it as STEM-NAME.SUFFIX; returns the paths, in that order.
+
+    Example: ``write_tables("kuliner.csv", result.table, {"agreement": result.agreement})`` writes
+    kuliner.csv and kuliner-agreement.csv.
+    """
+    out = Path(out)
+    return [write_table(table, out, excel=excel),
+            *(write_table(frame, out.with_name(f"{out.stem}-{name}{out.suffix}"), excel=excel) for name, frame in beside.items())]

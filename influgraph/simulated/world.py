@@ -122,6 +122,12 @@ class World:
 
 
 class _Builder:
+    """The world under construction, its seeded generator, and the clock of its posts (minutes from START).
+
+    Every random draw goes through `rng`, in the order the build steps make them: that order is
+    what makes a seed's world, so a step must not be reordered.
+    """
+
     def __init__(self, seed: int, scale: float):
         self.rng = np.random.default_rng(seed)
         self.world = World(seed=seed)
@@ -129,9 +135,12 @@ class _Builder:
         self.by_id: dict[str, dict] = {}
         self.by_handle: dict[str, str] = {}
         self.post_count = 0
+        self.follows: set[tuple[str, str]] = set()
+        self.minute = 0
 
     # ------------------------------------------------------------ accounts
     def account(self, community: str, role: str, niche: Niche | None, lang: str) -> str:
+        """A new account of `community` with a planted `role`; returns its id."""
         index = len(self.world.accounts)
         account_id = str(ACCOUNT_BASE + index * 97)  # neighbours collide as floats: string ids are required
         rng = self.rng
@@ -160,6 +169,7 @@ class _Builder:
 
     # ------------------------------------------------------------ posts
     def post(self, author: str, text: str, hashtags_lang: str | None, when: int, **extra) -> dict:
+        """A new tweet by `author` at minute `when`, with its entities; returns it."""
         self.post_count += 1
         tweet = {"id": str(POST_BASE + self.post_count * 104729), "author_id": author, "text": text,
                  "created_at": (START + timedelta(minutes=when)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
@@ -172,12 +182,14 @@ class _Builder:
         return tweet
 
     def repost(self, who: str, original: dict, when: int) -> None:
+        """`who` retweets `original`."""
         author = self.by_id[original["author_id"]]
         text = f"RT @{author['username']}: {original['text']}"
         self.post(who, text, original["lang"], when, referenced_tweets=[{"type": "retweeted", "id": original["id"]}])
         original["public_metrics"]["retweet_count"] += 1
 
     def reply(self, who: str, original: dict, when: int, lang: str) -> None:
+        """`who` replies to `original` in `lang`."""
         author = self.by_id[original["author_id"]]
         words = {"en": "Great point, thanks for sharing", "id": "Setuju, terima kasih resepnya", "fa": "چه پیشنهاد خوبی، ممنونم"}
         self.post(who, f"@{author['username']} {words.get(lang, words['en'])}", lang, when,
@@ -186,9 +198,46 @@ class _Builder:
         original["public_metrics"]["reply_count"] += 1
 
     def quote(self, who: str, original: dict, when: int, niche: Niche) -> None:
+        """`who` quotes `original` with a line of `niche`'s first template."""
         text = f"{niche.templates[0].format(x=_FILLERS[niche.lang][0], n=1).split('#')[0].strip()} #{niche.hashtags[0]}"
         self.post(who, text, niche.lang, when, referenced_tweets=[{"type": "quoted", "id": original["id"]}])
         original["public_metrics"]["quote_count"] += 1
+
+    # ------------------------------------------------------------ follows
+    def follow_many(self, who: str, pool: list[str], count: int, weights: np.ndarray | None = None) -> None:
+        """`who` follows `count` distinct accounts drawn from `pool` (by `weights`, else uniformly), never itself."""
+        if not pool or count <= 0:
+            return
+        p = None if weights is None else weights / weights.sum()
+        chosen = self.rng.choice(len(pool), size=min(count, len(pool)), replace=False, p=p)
+        self.follows.update((who, pool[j]) for j in chosen if pool[j] != who)
+
+    # ------------------------------------------------------------ interactions
+    def niche_post(self, author: str, niche: Niche) -> dict:
+        """A post by `author` from one of `niche`'s templates, a few minutes after the last one."""
+        rng = self.rng
+        self.minute += int(rng.integers(1, 20))
+        fill = _FILLERS[niche.lang]
+        template = niche.templates[rng.integers(len(niche.templates))]
+        return self.post(author, template.format(x=fill[rng.integers(len(fill))], n=int(rng.integers(1, 99))), niche.lang,
+                         self.minute)
+
+    def engage(self, niche: Niche, post: dict, pool: list[str], share: float, lang: str, reply_share: float = 0.15) -> None:
+        """About `share` of `pool` interact with `post`: a reply (`reply_share`), a quote in `niche`'s words (5% of
+        the rest) or a repost, one minute apart; the post's author does not engage with it."""
+        rng = self.rng
+        count = int(rng.binomial(len(pool), share))
+        for j in rng.choice(len(pool), size=count, replace=False):
+            who = pool[j]
+            if who == post["author_id"]:
+                continue
+            self.minute += 1
+            if rng.random() < reply_share:
+                self.reply(who, post, self.minute, lang)
+            elif rng.random() < 0.05:
+                self.quote(who, post, self.minute, niche)
+            else:
+                self.repost(who, post, self.minute)
 
 
 def _entities(text: str, by_handle: dict[str, str]) -> dict:
@@ -213,139 +262,174 @@ def _scenes(people: list[str]) -> list[list[str]]:
     return [people[:half], people[half:three_quarters], people[three_quarters:]]
 
 
+@dataclass
+class _Cast:
+    """The accounts of the world by place: each niche's planted accounts by role, its peers and its
+    scenes (core, two local scenes), and the general population."""
+
+    planted: dict[str, dict[str, list[str]]]
+    members: dict[str, list[str]]
+    scenes: dict[str, list[list[str]]]
+    general: list[str]
+
+
 def build_world(seed: int = 7, scale: float = 1.0) -> World:
-    """Build the seeded world; `scale` multiplies the number of ordinary accounts (1.0: about 3,000)."""
+    """Build the seeded world; `scale` multiplies the number of ordinary accounts (1.0: about 3,000).
+
+    The steps, in the order they draw from the seeded generator: plant the accounts, follow, post
+    and engage, then count each account's public metrics. The same seed and scale give the same
+    world, byte for byte.
+
+    Example::
+
+        world = build_world(7)
+        world.truth()["planted"]["expert"]   # the ids of the planted niche experts
+    """
     b = _Builder(seed, scale)
-    rng = b.rng
+    cast = _plant_accounts(b)
+    _follow(b, cast)
+    _post_and_engage(b, cast)
+    _count_metrics(b)
+    return b.world
+
+
+def _plant_accounts(b: _Builder) -> _Cast:
+    """Every account: per niche its planted kinds and its peers, then the general population; brokers
+    get the second niche they bridge to (broker k of niche i also belongs to niche i+1+k)."""
     members: dict[str, list[str]] = {}
     planted: dict[str, dict[str, list[str]]] = {}
-    peers_per_niche = max(int(600 * scale), 30)
+    peers_per_niche = max(int(600 * b.scale), 30)
     for niche in NICHES:
         roles = {"celebrity": 1, "expert": 3, "local": 2, "broker": 2, "vanity": 1, "brand": 2, "bot": 5}
         planted[niche.name] = {role: [b.account(niche.name, role, niche, niche.lang) for _ in range(count)]
                                for role, count in roles.items()}
         members[niche.name] = [b.account(niche.name, "peer", niche, niche.lang) for _ in range(peers_per_niche)]
-    general = [b.account("general", "peer", None, "en" if i % 2 else "id") for i in range(max(int(1200 * scale), 60))]
+    general = [b.account("general", "peer", None, "en" if i % 2 else "id") for i in range(max(int(1200 * b.scale), 60))]
     names = [n.name for n in NICHES]
-    for i, niche in enumerate(NICHES):  # broker k of niche i also belongs to niche i+1+k
+    for i, niche in enumerate(NICHES):
         for k, broker in enumerate(planted[niche.name]["broker"]):
             b.world.bridges[broker] = (niche.name, names[(i + 1 + k) % len(names)])
-
-    follows: set[tuple[str, str]] = set()
-
-    def follow_many(who: str, pool: list[str], count: int, weights: np.ndarray | None = None) -> None:
-        if not pool or count <= 0:
-            return
-        p = None if weights is None else weights / weights.sum()
-        chosen = rng.choice(len(pool), size=min(count, len(pool)), replace=False, p=p)
-        follows.update((who, pool[j]) for j in chosen if pool[j] != who)
-
     scenes = {niche.name: _scenes(members[niche.name]) for niche in NICHES}
+    return _Cast(planted=planted, members=members, scenes=scenes, general=general)
+
+
+def _follow(b: _Builder, cast: _Cast) -> None:
+    """Who follows whom: each niche's follows, then the general population's; stored sorted."""
     for niche in NICHES:
-        p = planted[niche.name]
-        pool = p["expert"] + p["local"] + p["broker"] + p["brand"] + members[niche.name]
-        base = np.array([40.0] * 3 + [1.0] * 2 + [15.0] * 2 + [6.0] * 2 + [1.0] * len(members[niche.name]))
-        for scene, people in enumerate(scenes[niche.name]):
-            weights = base.copy()
-            if scene:  # a local scene: its own local expert; the niche's experts and brokers far less
-                weights[:3] = 3.0
-                weights[3 + scene - 1] = 80.0
-                weights[5:7] = 5.0
-            for member in people:
-                follow_many(member, pool, int(rng.integers(10, 30)), weights)
-                if rng.random() < 0.25:
-                    follows.add((member, p["celebrity"][0]))
-        for scene, local in enumerate(p["local"], start=1):
-            follow_many(local, scenes[niche.name][scene], 25)
-        for expert in p["expert"]:
-            follow_many(expert, members[niche.name], 25)
-        for broker in p["broker"]:
-            other = b.world.bridges[broker][1]
-            follow_many(broker, members[niche.name], 15)
-            follow_many(broker, members[other], 15)
-            for member in members[other]:
-                if rng.random() < 0.2:
-                    follows.add((member, broker))
-        for bot in p["bot"]:
-            follow_many(bot, members[niche.name] + general, 60)
-    everyone_planted = [a for n in NICHES for role in ("celebrity", "vanity") for a in planted[n.name][role]]
-    for person in general:
-        follow_many(person, general, int(rng.integers(5, 15)))
-        for star in everyone_planted:
+        _niche_follows(b, cast, niche)
+    _general_follows(b, cast)
+    b.world.follows = sorted(b.follows)
+
+
+def _niche_follows(b: _Builder, cast: _Cast, niche: Niche) -> None:
+    """The follows of one niche: members follow its experts, brokers and brands (a local scene its own
+    local expert, far more than the niche's experts), a quarter follow the celebrity; local experts,
+    experts, brokers (in both their niches) and bots follow back into the niche."""
+    rng = b.rng
+    p = cast.planted[niche.name]
+    members = cast.members[niche.name]
+    pool = p["expert"] + p["local"] + p["broker"] + p["brand"] + members
+    base = np.array([40.0] * 3 + [1.0] * 2 + [15.0] * 2 + [6.0] * 2 + [1.0] * len(members))
+    for scene, people in enumerate(cast.scenes[niche.name]):
+        weights = base.copy()
+        if scene:  # a local scene: its own local expert; the niche's experts and brokers far less
+            weights[:3] = 3.0
+            weights[3 + scene - 1] = 80.0
+            weights[5:7] = 5.0
+        for member in people:
+            b.follow_many(member, pool, int(rng.integers(10, 30)), weights)
+            if rng.random() < 0.25:
+                b.follows.add((member, p["celebrity"][0]))
+    for scene, local in enumerate(p["local"], start=1):
+        b.follow_many(local, cast.scenes[niche.name][scene], 25)
+    for expert in p["expert"]:
+        b.follow_many(expert, members, 25)
+    for broker in p["broker"]:
+        other = b.world.bridges[broker][1]
+        b.follow_many(broker, members, 15)
+        b.follow_many(broker, cast.members[other], 15)
+        for member in cast.members[other]:
+            if rng.random() < 0.2:
+                b.follows.add((member, broker))
+    for bot in p["bot"]:
+        b.follow_many(bot, members + cast.general, 60)
+
+
+def _general_follows(b: _Builder, cast: _Cast) -> None:
+    """The general population follows itself, most of it every celebrity, some of it every vanity account."""
+    stars = [a for n in NICHES for role in ("celebrity", "vanity") for a in cast.planted[n.name][role]]
+    for person in cast.general:
+        b.follow_many(person, cast.general, int(b.rng.integers(5, 15)))
+        for star in stars:
             role = b.world.roles[star]
-            if rng.random() < (0.7 if role == "celebrity" else 0.15):
-                follows.add((person, star))
-    b.world.follows = sorted(follows)
+            if b.rng.random() < (0.7 if role == "celebrity" else 0.15):
+                b.follows.add((person, star))
 
-    # ------------------------------------------------------------ posts and interactions
-    minute = 0
+
+def _post_and_engage(b: _Builder, cast: _Cast) -> None:
+    """Posts and interactions: each niche's, then half the general population posts a mass-hashtag line."""
     for niche in NICHES:
-        p = planted[niche.name]
-        fill = _FILLERS[niche.lang]
-
-        def niche_post(author: str, niche: Niche = niche, fill: tuple = fill) -> dict:
-            nonlocal minute
-            minute += int(rng.integers(1, 20))
-            template = niche.templates[rng.integers(len(niche.templates))]
-            return b.post(author, template.format(x=fill[rng.integers(len(fill))], n=int(rng.integers(1, 99))), niche.lang, minute)
-
-        def engage(post: dict, pool: list[str], share: float, lang: str, reply_share: float = 0.15,
-                   niche: Niche = niche) -> None:
-            nonlocal minute
-            count = int(rng.binomial(len(pool), share))
-            for j in rng.choice(len(pool), size=count, replace=False):
-                who = pool[j]
-                if who == post["author_id"]:
-                    continue
-                minute += 1
-                if rng.random() < reply_share:
-                    b.reply(who, post, minute, lang)
-                elif rng.random() < 0.05:
-                    b.quote(who, post, minute, niche)
-                else:
-                    b.repost(who, post, minute)
-
-        peers = members[niche.name]
-        core, *local_scenes = scenes[niche.name]
-        for expert in p["expert"]:
-            for _ in range(6):
-                post = niche_post(expert)
-                engage(post, core, 0.07, niche.lang, 0.25)
-                engage(post, [m for scene in local_scenes for m in scene], 0.01, niche.lang, 0.25)
-        for local, scene in zip(p["local"], local_scenes):
-            for _ in range(6):
-                engage(niche_post(local), scene, 0.07, niche.lang, 0.25)
-        for broker in p["broker"]:
-            other = next(n for n in NICHES if n.name == b.world.bridges[broker][1])
-            for _ in range(4):
-                engage(niche_post(broker), peers, 0.03, niche.lang)
-                engage(niche_post(broker), members[other.name], 0.03, other.lang)
-        for brand in p["brand"]:
-            for _ in range(5):
-                engage(niche_post(brand), peers, 0.01, niche.lang)
-        celebrity = p["celebrity"][0]
-        for _ in range(3):
-            engage(niche_post(celebrity), general, 0.10, "en", 0.05)
-            engage(niche_post(celebrity), peers, 0.005, niche.lang)
-        vanity = p["vanity"][0]
-        minute += 5
-        viral = b.post(vanity, f"{niche.templates[0].format(x=fill[0], n=1)} #{MASS_HASHTAG}", niche.lang, minute)
-        engage(viral, general, 0.10, "en", 0.02)
-        for peer in peers:
-            if rng.random() < 0.5:
-                post = niche_post(peer)
-                if rng.random() < 0.5:
-                    engage(post, peers, 0.004, niche.lang)
-        for bot in p["bot"]:
-            for _ in range(12):
-                minute += 1
-                targets = rng.choice(len(peers), size=4, replace=False)
-                handles = " ".join(f"@{b.by_id[peers[t]]['username']}" for t in targets)
-                b.post(bot, f"{handles} check this out #{niche.hashtags[0]} #{niche.hashtags[-1]}", niche.lang, minute)
+        _planted_posts(b, cast, niche)
+        _crowd_posts(b, cast, niche)
+    general = cast.general
     for person in general[: len(general) // 2]:
-        minute += 1
-        b.post(person, _GENERAL_TEMPLATES[int(rng.integers(len(_GENERAL_TEMPLATES)))], "en", minute)
+        b.minute += 1
+        b.post(person, _GENERAL_TEMPLATES[int(b.rng.integers(len(_GENERAL_TEMPLATES)))], "en", b.minute)
 
+
+def _planted_posts(b: _Builder, cast: _Cast, niche: Niche) -> None:
+    """The planted accounts' posts and who engages with them: experts (mostly the core), local experts
+    (their scene), brokers (both niches), brands, the celebrity (mostly the general population) and
+    the vanity account's viral post under the mass hashtag (the general population)."""
+    p = cast.planted[niche.name]
+    peers = cast.members[niche.name]
+    core, *local_scenes = cast.scenes[niche.name]
+    for expert in p["expert"]:
+        for _ in range(6):
+            post = b.niche_post(expert, niche)
+            b.engage(niche, post, core, 0.07, niche.lang, 0.25)
+            b.engage(niche, post, [m for scene in local_scenes for m in scene], 0.01, niche.lang, 0.25)
+    for local, scene in zip(p["local"], local_scenes):
+        for _ in range(6):
+            b.engage(niche, b.niche_post(local, niche), scene, 0.07, niche.lang, 0.25)
+    for broker in p["broker"]:
+        other = next(n for n in NICHES if n.name == b.world.bridges[broker][1])
+        for _ in range(4):
+            b.engage(niche, b.niche_post(broker, niche), peers, 0.03, niche.lang)
+            b.engage(niche, b.niche_post(broker, niche), cast.members[other.name], 0.03, other.lang)
+    for brand in p["brand"]:
+        for _ in range(5):
+            b.engage(niche, b.niche_post(brand, niche), peers, 0.01, niche.lang)
+    celebrity = p["celebrity"][0]
+    for _ in range(3):
+        b.engage(niche, b.niche_post(celebrity, niche), cast.general, 0.10, "en", 0.05)
+        b.engage(niche, b.niche_post(celebrity, niche), peers, 0.005, niche.lang)
+    b.minute += 5
+    fill = _FILLERS[niche.lang]
+    viral = b.post(p["vanity"][0], f"{niche.templates[0].format(x=fill[0], n=1)} #{MASS_HASHTAG}", niche.lang, b.minute)
+    b.engage(niche, viral, cast.general, 0.10, "en", 0.02)
+
+
+def _crowd_posts(b: _Builder, cast: _Cast, niche: Niche) -> None:
+    """Half the peers post (half of those posts get a little engagement); bots post mass mentions."""
+    rng = b.rng
+    peers = cast.members[niche.name]
+    for peer in peers:
+        if rng.random() < 0.5:
+            post = b.niche_post(peer, niche)
+            if rng.random() < 0.5:
+                b.engage(niche, post, peers, 0.004, niche.lang)
+    for bot in cast.planted[niche.name]["bot"]:
+        for _ in range(12):
+            b.minute += 1
+            targets = rng.choice(len(peers), size=4, replace=False)
+            handles = " ".join(f"@{b.by_id[peers[t]]['username']}" for t in targets)
+            b.post(bot, f"{handles} check this out #{niche.hashtags[0]} #{niche.hashtags[-1]}", niche.lang, b.minute)
+
+
+def _count_metrics(b: _Builder) -> None:
+    """Each account's public metrics from the world's follows and posts, plus the audience beyond this
+    world: a mega celebrity's, and a vanity account's bought followers."""
     followers = {a: 0 for a in b.by_id}
     following = {a: 0 for a in b.by_id}
     for src, dst in b.world.follows:
@@ -355,9 +439,7 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
     for post in b.world.posts:
         tweets[post["author_id"]] += 1
     for account in b.world.accounts:
-        # the audience beyond this world: a mega celebrity, and a vanity account's bought followers
         boost = {"celebrity": 2_500_000, "vanity": 120_000}.get(b.world.roles[account["id"]], 0)
         account["public_metrics"] = {"followers_count": followers[account["id"]] + boost,
                                      "following_count": following[account["id"]],
                                      "tweet_count": tweets[account["id"]], "listed_count": 0}
-    return b.world

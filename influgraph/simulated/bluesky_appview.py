@@ -1,18 +1,22 @@
-"""The simulated world in the shapes of Bluesky's AppView (app.bsky.* XRPC), for the Bluesky crawler's tests.
+"""The simulated world in the shapes of Bluesky's AppView (app.bsky.* XRPC) and its login, for the Bluesky crawler's tests.
 
 Mapping: an account's did is `did:plc:sim<id>` and its handle `<username>.bsky.social`; a post's
 uri is `at://<did>/app.bsky.feed.post/<id>`. Reposts are not posts on Bluesky: the world's
 retweets are served only by `getRepostedBy`. Shapes follow the recorded responses in
 `../shared/data/bluesky-bskyr-vcr` (post views with record, facets, reply and embed; profile
-views; `cursor` pagination).
+views; `cursor` pagination). `server.SimServer` serves them under /xrpc/.
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-from .simulated import World
+from .world import World
 
-__all__ = ["BlueskyIndex", "did_of", "uri_of"]
+if TYPE_CHECKING:
+    from .x_api import XIndex
+
+__all__ = ["BlueskyIndex", "did_of", "uri_of", "paged", "route", "create_session"]
 
 
 def did_of(account_id: str) -> str:
@@ -48,7 +52,7 @@ def _facets(text: str, hashtags: list[dict], mentions: list[dict]) -> list[dict]
 class BlueskyIndex:
     """Bluesky views over a World, built once."""
 
-    def __init__(self, world: World, x_index):
+    def __init__(self, world: World, x_index: "XIndex"):
         self.x = x_index
         self.accounts = {a["id"]: a for a in world.accounts}
         self.by_did = {did_of(a["id"]): a["id"] for a in world.accounts}
@@ -162,3 +166,11 @@ def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[
         ids, following = paged(index.quotes.get(post_id, []), cursor, limit)
         return 200, {"posts": [index.post(i) for i in ids], "uri": one["uri"], **({"cursor": following} if following else {})}
     return 501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {nsid}"}
+
+
+def create_session(body: dict, login: tuple[str, str] | None, token: str | None) -> tuple[int, dict]:
+    """com.atproto.server.createSession: the server's `token` for the right (identifier, password) `login`."""
+    if login and (body.get("identifier"), body.get("password")) == login:
+        return 200, {"accessJwt": token, "refreshJwt": "refresh-" + str(token),
+                     "handle": body["identifier"], "did": "did:plc:simlogin"}
+    return 401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"}

@@ -1,0 +1,366 @@
+"""Centrality on a built graph: PageRank, personalised PageRank, HITS authority, coreness, betweenness.
+
+General graph mathematics, with no niche policy: every function takes a `graph.BuiltGraph`
+(edges point from the account that acts to the account that receives the attention) and returns
+one score per vertex, in vertex order, as a numpy array. `rank.py` decides which graph each runs
+on and how the scores are combined.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..graph import BuiltGraph
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+__all__ = ["PAGERANK_TOL", "pagerank", "personalised_pagerank", "reachable", "authority", "coreness",
+           "approximate_betweenness"]
+
+PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
+
+
+def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
+    """Weighted PageRank of every vertex.
+
+    The stationary distribution of a random surfer who, with probability `damping`, follows an
+    out-edge chosen in proportion to its weight and otherwise jumps to a vertex chosen uniformly::
+
+        x_v = damping * sum_{u -> v} x_u * w_uv / out_u + damping * D / n + (1 - damping) / n
+
+    where ``out_u`` is u's weighted out-degree and ``D`` the rank held by dangling vertices (no
+    out-edges), which jump uniformly, as in networkx and igraph.
+
+    Parameters
+    ----------
+    built : BuiltGraph
+        The directed, weighted graph.
+    damping : float, default 0.85
+        Probability of following an edge rather than jumping.
+    tol : float, default PAGERANK_TOL (1e-9)
+        The iteration stops when the L1 change between two iterates is below this.
+
+    Returns
+    -------
+    numpy.ndarray
+        One score per vertex, summing to 1 (all zeros for a graph without vertices).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from influgraph.graph import build_graph
+    >>> from influgraph.schema import Batch
+    >>> edges = pl.DataFrame({"src": ["a", "b", "c"], "dst": ["b", "c", "b"], "kind": ["repost"] * 3, "platform": ["x"] * 3})
+    >>> pagerank(build_graph(Batch(edges=edges))).round(3).tolist()
+    [0.05, 0.486, 0.464]
+
+    Notes
+    -----
+    Power iteration on the scipy CSR matrix of the graph (see `personalised_pagerank`), which is
+    faster than igraph's PRPACK at scale; at most 10,000 iterations.
+
+    References
+    ----------
+    .. [1] L. Page, S. Brin, R. Motwani and T. Winograd, "The PageRank citation ranking: bringing
+       order to the Web", Stanford InfoLab technical report 1999-66, 1999.
+    """
+    return _power_iteration(built, None, damping, tol)
+
+
+def personalised_pagerank(built: BuiltGraph, reset: np.ndarray, damping: float = 0.85, *,
+                          tol: float = PAGERANK_TOL) -> np.ndarray:
+    """Personalised PageRank: a random walk that teleports to the vertices weighted by `reset`.
+
+    As `pagerank`, but the jump goes to vertex v with probability r_v = reset_v / sum(reset)
+    instead of 1 / n, and dangling vertices jump like the teleport (networkx's default for a
+    personalisation)::
+
+        x_v = damping * sum_{u -> v} x_u * w_uv / out_u + damping * D * r_v + (1 - damping) * r_v
+
+    Parameters
+    ----------
+    built : BuiltGraph
+        The directed, weighted graph.
+    reset : numpy.ndarray
+        Teleport weights >= 0, shape (n,), or (n, k) to solve k personalisations together (one
+        pass over the matrix per iteration serves all of them). An all-zero column gives zeros.
+    damping : float, default 0.85
+        Probability of following an edge rather than teleporting.
+    tol : float, default PAGERANK_TOL (1e-9)
+        The iteration stops when every column's L1 change is below this.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,) or (n, k) as `reset`; each non-zero column sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np, polars as pl
+    >>> from influgraph.graph import build_graph
+    >>> from influgraph.schema import Batch
+    >>> edges = pl.DataFrame({"src": ["a", "b", "c"], "dst": ["b", "c", "b"], "kind": ["repost"] * 3, "platform": ["x"] * 3})
+    >>> personalised_pagerank(build_graph(Batch(edges=edges)), np.array([0.0, 0.0, 1.0])).round(3).tolist()
+    [0.0, 0.459, 0.541]
+
+    Notes
+    -----
+    Power iteration on the scipy CSR matrix, x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r,
+    until the L1 change is below `tol`, at most 10,000 iterations. Rank lives only where walks
+    from the teleport set can go, so the iteration runs on the vertices `reachable` from it.
+
+    References
+    ----------
+    .. [1] T. H. Haveliwala, "Topic-sensitive PageRank", Proceedings of the 11th International
+       World Wide Web Conference (WWW), 2002, pp. 517-526.
+    """
+    reset = np.asarray(reset, dtype=np.float64)
+    if reset.ndim == 1:
+        return _power_iteration(built, reset[:, None], damping, tol)[:, 0]
+    return _power_iteration(built, reset, damping, tol)
+
+
+def _power_iteration(built: BuiltGraph, reset: np.ndarray | None, damping: float, tol: float) -> np.ndarray:
+    """PageRank by power iteration on the scipy CSR matrix (faster than igraph's PRPACK at scale).
+
+    x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`.
+    """
+    n = built.n
+    if reset is None:
+        if n == 0:
+            return np.zeros(0)
+        teleport = np.full((n, 1), 1.0 / n)
+    else:
+        totals = reset.sum(axis=0)
+        teleport = np.divide(reset, totals, out=np.zeros_like(reset), where=totals > 0)
+    if n == 0 or not teleport.any():
+        return np.zeros(n) if reset is None else np.zeros_like(teleport)
+    matrix = built.matrix
+    within = None
+    if reset is not None:  # rank lives only where walks from the teleport set can go: iterate there alone
+        within = reachable(matrix, np.flatnonzero(teleport.any(axis=1)))
+        if len(within) < n:
+            matrix, teleport = matrix[within][:, within], teleport[within]
+    size = matrix.shape[0]
+    out = np.asarray(matrix.sum(axis=1)).ravel()
+    dangling = np.flatnonzero(out <= 0)
+    inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)[:, None]
+    transposed = matrix.T  # CSC view: no copy
+    x = teleport.copy()
+    for _ in range(10_000):
+        spread = transposed @ (x * inverse_out)
+        new = damping * (spread + x[dangling].sum(axis=0) * teleport) + (1 - damping) * teleport
+        change = np.abs(new - x).sum(axis=0).max()
+        x = new
+        if change < tol:
+            break
+    x /= np.where(x.sum(axis=0) > 0, x.sum(axis=0), 1.0)
+    if reset is None:
+        return x[:, 0]
+    if within is not None and len(within) < n:
+        full = np.zeros((n, x.shape[1]))
+        full[within] = x
+        return full
+    return x
+
+
+def reachable(matrix: "sparse.csr_matrix", sources: np.ndarray) -> np.ndarray:
+    """The vertices reachable from `sources` along directed edges, sorted.
+
+    A vertex is reachable when a directed path of zero or more edges leads to it from a source,
+    so every source is reachable.
+
+    Parameters
+    ----------
+    matrix : scipy.sparse.csr_matrix
+        The (n, n) adjacency matrix; row v lists v's successors.
+    sources : numpy.ndarray
+        Vertex indices to start from.
+
+    Returns
+    -------
+    numpy.ndarray
+        The sorted indices of the reachable vertices.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> chain = sparse.csr_matrix((np.ones(2), ([0, 1], [1, 2])), shape=(4, 4))  # 0 -> 1 -> 2, 3 alone
+    >>> reachable(chain, np.array([1])).tolist()
+    [1, 2]
+
+    Notes
+    -----
+    Breadth-first, by sparse frontier expansion: each round gathers the CSR rows of the whole
+    frontier at once, with no Python loop over vertices.
+    """
+    seen = np.zeros(matrix.shape[0], dtype=bool)
+    seen[sources] = True
+    frontier = sources
+    csr = matrix  # CSR: row v lists v's successors
+    while len(frontier):
+        starts, ends = csr.indptr[frontier], csr.indptr[frontier + 1]
+        lengths = ends - starts
+        if lengths.sum() == 0:
+            break
+        offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+        successors = np.unique(csr.indices[offsets])
+        frontier = successors[~seen[successors]]
+        seen[frontier] = True
+    return np.flatnonzero(seen)
+
+
+def authority(built: BuiltGraph) -> np.ndarray:
+    """HITS authority (weighted), scaled so the top vertex has 1.
+
+    A good authority is pointed to by good hubs and a good hub points to good authorities:
+    a = A^T h and h = A a at the fixed point, so the authority vector is the principal right
+    singular vector of the weighted adjacency matrix A (rows: sources, columns: targets).
+
+    Parameters
+    ----------
+    built : BuiltGraph
+        The directed, weighted graph.
+
+    Returns
+    -------
+    numpy.ndarray
+        One score per vertex in [0, 1]; 0 for vertices no edge points to.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from influgraph.graph import build_graph
+    >>> from influgraph.schema import Batch
+    >>> edges = pl.DataFrame({"src": ["a", "b", "c"], "dst": ["c", "c", "a"], "kind": ["repost"] * 3, "platform": ["x"] * 3})
+    >>> authority(build_graph(Batch(edges=edges))).round(3).tolist()
+    [0.0, 0.0, 1.0]
+
+    Notes
+    -----
+    Solved on the non-empty rows and columns of A only: a dense SVD when that block has fewer
+    than 3 rows or columns, else scipy's sparse `svds` (k=1, random_state=0). The sign of the
+    singular vector is dropped (absolute values).
+
+    References
+    ----------
+    .. [1] J. M. Kleinberg, "Authoritative sources in a hyperlinked environment", Journal of
+       the ACM 46(5), 1999, pp. 604-632.
+    """
+    n = built.n
+    scores = np.zeros(n)
+    if len(built.ends) == 0:
+        return scores
+    hubs, authorities = np.unique(built.ends[:, 0]), np.unique(built.ends[:, 1])
+    matrix = built.matrix[hubs][:, authorities]
+    if min(matrix.shape) < 3:
+        _, _, right = np.linalg.svd(matrix.toarray())
+        vector = right[0]
+    else:
+        from scipy.sparse.linalg import svds
+
+        _, _, right = svds(matrix.astype(np.float64), k=1, random_state=0)
+        vector = right[0]
+    vector = np.abs(vector)
+    scores[authorities] = vector / vector.max() if vector.max() > 0 else vector
+    return scores
+
+
+def coreness(built: BuiltGraph) -> np.ndarray:
+    """The k-core number of every vertex, in- and out-edges counted.
+
+    The k-core is the largest subgraph in which every vertex has degree at least k; a vertex's
+    coreness is the largest k whose k-core contains it. Degree here is in-degree plus out-degree
+    (each edge counted once, whatever its weight).
+
+    Parameters
+    ----------
+    built : BuiltGraph
+        The directed graph.
+
+    Returns
+    -------
+    numpy.ndarray
+        One number per vertex (as floats); 0 for vertices without edges.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from influgraph.graph import build_graph
+    >>> from influgraph.schema import Batch
+    >>> edges = pl.DataFrame({"src": ["a", "b", "c", "c"], "dst": ["b", "c", "a", "d"], "kind": ["mention"] * 4,
+    ...                       "platform": ["x"] * 4})
+    >>> coreness(build_graph(Batch(edges=edges))).tolist()
+    [2.0, 2.0, 2.0, 1.0]
+
+    Notes
+    -----
+    igraph's `coreness(mode="all")` (the O(m) algorithm of Batagelj and Zaversnik), run on the
+    vertices that have edges only.
+
+    References
+    ----------
+    .. [1] S. B. Seidman, "Network structure and minimum degree", Social Networks 5(3), 1983,
+       pp. 269-287.
+    .. [2] V. Batagelj and M. Zaversnik, "An O(m) algorithm for cores decomposition of networks",
+       arXiv:cs/0310049, 2003.
+    """
+    import igraph as ig
+
+    active, ends = np.unique(built.ends, return_inverse=True)
+    scores = np.zeros(built.n)
+    if len(active):
+        scores[active] = ig.Graph(n=len(active), edges=ends.reshape(-1, 2), directed=True).coreness(mode="all")
+    return scores
+
+
+def approximate_betweenness(built: BuiltGraph, samples: int, seed: int = 0) -> np.ndarray:
+    """Betweenness centrality estimated from `samples` random source vertices.
+
+    The betweenness of v is the sum over pairs (s, t) of the share of shortest s-t paths that
+    pass through v. Summing over `samples` sources drawn uniformly without replacement and
+    scaling by n / samples gives an unbiased estimate; it is exact when samples >= n.
+
+    Parameters
+    ----------
+    built : BuiltGraph
+        The directed graph. Paths count hops: edge weights are interaction strengths, not distances.
+    samples : int
+        The number of source vertices.
+    seed : int, default 0
+        Seed of the source draw (numpy's default generator).
+
+    Returns
+    -------
+    numpy.ndarray
+        One (estimated) betweenness per vertex, unnormalised.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from influgraph.graph import build_graph
+    >>> from influgraph.schema import Batch
+    >>> edges = pl.DataFrame({"src": ["a", "b"], "dst": ["b", "c"], "kind": ["reply"] * 2, "platform": ["x"] * 2})
+    >>> approximate_betweenness(build_graph(Batch(edges=edges)), samples=10).tolist()
+    [0.0, 1.0, 0.0]
+
+    Notes
+    -----
+    igraph's Brandes algorithm restricted to the sampled sources (`betweenness(sources=...)`).
+
+    References
+    ----------
+    .. [1] U. Brandes and C. Pich, "Centrality estimation in large networks", International
+       Journal of Bifurcation and Chaos 17(7), 2007, pp. 2303-2318.
+    """
+    n = built.graph.vcount()
+    if n == 0 or built.graph.ecount() == 0:
+        return np.zeros(n)
+    if samples >= n:
+        return np.asarray(built.graph.betweenness(directed=True), dtype=np.float64)
+    sources = np.random.default_rng(seed).choice(n, size=samples, replace=False)
+    partial = np.asarray(built.graph.betweenness(directed=True, sources=sorted(sources.tolist())), dtype=np.float64)
+    return partial * n / samples

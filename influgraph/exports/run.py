@@ -1,0 +1,71 @@
+"""One entry point for every export: the map, the report, and the graph files, by format name.
+
+`export` checks the options, reads the workspace once (`read_view_data`) and hands the view to
+the writer of the format; the report reads the workspace itself, once for all of its maps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import BadInput
+from .files import FILE_FORMATS, write_graph_file
+from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, write_map
+from .paths import check_file, default_out
+from .report import write_report
+from .views import graph_view, read_view_data
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+__all__ = ["EXPORT_FORMATS", "ExportResult", "export"]
+
+EXPORT_FORMATS = ("html", "report", *FILE_FORMATS)
+
+
+@dataclass
+class ExportResult:
+    """The files written and what part of the workspace they show."""
+
+    paths: list[Path]
+    caption: str
+
+
+def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: str | None = None, max_nodes: int | None = None,
+           max_edges: int | None = None, excel: bool = False, seed: int = 0) -> ExportResult:
+    """Export `workspace` (or one niche of it) as `fmt` to `out`.
+
+    Parameters
+    ----------
+    workspace : the workspace to export, with its stored communities and rankings.
+    fmt : one of EXPORT_FORMATS: html (one map), report (a folder), gexf, graphml, json (one file),
+        csv, parquet (a folder with nodes and edges tables).
+    out : the file or folder to write; None: in graphs/ (see `default_out`).
+    niche : only this niche's ranked candidates, sized by niche influence (not for the report).
+    max_nodes, max_edges : the budgets; the map and the report default to those of `html_map`,
+        graph files hold everything unless they are given.
+    excel : csv only: a UTF-8 BOM so spreadsheets display Persian and Indonesian.
+    seed : the seed of the map layout.
+
+    Example: ``export(ws, "html", "persian.html", niche="persian-books").caption``.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise BadInput(f"unknown export format {fmt!r}", param="fmt", hint=f"use one of {', '.join(EXPORT_FORMATS)}")
+    out = Path(out) if out is not None else default_out(fmt, niche)
+    if excel and fmt != "csv":
+        raise BadInput("`excel` applies to `fmt` csv only", param="excel", hint="drop `excel` or use `fmt` csv")
+    if fmt == "report":
+        if niche:
+            raise BadInput("`niche` does not apply to `fmt` report (it covers every ranked niche)", param="niche",
+                           hint="drop `niche`")
+        report = write_report(workspace, out, max_nodes=max_nodes or DEFAULT_MAX_NODES,
+                              max_edges=max_edges or DEFAULT_MAX_EDGES, seed=seed)
+        return ExportResult(paths=[report.index, *report.maps.values()], caption=f"report with {len(report.maps)} maps")
+    if fmt == "html":
+        check_file(out, "the map", ".html")
+        view = graph_view(read_view_data(workspace), niche=niche, max_nodes=max_nodes or DEFAULT_MAX_NODES,
+                          max_edges=max_edges or DEFAULT_MAX_EDGES)
+        return ExportResult(paths=[write_map(view, out, seed=seed)], caption=view.caption())
+    view = graph_view(read_view_data(workspace), niche=niche, max_nodes=max_nodes, max_edges=max_edges)
+    return ExportResult(paths=write_graph_file(view, fmt, out, excel=excel), caption=view.caption())

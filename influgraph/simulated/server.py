@@ -1,0 +1,171 @@
+"""A local HTTP server on 127.0.0.1 that serves a simulated World: the X API v2 (routes in `x_api`)
+and, under /xrpc/, Bluesky's AppView (routes in `bluesky_appview`), with a bearer token check.
+
+Faults can be injected per path prefix for crawler tests: a status code with headers (429 with
+or without `x-rate-limit-reset`, a usage-cap body, 401, 403, 503...), a delay, a truncated body,
+or the real page with a forced pagination token (a repeated-token fault).
+
+    with SimServer(build_world()) as server:
+        requests.get(server.base_url + "/2/tweets/search/recent", params={"query": "#pourover"})
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+from . import bluesky_appview, x_api
+from .world import World
+
+__all__ = ["SimServer", "Fault"]
+
+
+@dataclass
+class Fault:
+    """What to answer instead of the real page, `times` times (None: forever)."""
+
+    status: int = 503
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict | None = None
+    delay: float = 0.0
+    truncate: bool = False  # send the real page cut in half, with a matching Content-Length
+    next_token: str | None = None  # send the real page with this pagination token (a repeated-token fault)
+    times: int | None = 1
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body in separate writes would stall ~40 ms on delayed ACKs
+    wbufsize = 1 << 16  # one buffered write per response (flushed by http.server after each request)
+    server: "_Server"
+
+    def log_message(self, *args) -> None:  # quiet: tests and the demo read no access log
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        sim = self.server.sim
+        url = urlparse(self.path)
+        sim.requests.append(url.path)
+        if sim.latency:
+            time.sleep(sim.latency)
+        if sim.token and self.headers.get("Authorization") != f"Bearer {sim.token}":
+            return self._send(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        fault = sim.take_fault(url.path)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        if fault and not fault.truncate and fault.next_token is None:
+            return self._send(fault.status, fault.body or {"title": "Simulated fault", "status": fault.status}, fault.headers)
+        if url.path.startswith("/xrpc/"):
+            status, body = self._bluesky(url.path[len("/xrpc/"):], parse_qs(url.query))
+        else:
+            status, body = x_api.route(sim.index, url.path, {k: v[-1] for k, v in parse_qs(url.query).items()})
+        if fault and fault.next_token is not None and status == 200:
+            if url.path.startswith("/xrpc/"):
+                body["cursor"] = fault.next_token
+            else:
+                body.setdefault("meta", {})["next_token"] = fault.next_token
+        self._send(status, body, truncate=bool(fault and fault.truncate))
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        """com.atproto.server.createSession: the simulated login, giving the server's token for the right password."""
+        sim = self.server.sim
+        url = urlparse(self.path)
+        sim.requests.append(url.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            body = {}
+        if url.path != "/xrpc/com.atproto.server.createSession":
+            return self._send(501, {"error": "MethodNotImplemented"})
+        return self._send(*bluesky_appview.create_session(body, sim.login, sim.token))
+
+    def _bluesky(self, nsid: str, query: dict[str, list[str]]) -> tuple[int, dict]:
+        """Answer an app.bsky.* query, building the Bluesky views of the world on the first one."""
+        sim = self.server.sim
+        with sim._lock:
+            if sim.bluesky is None:
+                sim.bluesky = bluesky_appview.BlueskyIndex(sim.world, sim.index)
+        return bluesky_appview.route(sim.bluesky, nsid, query)
+
+    def _send(self, status: int, body: dict, headers: dict | None = None, truncate: bool = False) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        if truncate:
+            data = data[: len(data) // 2]
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    sim: "SimServer"
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (a killed crawler, a timeout) is normal here: say nothing."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
+class SimServer:
+    """The simulated platform on 127.0.0.1 (an OS-assigned port); a context manager that stops itself."""
+
+    def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0,
+                 login: tuple[str, str] | None = None):
+        self.world = world
+        self.login = login  # (handle, app password) that createSession accepts, answering `token`
+        self.latency = latency  # seconds added to every answer, as a network would
+        self.bluesky: bluesky_appview.BlueskyIndex | None = None  # Bluesky views, built on the first /xrpc/ request
+        self.index = x_api.XIndex(world)
+        self.token = token
+        self.port = port
+        self.requests: list[str] = []
+        self._faults: list[tuple[str, Fault]] = []
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT` once started."""
+        assert self._server is not None, "start the server first (use it as a context manager)"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def add_fault(self, path_prefix: str, fault: Fault) -> None:
+        """Answer requests whose path starts with `path_prefix` with `fault` (first added, first used)."""
+        with self._lock:
+            self._faults.append((path_prefix, fault))
+
+    def take_fault(self, path: str) -> Fault | None:
+        with self._lock:
+            for position, (prefix, fault) in enumerate(self._faults):
+                if path.startswith(prefix):
+                    if fault.times is not None:
+                        fault.times -= 1
+                        if fault.times <= 0:
+                            self._faults.pop(position)
+                    return fault
+        return None
+
+    def __enter__(self) -> "SimServer":
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server.sim = self
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
