@@ -263,7 +263,7 @@ STEPS: dict[str, dict[str, str]] = {
         "influgraph shortlist": LOAD_WS + """
             from influgraph.niches import NicheQuery
             from influgraph.rank import rank_niche
-            from influgraph.shortlist import shortlist
+            from influgraph.shortlisting import shortlist
             query = NicheQuery(name="n0", hashtags=("niche0",))
             ranked = rank_niche(ws, query).table
             start()

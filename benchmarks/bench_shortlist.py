@@ -25,7 +25,7 @@ LOAD = """
 STEPS = {
     "influgraph: audience matrix + CELF greedy, k=50": """
         from influgraph.algorithms.coverage import greedy_cover
-        from influgraph.shortlist import audience_matrix
+        from influgraph.shortlisting import audience_matrix
         start()
         matrix = audience_matrix(edges, candidates, members, "both")
         picked = greedy_cover(matrix, k=50)
@@ -33,7 +33,7 @@ STEPS = {
     """,
     "influgraph: audience matrix + budgeted greedy (best of two)": """
         from influgraph.algorithms.coverage import greedy_cover
-        from influgraph.shortlist import audience_matrix
+        from influgraph.shortlisting import audience_matrix
         costs = np.random.default_rng(3).uniform(100, 5000, 10_000)
         start()
         matrix = audience_matrix(edges, candidates, members, "both")
@@ -42,14 +42,14 @@ STEPS = {
     """,
     "influgraph: CELF greedy only, k=50 (prebuilt matrix)": """
         from influgraph.algorithms.coverage import greedy_cover
-        from influgraph.shortlist import audience_matrix
+        from influgraph.shortlisting import audience_matrix
         matrix = audience_matrix(edges, candidates, members, "both")
         start()
         picked = greedy_cover(matrix, k=50)
         NOTE = f"{picked.covered:,} members reached"
     """,
     "peer: plain greedy, scipy sparse mat-vec per round, k=50": """
-        from influgraph.shortlist import audience_matrix
+        from influgraph.shortlisting import audience_matrix
         matrix = audience_matrix(edges, candidates, members, "both").astype(np.float32)
         start()
         covered = np.zeros(matrix.shape[1], dtype=np.float32)

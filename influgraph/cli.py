@@ -35,6 +35,11 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def _said(text: str) -> str:
+    """A library note or warning as the CLI prints it: one line, its backticked parameters as flags."""
+    return _one_line(name_parameters(str(text), flag))
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {_one_line(message)}", err=True)
     sys.exit(code)
@@ -216,10 +221,10 @@ def import_command(paths: tuple[str, ...], workspace: str, fmt: str | None, as_j
         emit_json({"workspace": str(ws.path), "files": report.files, "before": commit.before,
                    "after": commit.after, "changed": commit.changed, "content_hash": commit.content_hash})
         for note in report.notes():
-            click.echo(f"note: {_one_line(note)}", err=True)
+            click.echo(f"note: {_said(note)}", err=True)
         return
     for note in report.notes():
-        click.echo(f"note: {_one_line(note)}", err=True)
+        click.echo(f"note: {_said(note)}", err=True)
     added = commit.added()
     click.echo(f"imported {len(paths)} file(s) into {ws.path}")
     for name in ("accounts", "posts", "edges"):
@@ -430,7 +435,7 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
 
         written = write_tables(out_file, result.table, {"agreement": result.agreement})
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {_said(note)}", err=True)
     shown = result.table.head(top)
     if as_json:
         emit_json({"niche": query.name, "config_hash": result.config_hash, "members": result.members,
@@ -451,7 +456,7 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
             rho = "-" if row["spearman"] is None else f"{row['spearman']:.2f}"
             click.echo(f"  {row['measure_a']} vs {row['measure_b']}: {rho}, {row['top10_overlap']:.0%}")
     for line in result.warnings[:10]:
-        click.echo(f"warning: {line}")
+        click.echo(f"warning: {_said(line)}")
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -498,7 +503,7 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
     """
     from .rank import rank_niche
     from .results import save_shortlist
-    from .shortlist import read_costs, shortlist
+    from .shortlisting import read_costs, shortlist
     from .workspace import Workspace
 
     if excel and not (out_file or "").lower().endswith(".csv"):
@@ -518,7 +523,7 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
 
         written = write_tables(out_file, result.picks, {"overlap": result.overlap}, excel=excel)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {_said(note)}", err=True)
     if as_json:
         emit_json({**result.summary(), "overlap": result.overlap.head(50).to_dicts(), "written": [str(p) for p in written]})
         return
@@ -553,7 +558,7 @@ SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bl
 
 def crawl_environment(platform: str) -> dict:
     """The API URL and the secrets of a crawl on `platform`, from the environment (unset or empty: None)."""
-    from .crawl import BlueskyCredentials
+    from .crawlers import BlueskyCredentials
 
     def first(names: tuple[str, ...]) -> str | None:
         return next((os.environ[name] for name in names if os.environ.get(name)), None)
@@ -583,7 +588,7 @@ def _print_plan(plan: Any) -> None:
                    f"{str(row['per_window']) + '/' + str(row['window_minutes']) + 'min':>14}{row['rate_limit_wait_minutes']:>12,}")
     click.echo(f"total: {plan.requests:,} requests, {plan.post_reads:,} post reads, "
                f"about {plan.rate_limit_wait_minutes:,} minutes of rate-limit waits")
-    click.echo(f"note: {plan.note}")
+    click.echo(f"note: {_said(plan.note)}")
 
 
 def _print_crawl(result: Any) -> None:
@@ -646,7 +651,7 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
     """
     from pathlib import Path
 
-    from .crawl import cost_plan, crawl
+    from .crawlers import cost_plan, crawl
     from .niches import find_query, load_query
     from .workspace import Workspace
 

@@ -96,11 +96,11 @@ def _query(niche: dict) -> "NicheQuery":
 def run_demo(out_dir: Path, *, seed: int = 7, progress: Callable[[str], None] | None = None) -> DemoResult:
     """Run the demo into `out_dir`: raw/ pages, workspace/, truth.json. Deterministic for a seed."""
     from .communities import detect_communities
-    from .crawl import crawl
+    from .crawlers import crawl
     from .exports.report import write_report
     from .rank import rank_niche
     from .results import save_communities, save_ranking, save_shortlist
-    from .shortlist import shortlist
+    from .shortlisting import shortlist
     from .simulated import NICHES, SimServer, build_world
     from .stats import compute_stats
     from .workspace import Workspace

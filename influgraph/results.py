@@ -26,7 +26,7 @@ import polars as pl
 if TYPE_CHECKING:
     from .communities import CommunityResult
     from .rank import RankResult
-    from .shortlist import ShortlistResult
+    from .shortlisting import ShortlistResult
     from .workspace import Workspace
 
 __all__ = ["StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",

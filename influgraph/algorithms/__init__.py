@@ -1,6 +1,6 @@
 """General graph algorithms with networkx-style docstrings: centrality, communities, coverage and spread.
 
-No niche policy lives here: `rank.py`, `communities.py` and `shortlist.py` decide what the graphs,
+No niche policy lives here: `rank.py`, `communities.py` and `shortlisting.py` decide what the graphs,
 rows and columns are and how scores combine.
 """
 from __future__ import annotations

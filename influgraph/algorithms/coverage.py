@@ -4,7 +4,7 @@ General selection algorithms with no niche policy. A coverage matrix is boolean 
 row per candidate and one column per thing to cover (an audience member, or a reverse-reachable
 set for influence spread). `greedy_cover` picks rows for k picks or a budget;
 `reverse_reachable_sets` turns influence spread under the independent cascade model into
-such a coverage problem. `shortlist.py` decides what the rows and columns are.
+such a coverage problem. `shortlisting.py` decides what the rows and columns are.
 """
 from __future__ import annotations
 

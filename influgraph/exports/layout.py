@@ -1,11 +1,12 @@
 """Where the map places each account: igraph's Fruchterman-Reingold on the view, seeded, in pixels.
 
 Positions are computed before drawing (physics is off in the page), so a map opens interactive
-at once. `seed` draws the starting positions; igraph's Fruchterman-Reingold also draws from
-igraph's own random generator, which `seed` does not set, so positions can differ slightly
-between runs.
+at once. `seed` draws the starting positions and seeds igraph's own random generator for the
+run (Fruchterman-Reingold draws from it too), so the same view and seed give the same map.
 """
 from __future__ import annotations
+
+import random
 
 import igraph as ig
 import numpy as np
@@ -33,7 +34,11 @@ def layout(view: GraphView, seed: int = 0) -> np.ndarray:
             .join(index.rename({"id": "dst", "ix": "d"}), on="dst"))
     graph = ig.Graph(n=n, edges=np.column_stack([ends["s"].to_numpy(), ends["d"].to_numpy()]).tolist(), directed=False)
     start = np.random.default_rng(seed).uniform(-1, 1, size=(n, 2)) * np.sqrt(n)
-    positions = np.asarray(graph.layout_fruchterman_reingold(seed=start.tolist(), niter=300, grid="nogrid").coords)
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        positions = np.asarray(graph.layout_fruchterman_reingold(seed=start.tolist(), niter=300, grid="nogrid").coords)
+    finally:
+        ig.set_random_number_generator(random)
     positions -= positions.mean(axis=0)
     spread = np.abs(positions).max() or 1.0
     return positions / spread * (40 * np.sqrt(n) + 200)

@@ -18,7 +18,7 @@ from influgraph.algorithms.coverage import greedy_cover, reverse_reachable_sets
 from influgraph.cli import main
 from influgraph.niches import load_query
 from influgraph.rank import rank_niche
-from influgraph.shortlist import read_costs, shortlist
+from influgraph.shortlisting import read_costs, shortlist
 from influgraph.workspace import Workspace
 
 from shared_data import QUERIES
@@ -161,7 +161,7 @@ def test_budget_and_constraints_are_never_violated(demo, k, budget, per_communit
     assert picks.group_by("community").len()["len"].max() <= per_community
     if tiers:
         assert set(picks["tier"]) <= set(tiers)
-    from influgraph.shortlist import ROLE_SHORTHANDS
+    from influgraph.shortlisting import ROLE_SHORTHANDS
     assert not set(picks["role"]) & {ROLE_SHORTHANDS[r] for r in roles}
 
 

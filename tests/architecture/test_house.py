@@ -107,7 +107,7 @@ def docstring_nodes(tree: ast.AST) -> set[int]:
 
 
 def qualified(path: Path) -> str:
-    """The dotted module name of a file under influgraph/ (`influgraph.crawl.run`)."""
+    """The dotted module name of a file under influgraph/ (`influgraph.crawlers.run`)."""
     parts = ["influgraph", *path.relative_to(PACKAGE).with_suffix("").parts]
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
@@ -193,11 +193,15 @@ def result_name_spellings(path: Path, tree: ast.AST) -> dict[str, list[str]]:
     return found
 
 
+ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
 def cli_flags() -> set[str]:
     """Every option string the CLI knows, over all its commands (and groups of commands).
 
-    An option's environment variable (click's `envvar=`) counts too: a parameter the CLI reads
-    from the environment (a token) may be printed as that variable's name.
+    The environment variables the CLI reads count too: an option's `envvar=`, and the variables
+    cli.py spells (the crawl's secrets have no flag, on purpose: a parameter such as `token` is
+    printed as the variables it is read from).
     """
     import click
 
@@ -212,7 +216,8 @@ def cli_flags() -> set[str]:
             known |= set(param.opts) | set(param.secondary_opts) | ({envvar} if isinstance(envvar, str) else set(envvar))
         if isinstance(command, click.Group):
             pending += list(command.commands.values())
-    return known
+    cli = parse(PACKAGE / CLI)
+    return known | {text for _, text in strings_in(cli) if ENV_NAME.fullmatch(text)}
 
 
 def unknown_parameters(path: Path, tree: ast.AST, flag, known: set[str]) -> list[str]:
@@ -221,8 +226,8 @@ def unknown_parameters(path: Path, tree: ast.AST, flag, known: set[str]) -> list
         for name in PARAMETER.findall(text):
             spelled = flag(name)
             if not set(spelled.split("/")) <= known:
-                found.append(f"{name_of(path)}:{line} `{name}` is printed as {spelled}, which no command has"
-                             " (add the option, or its spelling to cli.FLAGS)")
+                found.append(f"{name_of(path)}:{line} `{name}` is printed as {spelled}, which is neither an option"
+                             " of a command nor an environment variable of the CLI (add the option, or the name to cli.FLAGS)")
     return found
 
 

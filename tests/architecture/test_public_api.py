@@ -50,10 +50,9 @@ def test_import_influgraph_loads_no_heavy_module() -> None:
     assert done.returncode == 0, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="influgraph/crawl/, influgraph/shortlist.py and influgraph/export/ share their names "
-                   "with the functions crawl, shortlist and export: once such a module is imported, Python binds the module "
-                   "as the attribute of influgraph; rename the modules (networkx's `_alg` precedent) to fix it")
 def test_public_functions_are_not_shadowed_by_modules_of_the_same_name() -> None:
+    """A module named like a public function (`crawl/` beside `crawl()`) would replace the function as
+    influgraph's attribute once imported: hence crawlers/, shortlisting.py and exports/."""
     done = _python("""
         import importlib, types
         import influgraph

@@ -188,7 +188,7 @@ def test_demo_follow_edges_are_true_and_complete_for_every_crawled_followers_lis
     edges = Workspace(result.workspace).table("edges").filter(pl.col("kind") == "follow")
     found = set(edges.select("src", "dst").rows())
     assert found <= set(world.follows)  # nothing invented
-    from influgraph.crawl.state import CrawlState
+    from influgraph.crawlers.state import CrawlState
 
     listed: set[str] = set()
     for path in (result.workspace / "crawl").glob("x-*.sqlite"):

@@ -11,7 +11,7 @@ import pytest
 from influgraph.algorithms.centrality import pagerank, personalised_pagerank
 from influgraph.graph import build_graph
 from influgraph.ingest import read_path
-from influgraph.shortlist import audience_matrix
+from influgraph.shortlisting import audience_matrix
 from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
 from shared_data import shared_path

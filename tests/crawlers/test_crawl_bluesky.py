@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from influgraph.cli import main
-from influgraph.crawl import BlueskyCredentials, crawl
-from influgraph.crawl.state import CrawlState
+from influgraph.crawlers import BlueskyCredentials, crawl
+from influgraph.crawlers.state import CrawlState
 from influgraph.errors import UpstreamUnavailable
 from influgraph.niches import load_query
 from influgraph.sources.bluesky import read_bluesky_pages

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from influgraph.cli import main
-from influgraph.crawl import cost_plan, crawl
-from influgraph.crawl.state import CrawlState
+from influgraph.crawlers import cost_plan, crawl
+from influgraph.crawlers.state import CrawlState
 from influgraph.errors import AuthError, BadInput, UpstreamUnavailable
 from influgraph.niches import load_query
 from influgraph.simulated import Fault, SimServer

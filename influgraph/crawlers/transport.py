@@ -34,7 +34,7 @@ from ..errors import AuthError, UpstreamUnavailable
 
 __all__ = ["Transport", "Forbidden", "redact", "install_log_redaction", "Sent"]
 
-log = logging.getLogger("influgraph.crawl")
+log = logging.getLogger("influgraph.crawlers")
 
 
 class Forbidden(Exception):
