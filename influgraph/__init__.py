@@ -27,6 +27,8 @@ _HOMES = {
     # the workspace and its tables
     "Workspace": ".workspace",
     "Batch": ".schema",
+    "check_workspace": ".integrity",
+    "CheckResult": ".integrity",
     # reading files and crawling platforms
     "ImportOptions": ".sources.base",
     "import_paths": ".ingest",

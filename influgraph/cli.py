@@ -13,7 +13,6 @@ lists. The library takes all of them as parameters.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -149,8 +148,10 @@ def load_niche(niche: str | None, query_file: str | None, queries_dir: str):
 
 
 def emit_json(data: Any) -> None:
-    """Print `data` as JSON on stdout, text kept byte-exact (no ASCII escaping)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Print `data` as JSON on stdout, text kept byte-exact; NaN and infinities as null (`jsonout.dumps`)."""
+    from .jsonout import dumps
+
+    click.echo(dumps(data))
 
 
 def show_progress() -> bool:
@@ -314,7 +315,7 @@ def _format_stats(result: dict) -> str:
 @click.option("--edge-kinds", default=None, help="Comma-separated edge kinds to use [default: all].")
 @click.option("--symmetrise", default="sum", show_default=True, help="Undirected weight of a pair: sum, max or mutual.")
 @click.option("--sweep", default=None, help="Comma-separated resolutions: report communities and modularity at each, store nothing.")
-@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the membership table (.csv, .parquet or .json); profiles go beside it as NAME-profiles.EXT.")
 @json_option
 def communities_command(workspace: str, method: str, resolution: float, seed: int, runs: int,
@@ -332,12 +333,14 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
       influgraph communities -w ws --method infomap --edge-kinds repost,quote --out groups.csv
     """
     from .communities import detect_communities, sweep_resolution
-    from .exports.tables import write_tables
+    from .exports.tables import table_paths, write_tables
     from .results import save_communities
     from .workspace import Workspace
 
     kinds = _parse_kinds(edge_kinds, "--edge-kinds")
     ws = Workspace(workspace, create=False)
+    if out_file is not None:
+        table_paths(out_file, ["profiles"], ws.path)
     if sweep:
         try:
             resolutions = [float(v) for v in sweep.split(",") if v.strip()]
@@ -352,7 +355,8 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
     result = detect_communities(ws, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
                                 symmetrise=symmetrise)
     save_communities(ws, result)
-    written = write_tables(out_file, result.membership, {"profiles": result.profiles}) if out_file else []
+    written = (write_tables(out_file, result.membership, {"profiles": result.profiles}, workspace=ws.path)
+               if out_file is not None else [])
     if as_json:
         emit_json({**result.summary(), "profiles": result.profiles.to_dicts(), "written": [str(p) for p in written]})
         return
@@ -404,7 +408,7 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
 @click.option("--platform", default=None, help="Only this platform's accounts and edges.")
 @click.option("--betweenness", default=None, type=click.IntRange(1, 1_000_000), metavar="SAMPLES",
               help="Add approximate betweenness from this many sampled sources (slow on large graphs).")
-@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the whole table (.csv, .parquet or .json); the agreement report goes beside it.")
 @engine_option
 @json_option
@@ -420,20 +424,21 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
       influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
       influgraph rank --niche persian-books -w ws --engine spark
     """
+    from .exports.tables import table_paths, write_tables
     from .rank import rank_niche
     from .results import save_ranking
     from .workspace import Workspace
 
     query = load_niche(niche, query_file, queries_dir)
     ws = Workspace(workspace, create=False)
+    if out_file is not None:
+        table_paths(out_file, ["agreement"], ws.path)
     with open_engine(engine, ws, platform, spark_master) as running:
         result = rank_niche(ws, query, platform=platform, betweenness=betweenness, engine=running)
     save_ranking(ws, query.name, result)
     written = []
-    if out_file:
-        from .exports.tables import write_tables
-
-        written = write_tables(out_file, result.table, {"agreement": result.agreement})
+    if out_file is not None:
+        written = write_tables(out_file, result.table, {"agreement": result.agreement}, workspace=ws.path)
     for note in result.notes:
         click.echo(f"note: {_said(note)}", err=True)
     shown = result.table.head(top)
@@ -485,7 +490,7 @@ def _names(value: str | None) -> list[str]:
 @click.option("--samples", default=20_000, show_default=True, type=click.IntRange(100, 10_000_000),
               help="Reverse-reachable sets for --objective spread.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the spread sampling.")
-@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+@click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the picks (.csv, .parquet or .json); the overlap table goes beside it.")
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
 @json_option
@@ -501,6 +506,7 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
       influgraph shortlist --niche persian-books -w ws --budget 5000 --costs costs.csv --tiers nano,micro,mid
       influgraph shortlist --niche kuliner-nusantara -w ws --exclude-roles bot,brand,celebrity --max-per-community 2 --json
     """
+    from .exports.tables import table_paths, write_tables
     from .rank import rank_niche
     from .results import save_shortlist
     from .shortlisting import read_costs, shortlist
@@ -511,6 +517,8 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
     query = load_niche(niche, query_file, queries_dir)
     costs = read_costs(costs_file) if costs_file else None
     ws = Workspace(workspace, create=False)
+    if out_file is not None:
+        table_paths(out_file, ["overlap"], ws.path)
     result = shortlist(ws, query, ranked=rank_niche(ws, query).table, k=k if k is not None or budget is not None else 10,
                        budget=budget, costs=costs,
                        tiers=_names(tiers) or None, exclude_roles=_names(exclude_roles), max_per_community=max_per_community,
@@ -518,10 +526,8 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
                        audience=audience, samples=samples, seed=seed)
     save_shortlist(ws, query.name, result)
     written = []
-    if out_file:
-        from .exports.tables import write_tables
-
-        written = write_tables(out_file, result.picks, {"overlap": result.overlap}, excel=excel)
+    if out_file is not None:
+        written = write_tables(out_file, result.picks, {"overlap": result.overlap}, excel=excel, workspace=ws.path)
     for note in result.notes:
         click.echo(f"note: {_said(note)}", err=True)
     if as_json:
@@ -557,11 +563,15 @@ SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bl
 
 
 def crawl_environment(platform: str) -> dict:
-    """The API URL and the secrets of a crawl on `platform`, from the environment (unset or empty: None)."""
+    """The API URL and the secrets of a crawl on `platform`, from the environment (unset or blank: None).
+
+    Surrounding whitespace is stripped from every value: a token copied from a Windows `.env`
+    file or written with `echo` ends with a carriage return or a newline that no header can carry.
+    """
     from .crawlers import BlueskyCredentials
 
     def first(names: tuple[str, ...]) -> str | None:
-        return next((os.environ[name] for name in names if os.environ.get(name)), None)
+        return next((value for name in names if (value := os.environ.get(name, "").strip())), None)
 
     variables = CRAWL_VARIABLES[platform]
     found = {"api_url": first(variables["api_url"]), "token": first(variables["token"])}
@@ -715,8 +725,11 @@ def export_command(workspace: str, fmt: str, out_path: str | None, niche: str | 
 
     ws = Workspace(workspace, create=False)
     result = export(ws, fmt, out_path, niche=niche, max_nodes=max_nodes, max_edges=max_edges, excel=excel, seed=seed)
+    for note in result.notes:
+        click.echo(f"note: {_said(note)}", err=True)
     if as_json:
-        emit_json({"format": fmt, "caption": result.caption, "written": [str(p) for p in result.paths]})
+        emit_json({"format": fmt, "caption": result.caption, "written": [str(p) for p in result.paths],
+                   "notes": result.notes})
         return
     click.echo(result.caption)
     for path in result.paths:
@@ -774,3 +787,37 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
     click.echo("outputs")
     for name, path in summary["outputs"].items():
         click.echo(f"  {name:<24} {path}")
+
+
+@main.command("check")
+@workspace_option
+@click.option("--repair", is_flag=True, help="Drop damaged stored results (never tables); unreferenced table files are kept.")
+@json_option
+def check_command(workspace: str, repair: bool, as_json: bool) -> None:
+    """Verify every table and stored result of a workspace: one line per damaged file, with the way out.
+
+    Exit 0 when the workspace is healthy (or --repair dropped all its damage), 2 when damage is left.
+
+    \b
+    Examples:
+      influgraph check -w ws
+      influgraph check -w ws --repair --json
+    """
+    from .integrity import check_workspace
+    from .workspace import Workspace
+
+    result = check_workspace(Workspace(workspace, create=False), repair=repair)
+    if as_json:
+        data = result.to_dict()
+        for damage in data["damaged"]:
+            damage["recovery"] = _said(damage["recovery"])
+        emit_json(data)
+    else:
+        for damage in result.damaged:
+            click.echo(("dropped: " if damage.path in result.dropped else "damaged: ") + _said(damage.line()))
+        for path in result.unreferenced:
+            click.echo(f"unreferenced: {path} (no manifest names this table file; kept)")
+        click.echo(f"{'healthy' if result.healthy else 'damaged'}: {result.tables} tables and {result.results} "
+                   f"stored results checked, {len(result.damaged)} damaged, {len(result.dropped)} dropped")
+    if not result.healthy:
+        sys.exit(EXIT_BAD_INPUT)

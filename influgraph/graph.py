@@ -55,13 +55,15 @@ class GraphSpec:
     keep_untimed: bool = True
 
     def validate(self) -> None:
-        """Raise BadInput for unknown kinds or weights that are not finite and >= 0."""
+        """Raise BadInput for unknown kinds or weights outside [0, 1e6] (with edge weights of at most
+        `schema.MAX_WEIGHT`, every summed weight then stays finite)."""
         unknown = [k for k in list(self.kinds) + list(self.weights) if k not in EDGE_KINDS]
         if unknown:
             raise BadInput(f"unknown edge kind {unknown[0]!r}", hint=f"use one of {', '.join(EDGE_KINDS)}", param="kinds")
         for kind, weight in self.weights.items():
-            if not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-                raise BadInput(f"weight for {kind!r} must be a finite number >= 0, got {weight!r}", param="weights")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
+                    or not 0 <= weight <= 1e6:
+                raise BadInput(f"weight for {kind!r} must be a number from 0 to 1,000,000, got {weight!r}", param="weights")
         if self.since and self.until and self.since >= self.until:
             raise BadInput("time window is empty: since must be before until", param="since")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import BadInput
-from .schema import Batch
+from .schema import Batch, long_id
 from .sources.base import ImportOptions, ReadResult
 from .workspace import CommitResult, Workspace
 
@@ -43,10 +43,15 @@ def read_path(path: str | Path, options: ImportOptions = ImportOptions()) -> Rea
     """Read one file into a Batch, detecting its format from content unless `options.format` is set."""
     path = Path(path)
     if options.format:
-        return _reader(options.format)(path, options)
-    from .sources.detect import detect_format
+        result = _reader(options.format)(path, options)
+    else:
+        from .sources.detect import detect_format
 
-    return _reader(detect_format(path))(path, options)
+        result = _reader(detect_format(path))(path, options)
+    reason = long_id(result.batch.frames())  # every reader checks ids itself, with the line; this is the backstop
+    if reason:
+        raise BadInput(reason, path=path, hint="ids are at most 256 characters; check the file's columns or `format`")
+    return result
 
 
 @dataclass

@@ -16,17 +16,26 @@ A niche query names the niche and what marks its content and people::
 
 Loading validates everything: unknown keys (with close matches), wrong types, empty lists and
 duplicates after normalisation give a one-line `BadInput` naming the file, the key and the fix.
+Also refused: a name not wholly made of the allowed characters (a final newline included); a
+keyword or hashtag that folds to nothing (only joiners, tatweel, format characters, combining
+marks or spaces); a file over 4 MB (`MAX_QUERY_BYTES`), nested deeper than Python can parse; a
+list over 1,000 values (`MAX_TERMS`) or a value over 200 characters (`MAX_TERM_CHARS`), so the
+matching stays bounded; a weight that is not a number in [0, 1000] (`MAX_WEIGHT`), or weights
+that are all 0; a `[crawl]` value that is not a whole number from 0 to 10^9 (`depth`: 0, 1 or 2).
 
 Matching is done on a normalised form, never on the stored text, which stays byte-exact:
 Unicode NFKC, lower case, Arabic yeh (ي ى) and kaf (ك) read as Persian yeh (ی) and kaf (ک),
 and the zero-width non-joiner, zero-width joiner and tatweel ignored. Keywords match whole
-words; hashtags match parsed hashtags (`#word`; "# 1" and an all-digit "#2024" are not hashtags).
+words, in patterns of at most 50 words each (OR-ed), so no niche builds one pattern past the
+regex engine's size limit; hashtags match parsed hashtags (`#word`; "# 1" and an all-digit
+"#2024" are not hashtags).
 """
 from __future__ import annotations
 
 import difflib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,11 +53,19 @@ __all__ = [
     "post_in_niche_expr",
     "bio_match_expr",
     "HASHTAG_PATTERN",
+    "MAX_TERMS",
+    "MAX_TERM_CHARS",
+    "MAX_QUERY_BYTES",
+    "MAX_WEIGHT",
 ]
 
 HASHTAG_PATTERN = r"#([\p{L}\p{N}\p{M}_\x{200C}]*[\p{L}\p{M}_][\p{L}\p{N}\p{M}_\x{200C}]*)"
 _FOLD = {"ي": "ی", "ى": "ی", "ك": "ک", "\u200c": "", "\u200d": "", "\u0640": ""}
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}\Z")
+MAX_TERMS = 1_000  # values in one list (keywords, hashtags, seed_accounts, languages, each exclude list)
+MAX_TERM_CHARS = 200  # characters in one value
+MAX_QUERY_BYTES = 4_000_000  # size of a niche query file
+MAX_WEIGHT = 1_000.0  # largest value of a `[weights]` entry: their sum stays far inside the float range
 _TOP_KEYS = {"name": str, "description": str, "languages": list, "keywords": list, "hashtags": list,
              "seed_accounts": list, "exclude": dict, "crawl": dict, "weights": dict}
 _EXCLUDE_KEYS = {"keywords", "hashtags", "accounts"}
@@ -110,17 +127,25 @@ def _strings(path: Path, key: str, value, *, strip_hash: bool = False) -> tuple[
         _fail(path, f"'{key}' must be a list of strings, got {type(value).__name__}", f'write {key} = ["..."]')
     if not value:
         _fail(path, f"'{key}' is an empty list", f"remove '{key}' or give it at least one value")
+    if len(value) > MAX_TERMS:
+        _fail(path, f"'{key}' lists {len(value):,} values, more than {MAX_TERMS:,}", "split the niche into narrower niches")
     seen: dict[str, str] = {}
     out = []
     for item in value:
         if not isinstance(item, str) or not item.strip():
             _fail(path, f"'{key}' holds {item!r}; every value must be non-empty text")
+        if len(item) > MAX_TERM_CHARS:
+            _fail(path, f"'{key}' holds a value of {len(item):,} characters, more than {MAX_TERM_CHARS}",
+                  f"shorten {item[:20]!r}...")
         text = item.strip()
         if strip_hash:
             text = text.lstrip("#")
             if not re.fullmatch(r"[\w\u200c]+", text) or text.isdigit():
                 _fail(path, f"'{key}' holds {item!r}, which is not a hashtag", "a hashtag is letters, digits or '_', not only digits")
         folded = normalize(text)
+        if not _visible(folded):
+            _fail(path, f"'{key}' holds {item!r}, which is nothing once normalised",
+                  "joiners, tatweel, format characters, combining marks and spaces alone match nothing; remove it")
         if folded in seen:
             _fail(path, f"'{key}' lists {item!r} twice (same as {seen[folded]!r} once normalised)", "remove the duplicate")
         seen[folded] = item
@@ -128,17 +153,51 @@ def _strings(path: Path, key: str, value, *, strip_hash: bool = False) -> tuple[
     return tuple(out)
 
 
-def load_query(path: str | Path) -> NicheQuery:
-    """Read and validate a niche query TOML file."""
-    path = Path(path)
+def _visible(folded: str) -> bool:
+    """True when a normalised term keeps a character that is not a format, control, combining mark or space."""
+    return any(unicodedata.category(c)[0] not in "CMZ" for c in folded)
+
+
+def _read_toml(path: Path) -> dict:
+    """The parsed TOML of a niche query file, refusing a missing, huge, non-UTF-8, invalid or too deeply nested one."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        if path.stat().st_size > MAX_QUERY_BYTES:
+            raise BadInput(f"the niche query is larger than {MAX_QUERY_BYTES:,} bytes", path=path,
+                           hint=f"a niche lists at most {MAX_TERMS:,} values of {MAX_TERM_CHARS} characters per key")
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
         raise BadInput("no such niche query file", path=path, hint="see the examples in queries/") from None
+    except IsADirectoryError:
+        raise BadInput("the niche query is a folder, not a file", path=path, hint="name a .toml file") from None
     except UnicodeDecodeError:
         raise BadInput("niche query is not UTF-8", path=path, hint="save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"not valid TOML: {exc}", path=path, hint="check quotes, brackets and commas") from None
+    except RecursionError:
+        raise BadInput("the niche query is nested too deeply to read", path=path,
+                       hint="a niche query holds lists of strings and flat tables only") from None
+
+
+def _weights(path: Path, weights: dict) -> dict[str, float]:
+    """The `[weights]` table checked: known keys, numbers in [0, MAX_WEIGHT], not all 0."""
+    for key, value in weights.items():
+        if key not in WEIGHT_KEYS:
+            _fail(path, f"unknown key 'weights.{key}'", _close(key, WEIGHT_KEYS))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= MAX_WEIGHT):
+            _fail(path, f"'weights.{key}' must be a number from 0 to {MAX_WEIGHT:,.0f}, got {value!r}",
+                  "weights are relative: they are divided by their sum")
+    if weights and not any(weights.values()):
+        _fail(path, "every '[weights]' value is 0, so every influence would be 0", "give at least one weight above 0")
+    return {k: float(v) for k, v in weights.items()}
+
+
+def load_query(path: str | Path) -> NicheQuery:
+    """Read and validate a niche query TOML file (the rules are in the module docstring).
+
+    Example: ``load_query("queries/persian-books.toml").hashtags``.
+    """
+    path = Path(path)
+    data = _read_toml(path)
     for key, value in data.items():
         if key not in _TOP_KEYS:
             _fail(path, f"unknown key '{key}'", _close(key, _TOP_KEYS))
@@ -163,20 +222,17 @@ def load_query(path: str | Path) -> NicheQuery:
     for key, value in crawl.items():
         if key not in _CRAWL_KEYS:
             _fail(path, f"unknown key 'crawl.{key}'", _close(key, _CRAWL_KEYS))
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            _fail(path, f"'crawl.{key}' must be a whole number >= 0, got {value!r}")
-    weights = data.get("weights", {})
-    for key, value in weights.items():
-        if key not in WEIGHT_KEYS:
-            _fail(path, f"unknown key 'weights.{key}'", _close(key, WEIGHT_KEYS))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value < float("inf")):
-            _fail(path, f"'weights.{key}' must be a number >= 0, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+            _fail(path, f"'crawl.{key}' must be a whole number from 0 to 1,000,000,000, got {value!r}")
+        if key == "depth" and value > 2:
+            _fail(path, f"'crawl.depth' must be 0, 1 or 2, got {value}", "depth 2 is already thousands of requests")
+    weights = _weights(path, data.get("weights", {}))
     return NicheQuery(
         name=name, description=data.get("description", ""), languages=lists.get("languages", ()),
         keywords=lists.get("keywords", ()), hashtags=lists.get("hashtags", ()),
         seed_accounts=lists.get("seed_accounts", ()), exclude_keywords=excluded.get("keywords", ()),
         exclude_hashtags=excluded.get("hashtags", ()), exclude_accounts=excluded.get("accounts", ()),
-        crawl=dict(crawl), weights={k: float(v) for k, v in weights.items()}, path=str(path),
+        crawl=dict(crawl), weights=weights, path=str(path),
     )
 
 
@@ -198,11 +254,22 @@ def find_query(name: str, folder: str | Path = "queries") -> NicheQuery:
     raise BadInput(f"no niche named {name!r}", path=folder, hint=_close(name, known))
 
 
-def _word_pattern(words: tuple[str, ...]) -> str | None:
-    if not words:
-        return None
+_CHUNK = 50  # words per compiled pattern: each stays far below the regex engine's size limit
+
+
+def _words_hit(text: pl.Expr, words: tuple[str, ...]) -> pl.Expr | None:
+    """True where the normalised `text` holds one of `words` as a whole word; None without words.
+
+    The words are matched in patterns of at most `_CHUNK` words each, OR-ed, so a niche with
+    `MAX_TERMS` long keywords never builds one pattern over the engine's size limit.
+    """
     escaped = sorted({re.escape(normalize(w)) for w in words}, key=len, reverse=True)
-    return r"(?:^|[^\p{L}\p{N}\p{M}_])(?:" + "|".join(escaped) + r")(?:$|[^\p{L}\p{N}\p{M}_])"
+    if not escaped:
+        return None
+    folded = normalize_expr(text)
+    hits = [folded.str.contains(r"(?:^|[^\p{L}\p{N}\p{M}_])(?:" + "|".join(escaped[i:i + _CHUNK])
+                                + r")(?:$|[^\p{L}\p{N}\p{M}_])") for i in range(0, len(escaped), _CHUNK)]
+    return pl.any_horizontal(hits)
 
 
 def _tags_hit(hashtags: pl.Expr, tags: tuple[str, ...]) -> pl.Expr:
@@ -212,18 +279,19 @@ def _tags_hit(hashtags: pl.Expr, tags: tuple[str, ...]) -> pl.Expr:
 
 def post_in_niche_expr(query: NicheQuery, *, text: str = "text", hashtags: str = "hashtags", lang: str = "lang") -> pl.Expr:
     """True for posts on the niche's content: a niche hashtag or keyword, no excluded one, in its languages."""
-    words = _word_pattern(query.keywords)
-    tags = pl.concat_list(pl.col(hashtags).fill_null([]), hashtags_expr(pl.col(text).fill_null("")))
+    body = pl.col(text).fill_null("")
+    words = _words_hit(body, query.keywords)
+    tags = pl.concat_list(pl.col(hashtags).fill_null([]), hashtags_expr(body))
     hit = pl.lit(False)
     if query.hashtags:
         hit = hit | _tags_hit(tags, query.hashtags)
-    if words:
-        hit = hit | normalize_expr(pl.col(text).fill_null("")).str.contains(words)
+    if words is not None:
+        hit = hit | words
     if query.exclude_hashtags:
         hit = hit & ~_tags_hit(tags, query.exclude_hashtags)
-    excluded = _word_pattern(query.exclude_keywords)
-    if excluded:
-        hit = hit & ~normalize_expr(pl.col(text).fill_null("")).str.contains(excluded)
+    excluded = _words_hit(body, query.exclude_keywords)
+    if excluded is not None:
+        hit = hit & ~excluded
     if query.languages:
         hit = hit & (pl.col(lang).is_null() | pl.col(lang).is_in(list(query.languages)))
     return hit.fill_null(False)
@@ -231,7 +299,5 @@ def post_in_niche_expr(query: NicheQuery, *, text: str = "text", hashtags: str =
 
 def bio_match_expr(query: NicheQuery, *, bio: str = "bio") -> pl.Expr:
     """True for accounts whose bio names a niche keyword or hashtag."""
-    words = _word_pattern(query.keywords + query.hashtags)
-    if not words:
-        return pl.lit(False)
-    return normalize_expr(pl.col(bio).fill_null("")).str.contains(words)
+    words = _words_hit(pl.col(bio).fill_null(""), query.keywords + query.hashtags)
+    return pl.lit(False) if words is None else words

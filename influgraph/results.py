@@ -11,12 +11,31 @@ or a notebook is found by the report, the map and the other analyses the same wa
 - **shortlists**: `shortlist_<niche>` (the picks) and `overlap_<niche>` (their audience
   overlap), from `shortlist`.
 
-`<niche>` is the niche name with '-' written as '_' (`persian-books` -> `rank_persian_books`).
-A ranking table carries its niche name in its `niche` column, which listings report; a
-shortlist does not, so a listed shortlist's niche is its stored name with '_' read back as '-'.
+**One name, one file.** Stored names and file names are derived from niche names injectively
+(`niche_key`), so two niches never share a result, a map or a report anchor:
+
+- a *plain* niche name (1-64 of a-z, 0-9 and '-', starting with a letter or digit, not `all` or
+  `workspace`, which name the whole workspace's files) is its own key: `persian-books`;
+- any other name (with '_', upper case, other characters, longer, reserved) is keyed by its
+  ASCII slug, '_' and the first 10 hex digits of the sha256 of the exact name:
+  `dup_books` -> `dup-books_3bab0c41ca`.
+
+Map files are `map-<key>.html`; result names use the key with '-' and '_' swapped
+(`persian-books` -> `rank_persian_books`, `dup_books` -> `rank_dup_books-3bab0c41ca`), which
+keeps the names stored before this rule for every plain name. The swap is a bijection and plain
+keys never hold '_', so the mapping stays injective.
+
+A ranking table carries its niche name in its `niche` column, which listings report. A
+shortlist stored under a plain key is read back exactly from its name ('_' read as '-'); one
+stored under a hashed key carries its niche name in a first `niche` column of its picks.
+Results stored before this rule keep working: a ranking under its old name ('-' written as
+'_') is found when its `niche` column names the niche asked for, and a ranking whose `niche`
+column names another niche is never returned for this one.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,7 +48,7 @@ if TYPE_CHECKING:
     from .shortlisting import ShortlistResult
     from .workspace import Workspace
 
-__all__ = ["StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",
+__all__ = ["niche_key", "StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",
            "save_ranking", "load_ranking", "stored_rankings", "save_shortlist", "load_shortlist", "stored_shortlists"]
 
 COMMUNITIES = "communities"
@@ -58,9 +77,33 @@ class StoredShortlist:
     overlap: pl.DataFrame | None
 
 
+_PLAIN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
+RESERVED = frozenset({"all", "workspace"})  # map-all.html and the default export names of the whole workspace
+_SWAP = str.maketrans("-_", "_-")
+
+
+def niche_key(niche: str) -> str:
+    """The file-name key of `niche`, distinct for distinct names (see the module docstring).
+
+    Example: ``niche_key("persian-books") == "persian-books"``; ``niche_key("dup_books")`` is
+    ``"dup-books_"`` + 10 hex digits; the report writes ``maps/map-<key>.html``.
+    """
+    if _PLAIN.match(niche) and niche not in RESERVED:
+        return niche
+    slug = re.sub(r"[^a-z0-9]+", "-", niche.lower()).strip("-")[:40].strip("-") or "niche"
+    digest = hashlib.sha256(niche.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{slug}_{digest}"
+
+
 def _stem(niche: str) -> str:
-    """The part of a result name that stands for `niche`."""
-    return niche.replace("-", "_")
+    """The part of a result name that stands for `niche`: its key with '-' and '_' swapped."""
+    return niche_key(niche).translate(_SWAP)
+
+
+def _plain_niche(stem: str) -> str | None:
+    """The niche a stored stem spells exactly (a plain key), or None for a hashed key."""
+    key = stem.translate(_SWAP)
+    return key if "_" not in key and niche_key(key) == key else None
 
 
 def _stems(workspace: "Workspace", prefix: str) -> list[str]:
@@ -127,8 +170,29 @@ def load_ranking(workspace: "Workspace", niche: str) -> StoredRanking | None:
 
     Example: ``load_ranking(ws, "persian-books").table.head(10)``.
     """
-    table = workspace.read_result(RANKING + _stem(niche))
-    return None if table is None else _with_agreement(workspace, niche, _stem(niche), table)
+    stem = _stem(niche)
+    table = workspace.read_result(RANKING + stem)
+    if table is not None and not _ranks(table, niche):
+        table = None  # stored before names were injective, by the niche whose '-' and '_' read alike
+    if table is None:
+        stem, table = _legacy_ranking(workspace, niche)
+    return None if table is None else _with_agreement(workspace, niche, stem, table)
+
+
+def _ranks(table: pl.DataFrame, niche: str) -> bool:
+    """False when `table`'s `niche` column names another niche."""
+    return table.height == 0 or "niche" not in table.columns or table["niche"][0] == niche
+
+
+def _legacy_ranking(workspace: "Workspace", niche: str) -> tuple[str, pl.DataFrame | None]:
+    """A ranking of `niche` stored under the name used before `niche_key` ('-' written as '_'), if its table says so."""
+    stem = niche.replace("-", "_")
+    if stem == _stem(niche) or not re.fullmatch(r"[a-z0-9_-]{1,70}", stem):
+        return stem, None
+    table = workspace.read_result(RANKING + stem)
+    if table is None or table.height == 0 or "niche" not in table.columns or not _ranks(table, niche):
+        return stem, None
+    return stem, table
 
 
 def stored_rankings(workspace: "Workspace") -> dict[str, StoredRanking]:
@@ -151,8 +215,12 @@ def save_shortlist(workspace: "Workspace", niche: str, result: "ShortlistResult"
 
     Example: ``save_shortlist(ws, query.name, shortlist(ws, query, k=5))``.
     """
-    return [workspace.write_result(SHORTLIST + _stem(niche), result.picks),
-            workspace.write_result(OVERLAP + _stem(niche), result.overlap)]
+    stem = _stem(niche)
+    picks = result.picks
+    if _plain_niche(stem) is None:  # the name cannot spell the niche: the picks carry it
+        picks = pl.DataFrame({"niche": [niche] * picks.height}, schema={"niche": pl.String}).hstack(
+            picks.drop("niche", strict=False))
+    return [workspace.write_result(SHORTLIST + stem, picks), workspace.write_result(OVERLAP + stem, result.overlap)]
 
 
 def load_shortlist(workspace: "Workspace", niche: str) -> StoredShortlist | None:
@@ -160,15 +228,35 @@ def load_shortlist(workspace: "Workspace", niche: str) -> StoredShortlist | None
 
     Example: ``load_shortlist(ws, "persian-books").picks["handle"].to_list()``.
     """
-    picks = workspace.read_result(SHORTLIST + _stem(niche))
+    return _shortlist(workspace, niche, _stem(niche))
+
+
+def _shortlist(workspace: "Workspace", niche: str, stem: str) -> StoredShortlist | None:
+    picks = workspace.read_result(SHORTLIST + stem)
     if picks is None:
         return None
-    return StoredShortlist(niche=niche, picks=picks, overlap=workspace.read_result(OVERLAP + _stem(niche)))
+    return StoredShortlist(niche=niche, picks=picks, overlap=workspace.read_result(OVERLAP + stem))
+
+
+def _shortlist_niche(workspace: "Workspace", stem: str) -> str:
+    """The niche of the shortlist stored as `stem`: spelled by a plain name, else its `niche` column or that of
+    the ranking stored under the same name (an empty shortlist of neither: the name with '_' read as '-')."""
+    plain = _plain_niche(stem)
+    if plain is not None:
+        return plain
+    for table in (workspace.read_result(SHORTLIST + stem), workspace.read_result(RANKING + stem)):
+        if table is not None and table.height and "niche" in table.columns:
+            return str(table["niche"][0])
+    return stem.replace("_", "-")
 
 
 def stored_shortlists(workspace: "Workspace") -> dict[str, StoredShortlist]:
-    """Every stored shortlist, by niche name (the stored name with '_' read as '-'), in name order.
+    """Every stored shortlist, by its exact niche name (see the module docstring), in name order.
 
     Example: ``[s.picks.height for s in stored_shortlists(ws).values()]``.
     """
-    return {stem.replace("_", "-"): load_shortlist(workspace, stem.replace("_", "-")) for stem in _stems(workspace, SHORTLIST)}
+    found = {}
+    for stem in _stems(workspace, SHORTLIST):
+        niche = _shortlist_niche(workspace, stem)
+        found[niche] = _shortlist(workspace, niche, stem)
+    return found

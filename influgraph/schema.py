@@ -30,6 +30,9 @@ __all__ = [
     "conform",
     "empty",
     "bad_id_reason",
+    "MAX_ID_CHARS",
+    "MAX_WEIGHT",
+    "long_id",
 ]
 
 EDGE_KINDS: tuple[str, ...] = ("follow", "repost", "quote", "reply", "mention", "like")
@@ -105,8 +108,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "edges": ("platform", "kind", "src", "dst", "post_id", "at", "origin"),
 }
 
-_ID_COLUMNS = {"accounts": ("id",), "posts": ("id", "author_id"), "edges": ("src", "dst")}
-_FLOATLIKE = re.compile(r"^[+-]?(\d+\.\d*|\d*\.\d+|\d+(\.\d*)?[eE][+-]?\d+)$")
+_ID_COLUMNS = {"accounts": ("id",), "posts": ("id", "author_id"), "edges": ("src", "dst", "post_id")}
+MAX_ID_CHARS = 256  # an account or post id longer than this is refused (X ids have 19 digits, Bluesky uris ~80)
+MAX_WEIGHT = 1e15  # an edge weight above this is refused: any sum of weights then stays finite
+_FLOATLIKE = re.compile(r"^[+-]?(\d+\.\d*|\d*\.\d+|\d+(\.\d*)?[eE][+-]?\d+)\Z")
 
 
 def bad_id_reason(value: object) -> str | None:
@@ -119,6 +124,8 @@ def bad_id_reason(value: object) -> str | None:
     if value is None:
         return "missing id"
     text = str(value)
+    if len(text) > MAX_ID_CHARS:
+        return f"id of {len(text):,} characters ({text[:20]!r}...) is longer than {MAX_ID_CHARS}"
     if not text.strip():
         return "empty id"
     if text != text.strip():
@@ -155,6 +162,22 @@ def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
             pl.col("origin").fill_null(""),
         )
     return out
+
+
+def long_id(frames: dict[str, pl.DataFrame]) -> str | None:
+    """Why one of the id columns of `frames` (table name -> frame) holds an id over `MAX_ID_CHARS`, or None.
+
+    Example: ``long_id(batch.frames())`` is None for every batch a reader accepted.
+    """
+    for table, columns in _ID_COLUMNS.items():
+        frame = frames.get(table)
+        for column in columns:
+            if frame is None or column not in frame.columns or frame.height == 0:
+                continue
+            longest = frame.select(pl.col(column).str.len_chars().max()).item()
+            if longest is not None and longest > MAX_ID_CHARS:
+                return f"{table}.{column} holds an id of {longest:,} characters, longer than {MAX_ID_CHARS}"
+    return None
 
 
 @dataclass

@@ -3,17 +3,31 @@
 Layout::
 
     WORKSPACE/
-      manifest.json            which table file is current, row counts and content hashes
+      manifest.json            which table file is current: rows, content hash, size, footer hash
+      commit-journal.json      only while a commit runs: the table files it is about to write
       tables/accounts-000007.parquet
       tables/posts-000007.parquet
       tables/edges-000005.parquet
+      results/NAME.parquet     stored analyses, each stamped with its name and schema
       .lock                    held by the one writer at a time
 
-A commit writes new table files (temp, fsync, rename), then swaps `manifest.json` the same way.
-The manifest swap is the single moment a commit takes effect, so the three tables change
-together or not at all; a process killed at any instant leaves the previous generation
-readable. Files no manifest names (a killed commit's) and temp files are removed at the next
-open or commit.
+A commit first writes a journal naming the table files it will write, then writes them (temp,
+fsync, rename), then swaps `manifest.json` the same way, then removes the journal. The manifest
+swap is the single moment a commit takes effect, so the three tables change together or not at
+all; a process killed at any instant leaves the previous generation readable.
+
+Cleanup that cannot destroy: the next commit (or open) removes only temp files and the files a
+leftover journal names that the manifest does not; a table file nothing names (say, newer files
+beside a manifest restored from a backup) is kept, and `influgraph check` reports it. A new
+generation's number is above every file in `tables/`, so no commit overwrites a kept file.
+
+Snapshot reads: a `Workspace` object reads the manifest once, at its first read, and holds a
+shared lock (flock) on the table files it names, so every table it returns belongs to that one
+generation (`refresh()` moves it to the latest; its own commits move it too). A commit keeps
+the files of the last `KEEP_GENERATIONS` generations and removes an older one only if no reader
+holds it (a non-blocking try: a writer never waits for a reader, and readers never take the
+writer's lock, except a non-blocking try at open when there is debris to clean). A reader that
+finds a file vanished between reading the manifest and opening it reads the manifest again.
 
 Upserts are idempotent by key (`schema.KEYS`): committing the same batch twice changes nothing,
 neither row counts nor the content hash. For accounts and posts a newer non-null value replaces
@@ -28,23 +42,29 @@ import json
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
 import numpy as np
 import polars as pl
 
 from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, remove_orphan_temps
 from .errors import BadInput
+from .manifest import (HINT_MANIFEST, HINT_RESULT, HINT_TABLE, JOURNAL, MANIFEST, TABLE_FILE, file_generation,
+                       file_stamp, table_file_name, validate_manifest, verify_stamp)
 from .schema import KEYS, TABLES, Batch, conform, empty, repeated_keys
 
-__all__ = ["Workspace", "CommitResult"]
+__all__ = ["Workspace", "CommitResult", "KEEP_GENERATIONS"]
 
-MANIFEST = "manifest.json"
 _RESULT_NAME = re.compile(r"[a-z0-9_-]{1,80}")
 FORMAT_VERSION = 1
+KEEP_GENERATIONS = 3  # the current generation and the two before it keep their table files
+RESULT_STAMP = "influgraph.result"  # Parquet key-value metadata of a stored result: its name...
+COLUMNS_STAMP = "influgraph.columns"  # ...and its column names, as JSON
+_SNAPSHOT_TRIES = 3  # a commit that raced the reader needs one more; a missing file stays missing
+_READ_ERRORS = (pl.exceptions.PolarsError, OSError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -100,8 +120,76 @@ def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
     return pl.concat([untouched, merged], how="vertical").rechunk()
 
 
+class _Vanished(Exception):
+    """A table file the manifest names was removed before it could be opened (a commit raced the reader)."""
+
+
+@dataclass
+class _Snapshot:
+    """One committed generation held by a reader: its manifest and its table files, open and share-locked.
+
+    The files are held as bare descriptors, closed by `close()` or when the Workspace holding
+    them is collected (a descriptor needs no finaliser of its own, so none warns).
+    """
+
+    manifest: dict
+    fds: dict[str, int]
+    release: weakref.finalize  # closes `fds` once: at close(), or when the owning Workspace is collected
+
+    def close(self) -> None:
+        self.release()
+
+
+def _close_all(fds: dict[str, int]) -> None:
+    while fds:
+        os.close(fds.popitem()[1])
+
+
+def _empty_manifest() -> dict:
+    return {"format": FORMAT_VERSION, "generation": 0, "tables": {}, "sources": {}}
+
+
+def _open_locked(path: Path) -> int:
+    """`path` open for reading with a shared flock, still linked; _Vanished if a commit removed it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise _Vanished(path) from None
+    except OSError as exc:
+        raise BadInput(f"table file is unreadable ({exc.__class__.__name__})", path=path, hint=HINT_TABLE) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        if os.fstat(fd).st_nlink == 0:
+            raise _Vanished(path)
+    except BlockingIOError:
+        os.close(fd)
+        raise _Vanished(path) from None  # a commit is removing it this instant
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _remove_unheld(path: Path) -> bool:
+    """Remove `path` unless a reader holds it (a non-blocking try); True when it is gone."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return True
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        path.unlink(missing_ok=True)
+    return True
+
+
 class Workspace:
     """A folder holding the accounts, posts and edges tables.
+
+    A Workspace object reads one committed generation from its first read on (see the module
+    docstring); `refresh()` moves it to the latest.
 
     >>> ws = Workspace("my-workspace")          # doctest: +SKIP
     >>> ws.commit(batch)                         # doctest: +SKIP
@@ -114,8 +202,8 @@ class Workspace:
             raise BadInput("workspace path is a file, not a folder", path=self.path,
                            hint="choose a folder with `workspace`", param="workspace")
         if self.path.is_dir() and not (self.path / MANIFEST).exists():
-            stray = [p.name for p in self.path.iterdir()
-                     if p.name not in {"tables", "results", "crawl", ".lock"} and not p.name.endswith(TEMP_SUFFIX)]
+            own = {"tables", "results", "crawl", ".lock", JOURNAL}
+            stray = [p.name for p in self.path.iterdir() if p.name not in own and not p.name.endswith(TEMP_SUFFIX)]
             if stray:
                 raise BadInput("folder is not an influgraph workspace (no manifest.json) and is not empty",
                                path=self.path, hint="choose a new or empty folder with `workspace`", param="workspace")
@@ -124,10 +212,10 @@ class Workspace:
                 raise BadInput("no workspace here", path=self.path,
                                hint="import or crawl into it first, or choose another folder with `workspace`",
                                param="workspace")
-        self._manifest_cache: dict | None = None
-        if self.path.is_dir():
+        self._snap: _Snapshot | None = None
+        if self.path.is_dir() and self._has_debris():
             try:
-                self._clean_orphans(blocking=False)
+                self._recover(blocking=False)
             except PermissionError:
                 pass  # a read-only workspace can still be read; a writer will clean up
 
@@ -136,47 +224,83 @@ class Workspace:
         """True once a first commit has been made."""
         return (self.path / MANIFEST).exists()
 
-    def manifest(self) -> dict:
-        """The current manifest (an empty one before the first commit)."""
+    def read_manifest(self) -> dict:
+        """The manifest on disk now, validated (an empty one before the first commit); BadInput if damaged."""
         path = self.path / MANIFEST
         if not path.exists():
-            return {"format": FORMAT_VERSION, "generation": 0, "tables": {}, "sources": {}}
+            return _empty_manifest()
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise BadInput(f"manifest is unreadable ({exc.__class__.__name__})", path=path,
-                           hint="restore it from a backup; the table files beside it are intact") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
-            raise BadInput("manifest has an unknown format", path=path,
-                           hint=f"this influgraph reads workspace format {FORMAT_VERSION}")
-        return manifest
+                           hint=HINT_MANIFEST) from None
+        return validate_manifest(manifest, path, FORMAT_VERSION)
+
+    def _snapshot(self) -> _Snapshot:
+        if self._snap is None:
+            self._snap = self._take_snapshot()
+        return self._snap
+
+    def _take_snapshot(self) -> _Snapshot:
+        """Read the manifest and open its table files; again if a commit removed one in between."""
+        missing = None
+        for attempt in range(_SNAPSHOT_TRIES):
+            manifest, fds = self.read_manifest(), {}
+            try:
+                for name, entry in manifest["tables"].items():
+                    path = self.path / "tables" / entry["file"]
+                    fds[name] = _open_locked(path)
+                    with os.fdopen(os.dup(fds[name]), "rb") as handle:
+                        verify_stamp(handle, entry, path)
+                return _Snapshot(manifest, fds, weakref.finalize(self, _close_all, fds))
+            except _Vanished as vanished:
+                missing = vanished.args[0]
+                _close_all(fds)
+                time.sleep(0.01 * (attempt + 1))
+            except BaseException:
+                _close_all(fds)
+                raise
+        raise BadInput("table file is missing", path=missing, hint=HINT_TABLE)
+
+    def refresh(self) -> None:
+        """Let the next read see the latest committed generation (releasing the files of the one held)."""
+        if self._snap is not None:
+            self._snap.close()
+            self._snap = None
+
+    def close(self) -> None:
+        """Release the table files this object holds (it reads the latest generation if used again)."""
+        self.refresh()
+
+    def manifest(self) -> dict:
+        """The manifest of the generation this object reads (an empty one before the first commit)."""
+        return self._snapshot().manifest
+
+    def _table_path(self, name: str) -> Path | None:
+        if name not in TABLES:
+            raise BadInput(f"unknown table {name!r}", hint=f"one of {', '.join(TABLES)}")
+        entry = self.manifest()["tables"].get(name)
+        return None if entry is None else self.path / "tables" / entry["file"]
 
     def table(self, name: str) -> pl.DataFrame:
         """The whole table `name` ("accounts", "posts" or "edges") as a DataFrame."""
-        if name not in TABLES:
-            raise BadInput(f"unknown table {name!r}", hint=f"one of {', '.join(TABLES)}")
-        for attempt in range(3):
-            entry = self.manifest()["tables"].get(name)
-            if entry is None:
-                return empty(name)
-            try:
-                return conform(pl.read_parquet(self.path / "tables" / entry["file"]), name)
-            except FileNotFoundError:
-                time.sleep(0.05 * (attempt + 1))  # a concurrent commit replaced it; re-read the manifest
-        raise BadInput("table file is missing", path=self.path / "tables" / entry["file"],
-                       hint="another process may be rewriting the workspace; retry")
+        path = self._table_path(name)
+        if path is None:
+            return empty(name)
+        try:
+            frame = pl.read_parquet(path)
+        except _READ_ERRORS as exc:
+            raise BadInput(f"table file is unreadable ({exc.__class__.__name__})", path=path, hint=HINT_TABLE) from None
+        return conform(frame, name)
 
     def scan(self, name: str) -> pl.LazyFrame:
         """The table `name` as a lazy frame (for large workspaces)."""
-        entry = self.manifest()["tables"].get(name)
-        if entry is None:
-            return empty(name).lazy()
-        return pl.scan_parquet(self.path / "tables" / entry["file"])
+        path = self._table_path(name)
+        return empty(name).lazy() if path is None else pl.scan_parquet(path)
 
     def table_file(self, name: str) -> Path | None:
         """The Parquet file of table `name` in the current generation (None before it has rows), for other engines."""
-        entry = self.manifest()["tables"].get(name)
-        return None if entry is None else self.path / "tables" / entry["file"]
+        return self._table_path(name)
 
     def tables(self) -> Batch:
         """All three tables as a Batch."""
@@ -216,80 +340,189 @@ class Workspace:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _clean_orphans(self, *, blocking: bool) -> None:
-        """Remove temp files and table files that no manifest names (left by a killed commit)."""
+    def _has_debris(self) -> bool:
+        """True when a killed writer may have left something: a commit journal or a temp file."""
+        return (self.path / JOURNAL).exists() or next(self.path.rglob(f"*{TEMP_SUFFIX}"), None) is not None
+
+    def _recover(self, *, blocking: bool) -> None:
         with self._locked(blocking=blocking) as held:
-            if not held:
-                return
-            remove_orphan_temps(self.path)
-            tables_dir = self.path / "tables"
-            if not tables_dir.is_dir():
-                return
-            live = {entry["file"] for entry in self.manifest()["tables"].values()}
-            for file in tables_dir.iterdir():
-                if file.is_file() and file.name not in live:
-                    file.unlink(missing_ok=True)
+            if held:
+                self._recover_locked()
+
+    def _recover_locked(self) -> None:
+        """Remove temp files, and the table files a leftover journal names that the manifest does not.
+
+        Only what an interrupted commit of this workspace provably wrote is removed: a table file
+        no journal names is kept, whatever the manifest says. A journal that cannot be read, or
+        sits beside a damaged manifest, proves nothing and is left for `influgraph check`.
+        """
+        remove_orphan_temps(self.path)
+        journal = self.path / JOURNAL
+        if not journal.exists():
+            return
+        try:
+            named = json.loads(journal.read_text(encoding="utf-8"))["files"]
+            manifest = self.read_manifest()
+        except (OSError, ValueError, KeyError, TypeError, BadInput):
+            return
+        live = {entry["file"] for entry in manifest["tables"].values()}
+        live.update(name for item in manifest.get("retired", []) for name in item["files"])
+        for name in named if isinstance(named, list) else []:
+            if isinstance(name, str) and TABLE_FILE.match(name) and name not in live:
+                (self.path / "tables" / name).unlink(missing_ok=True)
+        journal.unlink(missing_ok=True)
+
+    def _next_generation(self, manifest: dict) -> int:
+        """Above the manifest's generation and every table file on disk, so no commit overwrites a kept file."""
+        folder = self.path / "tables"
+        on_disk = [file_generation(p.name) for p in folder.iterdir()] if folder.is_dir() else []
+        return max([int(manifest["generation"]), *(g for g in on_disk if g is not None)]) + 1
+
+    def _retire(self, manifest: dict, new_tables: dict) -> list[dict]:
+        """The new manifest's `retired` list: the replaced files of the last generations, older ones removed.
+
+        A file of a generation older than the last `KEEP_GENERATIONS` is removed unless a reader
+        holds it (then a later commit tries again); a file the new manifest names is never removed.
+        """
+        live = {entry["file"] for entry in new_tables.values()}
+        retired = [dict(item) for item in manifest.get("retired", [])]
+        replaced = sorted({entry["file"] for entry in manifest["tables"].values()} - live)
+        if replaced:
+            retired.append({"generation": int(manifest["generation"]), "files": replaced})
+        kept = []
+        for index, item in enumerate(retired):
+            if index < len(retired) - (KEEP_GENERATIONS - 1):  # by order: generation numbers may jump
+                item["files"] = [name for name in item["files"] if name in live
+                                 or not _remove_unheld(self.path / "tables" / name)]
+            if item["files"]:
+                kept.append(item)
+        return kept
+
+    def _write_tables(self, batch: Batch, manifest: dict, generation: int) -> dict:
+        """Write the new files of the tables `batch` changes (journal first); returns the new `tables` entries."""
+        new_tables = dict(manifest["tables"])
+        candidates = [table_file_name(name, generation) for name, rows in batch.frames().items() if rows.height]
+        journaled = False
+        for name, rows in batch.frames().items():
+            if rows.height == 0:
+                continue
+            merged = upsert(self.table(name), rows, name)
+            digest = table_hash(merged)
+            if digest == manifest["tables"].get(name, {}).get("sha256"):
+                continue
+            if not journaled:
+                atomic_write_bytes(self.path / JOURNAL,
+                                   json.dumps({"generation": generation, "files": candidates}).encode())
+                journaled = True
+            file_name = table_file_name(name, generation)
+            path = self.path / "tables" / file_name
+            atomic_write(path, lambda handle, frame=merged: frame.write_parquet(handle, statistics=True))
+            new_tables[name] = {"file": file_name, "rows": merged.height, "sha256": digest, **file_stamp(path)}
+        return new_tables
+
+    def commit(self, batch: Batch, *, sources: dict[str, dict] | None = None) -> CommitResult:
+        """Upsert `batch` into the tables as one atomic change; returns what changed.
+
+        `sources` (sha256 of an input file -> description) is recorded in the manifest, for
+        provenance only: it does not enter the content hash. Afterwards this object reads the
+        generation the commit made.
+        """
+        with self._locked():
+            self._recover_locked()
+            self.refresh()
+            manifest = self.manifest()
+            before = self.counts()
+            generation = self._next_generation(manifest)
+            new_tables = self._write_tables(batch, manifest, generation)
+            changed = new_tables != manifest["tables"]
+            known_sources = dict(manifest.get("sources", {}))
+            new_sources = {k: v for k, v in (sources or {}).items() if k not in known_sources}
+            if changed or new_sources:
+                known_sources.update(new_sources)
+                new_manifest = {"format": FORMAT_VERSION, "generation": generation, "tables": new_tables,
+                                "sources": known_sources, "retired": self._retire(manifest, new_tables)}
+                atomic_write_bytes(self.path / MANIFEST,
+                                   json.dumps(new_manifest, indent=1, ensure_ascii=False).encode("utf-8"))
+                fsync_dir(self.path)
+            (self.path / JOURNAL).unlink(missing_ok=True)
+            self.refresh()
+            after, content_hash = self.counts(), self.content_hash()
+        return CommitResult(before=before, after=after, content_hash=content_hash, changed=changed)
 
     # ----------------------------------------------------------------- analysis results
     def _result_path(self, name: str) -> Path:
         if not _RESULT_NAME.fullmatch(name):
             raise BadInput(f"result name {name!r} is not allowed", hint="use 1-80 of a-z, 0-9, '_' and '-'")
-        return self.path / "results" / f"{name}.parquet"
+        folder = self.path / "results"
+        if folder.exists() and not folder.is_dir():
+            raise BadInput("results is not a folder", path=folder,
+                           hint="move the file away; stored results are kept in that folder and made again by "
+                                "running their analysis")
+        return folder / f"{name}.parquet"
 
     def write_result(self, name: str, frame: pl.DataFrame) -> Path:
-        """Store an analysis table (communities, rankings...) atomically as results/NAME.parquet."""
+        """Store an analysis table (communities, rankings...) atomically as results/NAME.parquet.
+
+        The file carries its name and column names in its Parquet metadata, so a file put in
+        its place (another result, another table) is told apart on read.
+        """
         path = self._result_path(name)
+        stamp = {RESULT_STAMP: name, COLUMNS_STAMP: json.dumps(frame.columns, ensure_ascii=False)}
         with self._locked():
-            atomic_write(path, lambda handle: frame.write_parquet(handle))
+            atomic_write(path, lambda handle: frame.write_parquet(handle, metadata=stamp))
         return path
 
     def read_result(self, name: str) -> pl.DataFrame | None:
-        """An analysis table stored by `write_result`, or None when there is none."""
+        """An analysis table stored by `write_result`, or None when there is none; BadInput when it is damaged."""
         path = self._result_path(name)
-        return pl.read_parquet(path) if path.exists() else None
+        try:
+            handle = open(path, "rb")  # one open file: a result replaced meanwhile is read whole, old or new
+        except FileNotFoundError:
+            return None
+        with handle:
+            try:
+                frame = pl.read_parquet(handle)
+                handle.seek(0)
+                stamp = pl.read_parquet_metadata(handle)
+            except _READ_ERRORS as exc:
+                raise BadInput(f"stored result is not a readable Parquet file ({exc.__class__.__name__})",
+                               path=path, hint=HINT_RESULT) from None
+        problem = _result_problem(name, frame, stamp)
+        if problem:
+            raise BadInput(problem, path=path, hint=HINT_RESULT)
+        return frame
+
+    def drop_result(self, name: str) -> Path:
+        """Remove the stored result `name` (a damaged one, say); returns its path. Tables are never dropped."""
+        path = self._result_path(name)
+        with self._locked():
+            path.unlink(missing_ok=True)
+        return path
+
+    def drop_results_file(self) -> Path:
+        """Remove a file that stands where the results folder belongs (a damaged workspace); returns its path."""
+        folder = self.path / "results"
+        with self._locked():
+            if folder.exists() and not folder.is_dir():
+                folder.unlink()
+        return folder
 
     def result_names(self) -> list[str]:
         """Names of the stored analysis tables, sorted."""
         folder = self.path / "results"
         return sorted(p.stem for p in folder.glob("*.parquet") if _RESULT_NAME.fullmatch(p.stem)) if folder.is_dir() else []
 
-    def commit(self, batch: Batch, *, sources: dict[str, dict] | None = None) -> CommitResult:
-        """Upsert `batch` into the tables as one atomic change; returns what changed.
 
-        `sources` (sha256 of an input file -> description) is recorded in the manifest, for
-        provenance only: it does not enter the content hash.
-        """
-        with self._locked():
-            remove_orphan_temps(self.path)
-            manifest = self.manifest()
-            before = self.counts()
-            generation = int(manifest.get("generation", 0)) + 1
-            new_tables = dict(manifest["tables"])
-            changed = False
-            for name, rows in batch.frames().items():
-                if rows.height == 0:
-                    continue
-                old = self.table(name)
-                merged = upsert(old, rows, name)
-                digest = table_hash(merged)
-                if digest == manifest["tables"].get(name, {}).get("sha256"):
-                    continue
-                file_name = f"{name}-{generation:06d}.parquet"
-                atomic_write(self.path / "tables" / file_name,
-                             lambda handle, frame=merged: frame.write_parquet(handle, statistics=True))
-                new_tables[name] = {"file": file_name, "rows": merged.height, "sha256": digest}
-                changed = True
-            known_sources = dict(manifest.get("sources", {}))
-            new_sources = {k: v for k, v in (sources or {}).items() if k not in known_sources}
-            if changed or new_sources:
-                known_sources.update(new_sources)
-                new_manifest = {"format": FORMAT_VERSION, "generation": generation,
-                                "tables": new_tables, "sources": known_sources}
-                atomic_write_bytes(self.path / MANIFEST,
-                                   json.dumps(new_manifest, indent=1, ensure_ascii=False).encode("utf-8"))
-                fsync_dir(self.path)
-                live = {entry["file"] for entry in new_tables.values()}
-                for file in (self.path / "tables").glob("*.parquet"):
-                    if file.name not in live:
-                        file.unlink(missing_ok=True)
-        return CommitResult(before=before, after=self.counts(), content_hash=self.content_hash(), changed=changed)
+def _result_problem(name: str, frame: pl.DataFrame, stamp: dict[str, str]) -> str | None:
+    """What is wrong with a stored result read back under `name`, or None."""
+    if RESULT_STAMP not in stamp:
+        return "stored result has no influgraph stamp (written by another program, or by hand)"
+    if stamp[RESULT_STAMP] != name:
+        return f"file holds the stored result {stamp[RESULT_STAMP][:80]!r}, not {name!r}"
+    try:
+        columns = json.loads(stamp.get(COLUMNS_STAMP, "null"))
+    except ValueError:
+        columns = None
+    if columns != frame.columns:
+        return "stored result's columns differ from those it was written with"
+    return None

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import atomic_write
-from ..errors import AuthError, BadInput, Interrupted
+from ..errors import AuthError, BadInput, InflugraphError, Interrupted, UpstreamUnavailable
 from ..niches import NicheQuery
 from .base import PHASES
 from .state import CrawlState, Task
-from .transport import Forbidden, Transport, install_log_redaction, redact
+from .transport import Forbidden, Transport, check_secret, install_log_redaction
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -178,9 +178,9 @@ def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | Non
                           "against the monthly cap" if platform == "x" else "upper bounds from the query's limits"))
 
 
-def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str | None, resume: bool, restart: bool,
-             max_requests: int | None, depth: int | None, overrides: dict | None):
-    """Check what needs no network; return the API base URL and the limits."""
+def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str | None, credentials, resume: bool,
+             restart: bool, max_requests: int | None, depth: int | None, overrides: dict | None):
+    """Check what needs no network (secrets that cannot be sent are refused); return the API base URL and the limits."""
     if resume and restart:
         raise BadInput("give `resume` or `restart`, not both", param="restart")
     if platform not in PLATFORMS:
@@ -191,16 +191,22 @@ def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str |
         raise BadInput(f"API URL {base_url!r} is not an http(s) URL", hint="pass an http(s) URL as `api_url`", param="api_url")
     if platform == "x" and not token:
         raise AuthError("no X bearer token", hint="pass an X API bearer token as `token`", param="token")
+    if token:
+        check_secret(token, "token")
+    if credentials is not None:
+        check_secret(credentials.app_password, "credentials", "app password", header=False)
+        check_secret(credentials.handle, "credentials", "handle", header=False)
     return base_url, limits
 
 
-def _open_state(state_path: Path, query: NicheQuery, platform: str, resume: bool, restart: bool) -> CrawlState:
+def _open_state(state_path: Path, query: NicheQuery, platform: str, resume: bool, restart: bool,
+                transport: Transport) -> CrawlState:
     """The crawl state of this niche on this platform, fresh with `restart`; refuses to mix two crawls."""
     if restart:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state_path}{suffix}").unlink(missing_ok=True)
     existed = state_path.exists()
-    state = CrawlState(state_path)
+    state = CrawlState(state_path, redact=transport.redact)
     try:
         if existed and state.get("query_hash") not in (None, _query_hash(query)):
             raise BadInput(f"the niche query changed since this crawl started ({state_path.name})",
@@ -235,25 +241,43 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
 
     Returns
     -------
-    CrawlResult; a stop by Ctrl-C or SIGTERM raises `Interrupted`, a quota `UpstreamUnavailable`.
+    CrawlResult; a stop by Ctrl-C or SIGTERM raises `Interrupted`, a quota or a crawl whose requests
+    reach no server `UpstreamUnavailable`, a refused token or one that cannot be sent (a space, a
+    line break or a control character in it) `AuthError`. No error, warning, progress line or
+    stored text holds a secret in any form (`transport.redact`).
 
     >>> crawl(Workspace("ws"), load_query("queries/persian-books.toml"), "x", token=token)   # doctest: +SKIP
     """
     from .. import __version__
 
-    base_url, limits = _checked(query, platform, api_url, token, resume, restart, max_requests, depth, overrides)
-    say = progress or (lambda message: None)
+    base_url, limits = _checked(query, platform, api_url, token, credentials, resume, restart, max_requests, depth,
+                                overrides)
+    install_log_redaction([token or "", credentials.app_password if credentials else ""])
+    transport = Transport(base_url, token=token, secrets=[credentials.app_password] if credentials else [],
+                          **(transport_options or {}), on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
     warnings: list[str] = []
 
-    def warning(message: str) -> None:
-        warnings.append(message)
-        (warn or (lambda m: None))(message)
+    def say(message: str) -> None:
+        (progress or (lambda m: None))(transport.redact(message))
 
-    secrets = [token or "", credentials.app_password if credentials else ""]
-    install_log_redaction(secrets)
+    def warning(message: str) -> None:
+        warnings.append(transport.redact(message))
+        (warn or (lambda m: None))(warnings[-1])
+
+    try:
+        return _crawl(workspace, query, platform, transport, limits, credentials, pds_url, resume, restart,
+                      f"influgraph {__version__}", say, warning, warnings)
+    except BaseException as error:
+        _scrub(error, transport.redact)
+        raise
+
+
+def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: Transport, limits, credentials,
+           pds_url: str | None, resume: bool, restart: bool, version: str, say, warning, warnings: list[str]) -> CrawlResult:
+    """The crawl itself, once the inputs are checked and the secrets known (see `crawl`)."""
     folder = workspace.path / "crawl"
     state_path = folder / f"{platform}-{query.name}.sqlite"
-    state = _open_state(state_path, query, platform, resume, restart)
+    state = _open_state(state_path, query, platform, resume, restart, transport)
     try:
         if platform == "x":
             from .x import XCrawler as Crawler
@@ -261,10 +285,7 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
         else:
             from .bluesky import BlueskyCrawler as Crawler
             login = {"credentials": credentials, "pds_url": pds_url}
-        transport = Transport(base_url, token=token, **(transport_options or {}),
-                              on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
-        crawler = Crawler(query, state, transport, limits, version=f"influgraph {__version__}", warn=warning, progress=say,
-                          **login)
+        crawler = Crawler(query, state, transport, limits, version=version, warn=warning, progress=say, **login)
         stopped = None
         with _sigterm_as_interrupt():
             try:
@@ -275,7 +296,7 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
                                   hint="crawl again with `resume` to go on", param="resume") from None
         say("importing the crawled pages")
         imported = _import(workspace, state, crawler, query)
-        raw = _write_raw(state, folder / f"{platform}-{query.name}.pages.jsonl", secrets)
+        raw = _write_raw(state, folder / f"{platform}-{query.name}.pages.jsonl", transport)
         tasks: dict[str, int] = {}
         for task in state.tasks():
             tasks[task.status] = tasks.get(task.status, 0) + 1
@@ -284,6 +305,15 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
                            tasks=tasks, stopped=stopped, sent=transport.sent)
     finally:
         state.close()
+
+
+def _scrub(error: BaseException, clean: Callable[[str], str]) -> None:
+    """Take every form of the secrets out of an escaping error's text, in place (its type and exit code stay)."""
+    if isinstance(error, InflugraphError):
+        error.message, error.hint = clean(error.message), error.hint and clean(error.hint)
+        error.args = (error.one_line(),)
+    else:
+        error.args = tuple(clean(arg) if isinstance(arg, str) else arg for arg in error.args)
 
 
 def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
@@ -330,7 +360,11 @@ def _run_task(crawler, state: CrawlState, task: Task, limits, say, warning) -> s
             return None
         except crawler.request_errors as error:
             state.add_requests(len(crawler.transport.sent) - before)
-            text = redact(str(error).splitlines()[0] if str(error) else type(error).__name__, [crawler.transport.token or ""])
+            text = crawler.transport.redact(str(error).splitlines()[0] if str(error) else type(error).__name__)
+            if not any(sent.status is not None for sent in crawler.transport.sent):  # never "complete" with nothing fetched
+                raise UpstreamUnavailable(f"{task.endpoint}: no request of this crawl reached {crawler.transport.base_url} "
+                                          f"({text})", hint="check `api_url` and the network, then crawl again with "
+                                          "`resume`", param="api_url") from None
             warning(f"{task.endpoint} {json.dumps(task.params, ensure_ascii=False)[:80]}: {text}; skipped")
             state.finish_task(task, "failed", text[:200])
             return None
@@ -368,12 +402,12 @@ def _import(workspace: "Workspace", state: CrawlState, crawler, query: NicheQuer
     return {"added": result.added(), "rows": result.after, "changed": result.changed, "notes": notes}
 
 
-def _write_raw(state: CrawlState, path: Path, secrets: list[str]) -> Path:
+def _write_raw(state: CrawlState, path: Path, transport: Transport) -> Path:
     """The raw pages as JSONL with their provenance (parameters never hold secrets; redacted anyway)."""
     def write(handle) -> None:
         for page in state.raw_pages():
             page["__twarc"] = {"url": page["__influgraph"]["url"]}
-            handle.write((redact(json.dumps(page, ensure_ascii=False), secrets) + "\n").encode("utf-8"))
+            handle.write((transport.redact(json.dumps(page, ensure_ascii=False)) + "\n").encode("utf-8"))
 
     atomic_write(path, write)
     return path

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,9 +54,14 @@ class Task:
 
 
 class CrawlState:
-    """The SQLite file of one crawl (one niche on one platform)."""
+    """The SQLite file of one crawl (one niche on one platform).
 
-    def __init__(self, path: Path):
+    `redact` (the crawl's `transport.redact`) cleans every text a page or a task note writes,
+    so no form of a secret reaches the file whatever an answer echoed.
+    """
+
+    def __init__(self, path: Path, redact: Callable[[str], str] | None = None):
+        self.redact = redact or (lambda text: text)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
@@ -119,7 +124,8 @@ class CrawlState:
 
     def finish_task(self, task: Task, status: str, note: str | None = None) -> None:
         """Mark a task done, forbidden, failed or cut (its own transaction)."""
-        self.db.execute("UPDATE tasks SET status = ?, note = ? WHERE id = ?", (status, note, task.id))
+        self.db.execute("UPDATE tasks SET status = ?, note = ? WHERE id = ?",
+                        (status, None if note is None else self.redact(note), task.id))
 
     def seen_cursor(self, task: Task, cursor: str) -> bool:
         """True when this pagination cursor was already followed for this task (a repeated token)."""
@@ -134,12 +140,13 @@ class CrawlState:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("INSERT INTO pages(task, endpoint, url, params, retrieved_at, version, body) VALUES(?, ?, ?, ?, ?, ?, ?)",
-                            (task.id, task.endpoint, url, json.dumps(params, sort_keys=True), now, version,
-                             json.dumps(body, ensure_ascii=False)))
+                            (task.id, task.endpoint, self.redact(url), self.redact(json.dumps(params, sort_keys=True)),
+                             now, version, self.redact(json.dumps(body, ensure_ascii=False))))
             if next_cursor:
                 self.db.execute("INSERT OR IGNORE INTO seen_cursors(task, cursor) VALUES(?, ?)", (task.id, next_cursor))
             self.db.execute("UPDATE tasks SET cursor = ?, status = ?, pages = pages + 1, empty_pages = ?, note = ? WHERE id = ?",
-                            (next_cursor, status, task.empty_pages + 1 if empty else 0, note, task.id))
+                            (next_cursor, status, task.empty_pages + 1 if empty else 0,
+                             None if note is None else self.redact(note), task.id))
             if new_tasks:
                 self.add_tasks(list(new_tasks), within=True)
             for account, kind in (tombstones or {}).items():

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from ..atomic import atomic_write_bytes
+from .paths import guard_write
 from ..schema import EDGE_KINDS
 from .layout import layout
 from .views import GraphView
@@ -68,7 +69,9 @@ def _vis_asset(name: str) -> str:
 
 def script_json(data: object) -> str:
     """JSON that is safe inside a `<script>` element: no `<`, `>`, `&` or line separators survive raw."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    from ..jsonout import finite
+
+    text = json.dumps(finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # NaN, inf: null
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
     return text
@@ -197,5 +200,7 @@ def write_map(view: GraphView, out: str | Path, *, seed: int = 0) -> Path:
     Example: ``write_map(graph_view(read_view_data(ws), max_nodes=DEFAULT_MAX_NODES), "map.html")``.
     """
     out = Path(out)
-    atomic_write_bytes(out, render_map(view, layout(view, seed), title=_title(view.niche)).encode("utf-8"))
+    data = render_map(view, layout(view, seed), title=_title(view.niche)).encode("utf-8")
+    with guard_write(out):
+        atomic_write_bytes(out, data)
     return out

@@ -5,14 +5,14 @@ the writer of the format; the report reads the workspace itself, once for all of
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import BadInput
 from .files import FILE_FORMATS, write_graph_file
 from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, write_map
-from .paths import check_file, default_out
+from .paths import check_file, check_folder, default_out
 from .report import write_report
 from .views import graph_view, read_view_data
 
@@ -26,10 +26,11 @@ EXPORT_FORMATS = ("html", "report", *FILE_FORMATS)
 
 @dataclass
 class ExportResult:
-    """The files written and what part of the workspace they show."""
+    """The files written, what part of the workspace they show, and notes for the user (e.g. characters replaced)."""
 
     paths: list[Path]
     caption: str
+    notes: list[str] = field(default_factory=list)
 
 
 def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: str | None = None, max_nodes: int | None = None,
@@ -52,9 +53,13 @@ def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: s
     """
     if fmt not in EXPORT_FORMATS:
         raise BadInput(f"unknown export format {fmt!r}", param="fmt", hint=f"use one of {', '.join(EXPORT_FORMATS)}")
-    out = Path(out) if out is not None else default_out(fmt, niche)
     if excel and fmt != "csv":
         raise BadInput("`excel` applies to `fmt` csv only", param="excel", hint="drop `excel` or use `fmt` csv")
+    out = out if out is not None else default_out(fmt, niche, workspace=workspace.path)
+    if fmt in ("report", "csv", "parquet"):
+        out = check_folder(out, f"a {fmt} export is a folder", workspace.path)
+    else:
+        out = check_file(out, "the map" if fmt == "html" else f"a {fmt} export", f".{fmt}", workspace.path)
     if fmt == "report":
         if niche:
             raise BadInput("`niche` does not apply to `fmt` report (it covers every ranked niche)", param="niche",
@@ -63,9 +68,10 @@ def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: s
                               max_edges=max_edges or DEFAULT_MAX_EDGES, seed=seed)
         return ExportResult(paths=[report.index, *report.maps.values()], caption=f"report with {len(report.maps)} maps")
     if fmt == "html":
-        check_file(out, "the map", ".html")
         view = graph_view(read_view_data(workspace), niche=niche, max_nodes=max_nodes or DEFAULT_MAX_NODES,
                           max_edges=max_edges or DEFAULT_MAX_EDGES)
         return ExportResult(paths=[write_map(view, out, seed=seed)], caption=view.caption())
     view = graph_view(read_view_data(workspace), niche=niche, max_nodes=max_nodes, max_edges=max_edges)
-    return ExportResult(paths=write_graph_file(view, fmt, out, excel=excel), caption=view.caption())
+    notes: list[str] = []
+    paths = write_graph_file(view, fmt, out, excel=excel, workspace=workspace.path, notes=notes)
+    return ExportResult(paths=paths, caption=view.caption(), notes=notes)

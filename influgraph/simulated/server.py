@@ -3,7 +3,8 @@ and, under /xrpc/, Bluesky's AppView (routes in `bluesky_appview`), with a beare
 
 Faults can be injected per path prefix for crawler tests: a status code with headers (429 with
 or without `x-rate-limit-reset`, a usage-cap body, 401, 403, 503...), a delay, a truncated body,
-or the real page with a forced pagination token (a repeated-token fault).
+or the real page with a forced pagination token (a repeated-token fault); `echo` sends the
+request's Authorization header back in the body and a header, as a careless server does.
 
     with SimServer(build_world()) as server:
         requests.get(server.base_url + "/2/tweets/search/recent", params={"query": "#pourover"})
@@ -34,6 +35,20 @@ class Fault:
     truncate: bool = False  # send the real page cut in half, with a matching Content-Length
     next_token: str | None = None  # send the real page with this pagination token (a repeated-token fault)
     times: int | None = 1
+    echo: bool = False  # echo the request's Authorization header back: raw, URL-encoded, base64 and as Basic auth
+
+    def answer(self, authorization: str) -> dict:
+        """The body this fault sends (with the echoed header, when `echo`)."""
+        body = dict(self.body or {"title": "Simulated fault", "status": self.status})
+        if self.echo:
+            import base64
+            from urllib.parse import quote
+
+            body["detail"] = f"{body.get('detail', '')} request headers: {{'Authorization': {authorization!r}}}"
+            body["echo"] = {"authorization": authorization, "quoted": quote(authorization, safe=""),
+                            "base64": base64.b64encode(authorization.encode()).decode(),
+                            "basic": "Basic " + base64.b64encode(f"user:{authorization[7:]}".encode()).decode()}
+        return body
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -57,7 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and not fault.truncate and fault.next_token is None:
-            return self._send(fault.status, fault.body or {"title": "Simulated fault", "status": fault.status}, fault.headers)
+            headers = {**fault.headers, **({"X-Echo-Authorization": self.headers.get("Authorization", "")} if fault.echo else {})}
+            return self._send(fault.status, fault.answer(self.headers.get("Authorization", "")), headers)
         if url.path.startswith("/xrpc/"):
             status, body = self._bluesky(url.path[len("/xrpc/"):], parse_qs(url.query))
         else:

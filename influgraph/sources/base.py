@@ -3,9 +3,14 @@
 Bad rows are never dropped silently: a reader reports each one to `BadRows`, which raises a
 one-line `BadInput` naming file:line and the reason at the first one, unless the options set
 `skip_bad_rows`, in which case they are counted and reported.
+
+Invalid Unicode in JSON input, a lone UTF-16 surrogate escape such as `"\ud800"` (which no
+UTF-8 file or Parquet table can hold), is replaced by U+FFFD and counted in a note
+(`LoneSurrogates`); valid pairs (`"\ud83d\ude00"`) are one character and stay as they are.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +18,45 @@ from pathlib import Path
 from ..errors import BadInput
 from ..schema import Batch
 
-__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "iter_input_bytes", "iter_text_blocks", "decode_utf8"]
+__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "iter_input_bytes", "iter_text_blocks", "decode_utf8",
+           "LoneSurrogates"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+class LoneSurrogates:
+    """Replaces lone surrogates in parsed JSON values by U+FFFD and counts them, for one file.
+
+    Example: ``fix = LoneSurrogates(); fix.clean(json.loads(line), line); fix.note(path)``.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def clean(self, value, raw: str | None = None):
+        """`value` with every lone surrogate replaced; `raw` (the JSON text) lets a clean text skip the walk."""
+        if raw is not None and not _SURROGATE_ESCAPE.search(raw):
+            return value
+        return self._walk(value)
+
+    def _walk(self, value):
+        if isinstance(value, str):
+            fixed, replaced = _SURROGATE.subn("\ufffd", value)
+            self.count += replaced
+            return fixed
+        if isinstance(value, list):
+            return [self._walk(item) for item in value]
+        if isinstance(value, dict):
+            return {self._walk(key): self._walk(item) for key, item in value.items()}
+        return value
+
+    def note(self, path: Path | str) -> str | None:
+        """A one-line note of the replacements, or None when there were none."""
+        if not self.count:
+            return None
+        return (f"{path}: replaced {self.count:,} lone surrogate escape(s) (e.g. \\ud800, invalid Unicode) "
+                "by U+FFFD")
 
 
 @dataclass(frozen=True)

@@ -162,12 +162,16 @@ class _Collector:
 
 def read_bluesky_pages(pages: list[tuple[str, dict]]) -> tuple[Batch, list[str]]:
     """Stored Bluesky pages (request URL, body) as one Batch; malformed views are counted in a note."""
+    from .base import LoneSurrogates
+
     collector = _Collector()
+    surrogates = LoneSurrogates()
     for url, body in pages:
         if isinstance(body, dict):
-            collector.page(url, body)
+            collector.page(url, surrogates.clean(body))
     notes = [f"{collector.skipped} malformed profile or post view(s) skipped"] if collector.skipped else []
-    return collector.batch(), notes
+    replaced = surrogates.note("the Bluesky pages")
+    return collector.batch(), notes + ([replaced] if replaced else [])
 
 
 def looks_like_bluesky(document: Any) -> bool:
@@ -188,13 +192,14 @@ def read_bluesky_json(path, options=None):
     from pathlib import Path
 
     from ..errors import BadInput
-    from .base import BadRows, ReadResult, decode_utf8, read_input_bytes
+    from .base import BadRows, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
     from .xjson import json_documents
 
     path = Path(path)
     bad = BadRows(path, bool(options and options.skip_bad_rows))
     pages = []
-    for line, document in json_documents(decode_utf8(read_input_bytes(path), path), path, bad):
+    surrogates = LoneSurrogates()
+    for line, document in json_documents(decode_utf8(read_input_bytes(path), path), path, bad, surrogates):
         for item in document if isinstance(document, list) else [document]:
             if not looks_like_bluesky(item):
                 bad.bad(line, "not a Bluesky AppView answer (posts, profiles, thread, followers, follows, likes...)")
@@ -203,6 +208,5 @@ def read_bluesky_json(path, options=None):
     if not pages:
         raise BadInput("no Bluesky pages in this file", path=path, hint="expected app.bsky.* answers, one per line")
     batch, notes = read_bluesky_pages(pages)
-    skipped = bad.note()
-    return ReadResult(batch=batch, format="bluesky-json", rows_read=len(pages), skipped=bad.count,
-                      notes=notes + ([skipped] if skipped else []))
+    extra = [note for note in (surrogates.note(path), bad.note()) if note]
+    return ReadResult(batch=batch, format="bluesky-json", rows_read=len(pages), skipped=bad.count, notes=notes + extra)

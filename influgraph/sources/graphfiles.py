@@ -4,7 +4,8 @@ Node attributes `label`/`name`/`handle`/`screen_name`/`username` become the hand
 `followers` the follower count. Edge attributes `kind`/`type`/`interaction` give the kind
 (retweet -> repost and the other synonyms of edge lists), `weight` the weight; without them the
 kind is the options' `kind`, else follow. **Undirected graphs** (friendships, co-occurrence) are stored with
-each edge in both directions, so a mutual tie counts for both accounts.
+each edge in both directions, so a mutual tie counts for both accounts. A lone surrogate that a
+character reference spells (GML's `&#55296;`) is replaced by U+FFFD and counted in a note, as in JSON.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from ..errors import BadInput
-from .base import ImportOptions, ReadResult, read_input_bytes
+from .base import ImportOptions, LoneSurrogates, ReadResult, read_input_bytes
 from .tabular import _edges
 
 __all__ = ["read_graphml", "read_gexf", "read_gml"]
@@ -37,6 +38,8 @@ def _read(path: Path, options: ImportOptions, fmt: str) -> ReadResult:
                        hint="re-export it from the tool that wrote it") from None
     if graph.number_of_nodes() == 0:
         raise BadInput(f"the {fmt.upper()} graph has no nodes", path=path, hint="nothing to import")
+    surrogates = LoneSurrogates()
+    graph = _cleaned(graph, surrogates)
     edges = list(graph.edges(data=True))
     kinds = [d.get("kind", d.get("type", d.get("interaction"))) for _, _, d in edges]
     has_kind = any(k is not None for k in kinds)
@@ -62,7 +65,29 @@ def _read(path: Path, options: ImportOptions, fmt: str) -> ReadResult:
         from ..schema import conform
 
         result.batch.accounts = conform(result.batch.accounts, "accounts")
+    if surrogates.note(path):
+        result.notes.append(surrogates.note(path))
     return result
+
+
+def _cleaned(graph, surrogates: LoneSurrogates):
+    """`graph` with every lone surrogate in node ids and node and edge attributes replaced (in place)."""
+    import networkx as nx
+
+    for _, data in graph.nodes(data=True):
+        fixed = surrogates.clean(dict(data))
+        data.clear()
+        data.update(fixed)
+    for *_, data in graph.edges(data=True):
+        fixed = surrogates.clean(dict(data))
+        data.clear()
+        data.update(fixed)
+    renamed = {}
+    for node in list(graph):
+        fixed = surrogates.clean(node) if isinstance(node, str) else node
+        if fixed != node:
+            renamed[node] = fixed
+    return nx.relabel_nodes(graph, renamed, copy=False) if renamed else graph
 
 
 def _node_accounts(graph, platform: str) -> pl.DataFrame:

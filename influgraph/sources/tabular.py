@@ -5,11 +5,13 @@ Rules (documented in the README; options are the fields of `ImportOptions`):
 - **Columns** come from `source_col`, `target_col`, ... (a header name, or a 1-based
   position for headerless files; `hashtags_col="6+"` means column 6 and all after it). Without
   them common header names are recognised (source/src/from/id_1, target/dst/to/id_2, kind/type,
-  weight/count, time/timestamp/created_at, text, hashtags, post_id/tweet_id).
+  weight/count, time/timestamp/created_at, text, hashtags, post_id/tweet_id). A position past
+  every row is refused (a `6+` rest of a ragged row may be empty).
 - **Kind** comes from the kind column (retweet/rt -> repost, replied_to -> reply, favorite ->
   like, ... are understood), else `kind`, else `follow`, with a note saying so.
 - **`reverse`** swaps source and target, for data whose rows mean "B reposted A".
-- **Weights** must be finite and > 0. Rows repeating (source, target, kind, time, post) in one
+- **Ids** are at most 256 characters (`schema.MAX_ID_CHARS`). **Weights** must be finite, > 0
+  and at most 1e15 (`schema.MAX_WEIGHT`), so every sum of weights stays finite. Rows repeating (source, target, kind, time, post) in one
   file are summed into one edge. Each file's rows carry `origin` = `dataset` (default: the
   file name), so different files never overwrite each other's weights and re-importing a file
   changes nothing.
@@ -31,7 +33,7 @@ import polars as pl
 
 from ..errors import BadInput
 from ..niches import hashtags_expr
-from ..schema import EDGE_KINDS, Batch, repeated_keys
+from ..schema import EDGE_KINDS, MAX_ID_CHARS, MAX_WEIGHT, Batch, repeated_keys
 from .base import BadRows, ImportOptions, ReadResult, iter_text_blocks, read_input_bytes
 
 EDGE_ROW_KEY = ("src", "dst", "kind", "at", "post_id")  # one edge per file row key; repeats are summed
@@ -176,8 +178,10 @@ def _bad_id(column: str) -> pl.Expr:
     return (
         pl.when(value.is_null()).then(pl.lit(f"missing {column} id"))
         .when(value.str.strip_chars() == "").then(pl.lit(f"empty {column} id"))
-        .when(value.str.strip_chars() != value).then(pl.format("{} id '{}' has leading or trailing spaces", pl.lit(column), value))
-        .when(value.str.contains(_FLOATLIKE)).then(pl.format("{} id '{}' looks like a float (digits may be lost; keep ids as text)", pl.lit(column), value))
+        .when(value.str.len_chars() > MAX_ID_CHARS)
+        .then(pl.format("{} id of {} characters is longer than {}", pl.lit(column), value.str.len_chars(), pl.lit(MAX_ID_CHARS)))
+        .when(value.str.strip_chars() != value).then(pl.format("{} id '{}' has leading or trailing spaces", pl.lit(column), value.str.slice(0, 40)))
+        .when(value.str.contains(_FLOATLIKE)).then(pl.format("{} id '{}' looks like a float (digits may be lost; keep ids as text)", pl.lit(column), value.str.slice(0, 40)))
         .otherwise(None)
     )
 
@@ -197,14 +201,18 @@ def _validated(frame: pl.DataFrame, bad: BadRows) -> pl.DataFrame:
         _bad_id("source"),
         _bad_id("target"),
         pl.when(pl.col("kind").is_null() | ~pl.col("kind").is_in(kinds))
-        .then(pl.format("unknown edge kind '{}' (use {})", pl.col("kind_raw").fill_null(""), pl.lit(", ".join(kinds)))),
+        .then(pl.format("unknown edge kind '{}' (use {})", pl.col("kind_raw").fill_null("").str.slice(0, 40), pl.lit(", ".join(kinds)))),
         pl.when(weight_raw.is_not_null() & pl.col("weight").is_null())
-        .then(pl.format("weight '{}' is not a number", weight_raw)),
+        .then(pl.format("weight '{}' is not a number", weight_raw.str.slice(0, 40))),
         pl.when(pl.col("weight").is_nan() | pl.col("weight").is_infinite())
-        .then(pl.format("weight '{}' is not finite", weight_raw)),
-        pl.when(pl.col("weight") <= 0).then(pl.format("weight '{}' must be greater than 0", weight_raw)),
+        .then(pl.format("weight '{}' is not finite", weight_raw.str.slice(0, 40))),
+        pl.when(pl.col("weight") <= 0).then(pl.format("weight '{}' must be greater than 0", weight_raw.str.slice(0, 40))),
+        pl.when(pl.col("weight") > MAX_WEIGHT)
+        .then(pl.format("weight '{}' is above the largest allowed, {}", weight_raw.str.slice(0, 40), pl.lit(f"{MAX_WEIGHT:g}"))),
+        pl.when(pl.col("post_id").str.len_chars() > MAX_ID_CHARS)
+        .then(pl.format("post id of {} characters is longer than {}", pl.col("post_id").str.len_chars(), pl.lit(MAX_ID_CHARS))),
         pl.when(pl.col("time_raw").is_not_null() & (pl.col("time_raw").str.strip_chars() != "") & pl.col("at").is_null())
-        .then(pl.format("time '{}' is neither a unix time nor ISO-8601", pl.col("time_raw"))),
+        .then(pl.format("time '{}' is neither a unix time nor ISO-8601", pl.col("time_raw").str.slice(0, 40))),
     )
     checked = frame.with_columns(reasons.alias("_reason"))
     failing = checked.filter(pl.col("_reason").is_not_null())
@@ -296,7 +304,17 @@ def _complete_rows(frame: pl.DataFrame, columns: dict, path: Path, bad: BadRows)
         bad.bulk(frame.filter(pl.col("_fields").list.len() <= needed).height, int(short["_line"]),
                  f"row has {len(short['_fields'])} field(s); source and target are needed")
         frame = frame.filter(pl.col("_fields").list.len() > needed)
+    _check_beyond(frame, columns, columns_wide, path)
     return frame, columns_wide
+
+
+def _check_beyond(frame: pl.DataFrame, columns: dict, columns_wide: int | None, path: Path) -> None:
+    """Refuse a column position past every row (a `6+` rest of the row may be empty on every row)."""
+    widest = columns_wide if columns_wide is not None else frame.select(pl.col("_fields").list.len().max()).item()
+    for role, index in columns.items():
+        if index is not None and index[0] >= (widest or 0) and not (index[1] and columns_wide is None):
+            raise BadInput(f"`{role}_col` is column {index[0] + 1}, but the rows have {widest or 0} field(s)", path=path,
+                           hint="count the columns again (the first is 1)", param=f"{role}_col")
 
 
 def _default_kind(options: ImportOptions, columns: dict, path: Path, notes: list[str]) -> str:

@@ -38,11 +38,11 @@ import polars as pl
 
 from ..errors import BadInput
 from ..schema import TIMESTAMP, Batch, bad_id_reason
-from .base import BadRows, ImportOptions, ReadResult, decode_utf8, read_input_bytes
+from .base import BadRows, ImportOptions, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
 
 __all__ = ["read_x_json", "read_x_pages", "tombstone", "json_documents"]
 
-_USER_LIST = re.compile(r"/2/(users|tweets)/([^/]+)/(followers|following|liking_users|retweeted_by)/?$")
+_USER_LIST = re.compile(r"/2/(users|tweets)/([^/]+)/(followers|following|liking_users|retweeted_by)/?\Z")
 _METRICS = {"retweet_count": "reposts", "quote_count": "quotes", "reply_count": "replies",
             "like_count": "likes", "impression_count": "impressions"}
 _USER_METRICS = {"followers_count": "followers", "following_count": "following",
@@ -53,8 +53,13 @@ class _Skip(Exception):
     """A record that was reported to BadRows and skipped."""
 
 
-def json_documents(text: str, path: Path, bad: BadRows) -> Iterator[tuple[int, Any]]:
-    """(line, parsed JSON) for each document: JSONL lines, or one whole document."""
+def json_documents(text: str, path: Path, bad: BadRows,
+                   surrogates: LoneSurrogates | None = None) -> Iterator[tuple[int, Any]]:
+    """(line, parsed JSON) for each document: JSONL lines, or one whole document.
+
+    Lone surrogates are replaced by U+FFFD, counted in `surrogates` when given.
+    """
+    fix = surrogates or LoneSurrogates()
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     jsonl = sum(1 for line in lines if line.strip()) > 1
@@ -65,7 +70,7 @@ def json_documents(text: str, path: Path, bad: BadRows) -> Iterator[tuple[int, A
             jsonl = False
     if not jsonl:
         try:
-            yield 1, json.loads(text)
+            yield 1, fix.clean(json.loads(text), text)
         except RecursionError:
             raise BadInput("JSON nested too deeply", path=path, hint="this is not an X API page") from None
         except json.JSONDecodeError as exc:
@@ -76,7 +81,7 @@ def json_documents(text: str, path: Path, bad: BadRows) -> Iterator[tuple[int, A
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
+            yield number, fix.clean(json.loads(line), line)
         except RecursionError:
             bad.bad(number, "JSON nested too deeply", hint="this is not an X API page")
         except json.JSONDecodeError as exc:
@@ -442,23 +447,23 @@ def read_x_json(path: Path, options: ImportOptions = ImportOptions()) -> ReadRes
     bad = BadRows(path, options.skip_bad_rows)
     text = decode_utf8(read_input_bytes(path), path)
     collector = _Collector(options.platform or "x", bad)
-    for line, doc in json_documents(text, path, bad):
+    surrogates = LoneSurrogates()
+    for line, doc in json_documents(text, path, bad, surrogates):
         collector.document(line, doc)
     if collector.records == 0 and not collector.tombstones and not bad.count:
         raise BadInput("no tweets or users in this file", path=path,
                        hint="expected X API v2 pages with data/includes, as twarc2 or tweepy write them")
     batch, notes = collector.batch()
-    skipped = bad.note()
-    return ReadResult(batch=batch, format="x-json", rows_read=collector.records, skipped=bad.count,
-                      notes=notes + ([skipped] if skipped else []))
+    extra = [note for note in (surrogates.note(path), bad.note()) if note]
+    return ReadResult(batch=batch, format="x-json", rows_read=collector.records, skipped=bad.count, notes=notes + extra)
 
 
 def read_x_pages(pages: list[tuple[str, dict]], source: str, platform: str = "x") -> tuple[Batch, list[str]]:
     """Read stored API pages (canonical URL, body) as one file would be read; malformed items are skipped and counted."""
     bad = BadRows(source, skip=True)
     collector = _Collector(platform, bad)
+    surrogates = LoneSurrogates()
     for number, (url, body) in enumerate(pages, start=1):
-        collector.document(number, {**body, "__twarc": {"url": url}})
+        collector.document(number, surrogates.clean({**body, "__twarc": {"url": url}}))
     batch, notes = collector.batch()
-    skipped = bad.note()
-    return batch, notes + ([skipped] if skipped else [])
+    return batch, notes + [note for note in (surrogates.note(source), bad.note()) if note]

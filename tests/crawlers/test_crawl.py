@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import polars as pl
 import pytest
@@ -272,7 +272,7 @@ def test_cli_refusals(tmp_path: Path, args, code: int, message: str) -> None:
 
 # ------------------------------------------------------------------ real processes: kill, signals, secrets
 def _cli(args: list[str], env_extra: dict | None = None) -> subprocess.Popen:
-    env = dict(os.environ, X_BEARER_TOKEN=TOKEN, **(env_extra or {}))
+    env = {**os.environ, "X_BEARER_TOKEN": TOKEN, **(env_extra or {})}
     return subprocess.Popen([sys.executable, "-m", "influgraph", "crawl", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
 
@@ -352,35 +352,62 @@ def test_sigint_and_sigterm_stop_within_5_seconds_with_exit_3_and_a_resume_hint(
     assert "--resume" in err and len(err.strip().splitlines()) == 1
 
 
+def token_forms(token: str) -> set[str]:
+    """Every form a token can leak in: raw and stripped, alone or in its header, as Python's repr or JSON escape it,
+    URL-encoded, and base64 (alone, of the whole header, inside Basic auth)."""
+    forms = set()
+    for value in {token, token.strip()}:
+        for text in (value, f"Bearer {value}"):
+            forms |= {text, repr(text)[1:-1], json.dumps(text)[1:-1], quote(text, safe=""), quote_plus(text),
+                      base64.b64encode(text.encode()).decode(), base64.urlsafe_b64encode(text.encode()).decode()}
+        forms.add(base64.b64encode(f"user:{value}".encode()).decode())
+    return forms
+
+
 def test_no_fault_mode_leaks_the_token_anywhere(world, tmp_path: Path) -> None:
-    forms = {TOKEN, quote(TOKEN, safe=""), base64.b64encode(TOKEN.encode()).decode(), f"Bearer {TOKEN}"}
-    faults = [Fault(status=429, times=1), Fault(status=429, headers={"x-rate-limit-reset": str(int(time.time()) + 1)}, times=1),
-              Fault(status=503, times=2), Fault(status=200, truncate=True, times=1), Fault(status=403, times=None),
-              Fault(status=200, next_token="pg64", times=3)]
-    outputs = []
+    """Every fault mode, answers echoing the Authorization header at every status, and tokens read with a trailing
+    \\r, \\n or \\r\\n: no form of the token in any output, log line, crawl state, raw page or export."""
+    suffixes = ["\r", "\n", "\r\n", ""]
+    echo = [("/2/users/by", Fault(status=200, echo=True, times=1)),  # a page that echoes it: stored, then imported
+            ("/2/users/1", Fault(status=403, echo=True, times=None)),  # followers: the tier warning
+            ("/2/tweets/1", Fault(status=404, echo=True, times=None)), ("/2/users", Fault(status=400, echo=True, times=None))]
+    runs = [[(SEARCH if n % 2 == 0 else "/2/users/", fault)] for n, fault in enumerate([
+        Fault(status=429, times=1), Fault(status=429, headers={"x-rate-limit-reset": str(int(time.time()) + 1)}, times=1),
+        Fault(status=503, times=2), Fault(status=200, truncate=True, times=1), Fault(status=403, times=None),
+        Fault(status=200, next_token="pg64", times=3)])] + [echo]
+    outputs, codes = [], []
     ws = tmp_path / "ws"
     with SimServer(world, token=TOKEN) as server:
-        for n, fault in enumerate(faults):
+        for n, faults in enumerate(runs):
             server._faults.clear()
-            server.add_fault(SEARCH if n % 2 == 0 else "/2/users/", fault)
-            child = _cli(_args(ws, server, "-vvv", "--restart", top_authors=2))
+            for prefix, fault in faults:
+                server.add_fault(prefix, fault)
+            child = _cli(_args(ws, server, "-vvv", "--restart", "--json", top_authors=2),
+                         {"X_BEARER_TOKEN": TOKEN + suffixes[n % len(suffixes)]})
             outputs.append(child.communicate(timeout=120))
+            codes.append(child.returncode)
         server._faults.clear()
         with SimServer(world, token="other") as wrong:  # 401: the token is refused
-            child = _cli(_args(ws, wrong, "-vvv", "--restart", top_authors=2))
+            child = _cli(_args(ws, wrong, "-vvv", "--restart", top_authors=2), {"X_BEARER_TOKEN": TOKEN + "\r\n"})
             outputs.append(child.communicate(timeout=60))
+            assert child.returncode == 4, outputs[-1][1]
         server.add_fault("/2/users/", Fault(status=429, body={"title": "UsageCapExceeded"}, times=None))
         child = _cli(_args(ws, server, "-vvv", "--restart", top_authors=2))
         outputs.append(child.communicate(timeout=60))
+    assert codes == [0] * len(runs), [err[-300:] for _, err in outputs]
+    assert all(json.loads(out)["pages"] > 0 for out, _ in outputs[:len(runs)])  # a token read with \\r or \\n works
+    echoed = json.loads(outputs[len(runs) - 1][0])  # the echoes of 200, 403, 404 and 400 were seen, and redacted
+    assert echoed["pages"] > 0 and echoed["tasks"]["forbidden"] > 0 and echoed["tasks"]["failed"] > 0
+    assert any("not allowed" in w and "Bearer ***" in w for w in echoed["warnings"]), echoed["warnings"]
     assert any("Authorization" in err or "Bearer ***" in err or "Headers" in err for _, err in outputs)  # tweepy logged
     for fmt, out in (("gexf", "g.gexf"), ("csv", "c"), ("json", "g.json"), ("report", "r")):
         assert CliRunner().invoke(main, ["export", "-w", str(ws), "--format", fmt, "--out", str(tmp_path / out)]).exit_code == 0
     texts = [o + e for o, e in outputs]
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(files) > 10
-    for form in forms:
+    files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert len(files) > 10 and any(p.suffix == ".sqlite" for p in files) and any(p.name.endswith(".pages.jsonl") for p in files)
+    for form in set().union(*(token_forms(TOKEN + suffix) for suffix in suffixes)):
         assert not any(form in t for t in texts), form
-        assert not any(form.encode() in p.read_bytes() for p in files), form
+        assert not any(form.encode() in data for data in files.values()), form
 
 
 # ------------------------------------------------------------------ recorded real responses
@@ -434,3 +461,68 @@ def test_a_search_query_longer_than_x_accepts_is_refused_before_any_search(serve
     with pytest.raises(BadInput, match="X accepts 512"):
         crawl(Workspace(tmp_path / "ws"), long, "x", api_url=server.base_url, token=TOKEN, overrides=SMALL)
     assert SEARCH not in server.requests
+
+
+# ------------------------------------------------------------------ secrets: forms, refusals, crawls that reach nothing
+@pytest.mark.parametrize("secret", [TOKEN, TOKEN + "\r\n", "AAAA%2Bb/c+d=e%3Dxyz0123456789", "pässwörd 'x' \"y\"\\z"])
+def test_redact_takes_out_every_form_of_a_secret(secret: str) -> None:
+    from influgraph.crawlers.transport import redact
+
+    forms = token_forms(secret)
+    text = " | ".join(f"<{form}>" for form in sorted(forms))
+    cleaned = redact(text, [secret])
+    assert not [form for form in forms if form in cleaned]
+    assert cleaned.count("<") == len(forms) and "Bearer ***" in cleaned
+
+
+def test_a_token_that_cannot_be_sent_is_refused_before_any_request(server, tmp_path: Path) -> None:
+    from influgraph.crawlers import BlueskyCredentials
+
+    for bad in (TOKEN + "\n", TOKEN + "\r", " " + TOKEN, "SEKRET tok", "SEKRET\x00tok", "SEKRET-tök"):
+        with pytest.raises(AuthError, match="the token holds") as refused:
+            crawl(Workspace(tmp_path / "ws"), _query(), "x", api_url=server.base_url, token=bad, overrides=SMALL)
+        assert refused.value.exit_code == 4 and not [form for form in token_forms(bad) if form in str(refused.value)]
+    with pytest.raises(AuthError, match="the app password holds a line break"):
+        crawl(Workspace(tmp_path / "ws"), _query(), "bluesky", api_url=server.base_url,
+              credentials=BlueskyCredentials("me.bsky.social", "abcd-efgh-ijkl-mnop\n"), overrides=SMALL)
+    assert server.requests == []
+
+
+def test_crawl_environment_strips_surrounding_whitespace(monkeypatch) -> None:
+    from influgraph.cli import crawl_environment
+
+    monkeypatch.setenv("X_BEARER_TOKEN", " " + TOKEN + "\r\n")
+    monkeypatch.setenv("BLUESKY_ACCESS_TOKEN", "\t\n")  # blank: unset
+    monkeypatch.setenv("BLUESKY_HANDLE", "me.bsky.social\r\n")
+    monkeypatch.setenv("BLUESKY_APP_PASSWORD", "abcd-efgh-ijkl-mnop\n")
+    assert crawl_environment("x")["token"] == TOKEN
+    bluesky = crawl_environment("bluesky")
+    assert bluesky["token"] is None
+    assert (bluesky["credentials"].handle, bluesky["credentials"].app_password) == ("me.bsky.social", "abcd-efgh-ijkl-mnop")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once closed (127.0.0.1 only)
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_crawl_that_reaches_no_server_exits_5_with_the_reason_and_can_resume(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{_closed_port()}"
+    clock = Clock()
+    with pytest.raises(UpstreamUnavailable, match="Connection refused") as stopped:
+        crawl(Workspace(tmp_path / "ws"), _query(), "x", api_url=closed, token=TOKEN, overrides=SMALL,
+              transport_options={"sleep": clock.sleep, "now": clock.now})
+    assert "no request reached" in str(stopped.value) and "`api_url`" in str(stopped.value)
+    assert len(clock.slept) < 10 and clock.t - 1_900_000_000.0 < 10  # 2 retries on first contact, not 5
+    state = CrawlState(tmp_path / "ws" / "crawl" / "x-persian-books.sqlite")
+    assert {task.status for task in state.tasks()} == {"pending"} and state.get("phase", "lookup") == "lookup"  # resume redoes them
+    state.close()
+    env = {"X_BEARER_TOKEN": TOKEN + "\r\n", "TWITTER_BEARER_TOKEN": ""}
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["crawl", str(QUERIES / "persian-books.toml"), "--platform", "x", "-w",
+                                       str(tmp_path / "cli"), "--api-url", closed], env=env)
+    assert result.exit_code == 5 and "Connection refused" in result.stderr and "--api-url" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and time.monotonic() - started < 15

@@ -76,16 +76,22 @@ def test_edges_with_null_keys_upsert_not_duplicate(tmp_path: Path) -> None:
 
 
 def test_orphans_of_a_killed_commit_are_removed_at_open(tmp_path: Path) -> None:
+    """What a killed commit's journal names goes; a table file no journal names is kept (cleanup cannot destroy)."""
     ws = Workspace(tmp_path / "ws")
     ws.commit(_batch())
     (ws.path / "tables" / "edges-999999.parquet").write_bytes(b"half a parquet file")
+    (ws.path / "commit-journal.json").write_text(json.dumps({"generation": 999999, "files": ["edges-999999.parquet"]}))
+    (ws.path / "tables" / "posts-000777.parquet").write_bytes(b"someone's file")
     (ws.path / "tables" / f".accounts-000009.parquet.123{TEMP_SUFFIX}").write_bytes(b"torn")
     (ws.path / f".manifest.json.55{TEMP_SUFFIX}").write_bytes(b"{")
     before = ws.content_hash()
     reopened = Workspace(ws.path)
     names = {p.name for p in reopened.path.rglob("*") if p.is_file()}
     assert not any(TEMP_SUFFIX in n for n in names) and "edges-999999.parquet" not in names
+    assert "commit-journal.json" not in names and "posts-000777.parquet" in names
     assert reopened.content_hash() == before and reopened.table("edges").height == 3
+    assert reopened.commit(_batch(offset=10)).after["edges"] == 6
+    assert (ws.path / "tables" / "posts-000777.parquet").read_bytes() == b"someone's file"
 
 
 def test_a_first_commit_killed_midway_leaves_an_openable_empty_workspace(tmp_path: Path) -> None:
@@ -93,6 +99,8 @@ def test_a_first_commit_killed_midway_leaves_an_openable_empty_workspace(tmp_pat
     (folder / "tables").mkdir(parents=True)
     (folder / f".manifest.json.77{TEMP_SUFFIX}").write_bytes(b'{"format": 1')
     (folder / "tables" / "edges-000001.parquet").write_bytes(b"PAR1")
+    (folder / "commit-journal.json").write_text('{"generation": 1, "files": ["accounts-000001.parquet", '
+                                                '"edges-000001.parquet"]}')
     ws = Workspace(folder)
     assert ws.counts() == {"accounts": 0, "posts": 0, "edges": 0}
     assert not list(folder.rglob(f"*{TEMP_SUFFIX}")) and not list((folder / "tables").iterdir())
@@ -110,8 +118,9 @@ def test_unreadable_manifest_is_a_clear_error(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "ws")
     ws.commit(_batch())
     (ws.path / "manifest.json").write_text("{not json")
+    assert ws.table("edges").height == 3  # this object holds the generation it read
     with pytest.raises(BadInput, match="manifest is unreadable"):
-        ws.table("edges")
+        Workspace(ws.path).table("edges")
 
 
 def test_workspace_path_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
