@@ -51,9 +51,23 @@ FLAGS = {"workspace": "-w/--workspace", "fmt": "--format", "out_dir": "--out", "
          "credentials": "BLUESKY_HANDLE/BLUESKY_APP_PASSWORD"}
 
 
+SEED = click.IntRange(0, 2**32 - 1)  # every seed option: numpy's and igraph's generators take 0..2^32-1
+
+
 def flag(parameter: str) -> str:
-    """The command-line flag that sets a library parameter (`max_per_community` -> `--max-per-community`)."""
-    return FLAGS.get(parameter) or "--" + parameter.replace("_", "-")
+    """The command-line flag that sets a library parameter (`max_per_community` -> `--max-per-community`).
+
+    A parameter no command has a flag for keeps its library name in backticks.
+    """
+    if parameter in FLAGS:
+        return FLAGS[parameter]
+    option = "--" + parameter.replace("_", "-")
+    return option if option in _options() else f"`{parameter}`"
+
+
+def _options() -> set[str]:
+    """Every option flag of every command."""
+    return {name for command in main.commands.values() for param in command.params for name in param.opts}
 
 
 class InflugraphGroup(click.Group):
@@ -310,10 +324,10 @@ def _format_stats(result: dict) -> str:
 @click.option("--method", default="leiden", show_default=True,
               help="leiden, louvain, label-propagation or infomap (infomap respects direction).")
 @click.option("--resolution", default=1.0, show_default=True, type=float, help="Modularity resolution (higher: smaller communities).")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed; results are deterministic for a seed.")
-@click.option("--runs", default=1, show_default=True, type=int, help="Runs with seeds seed..seed+N-1: best partition and mean pairwise NMI.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Random seed; results are deterministic for a seed.")
+@click.option("--runs", default=1, show_default=True, type=click.IntRange(1, 1000), help="Runs with seeds seed..seed+N-1: best partition and mean pairwise NMI.")
 @click.option("--edge-kinds", default=None, help="Comma-separated edge kinds to use [default: all].")
-@click.option("--symmetrise", default="sum", show_default=True, help="Undirected weight of a pair: sum, max or mutual.")
+@click.option("--symmetrise", default="sum", show_default=True, type=click.Choice(["sum", "max", "mutual"]), help="Undirected weight of a pair: sum, max or mutual.")
 @click.option("--sweep", default=None, help="Comma-separated resolutions: report communities and modularity at each, store nothing.")
 @click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the membership table (.csv, .parquet or .json); profiles go beside it as NAME-profiles.EXT.")
@@ -466,6 +480,16 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
         click.echo(f"wrote {path}")
 
 
+def _names_a_file(text: str) -> bool:
+    """True when `text` is the path of an existing file (a name too long for a path is no file)."""
+    from pathlib import Path
+
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _names(value: str | None) -> list[str]:
     """A comma-separated option as a list of non-empty, stripped names."""
     return [part.strip() for part in (value or "").split(",") if part.strip()]
@@ -489,7 +513,7 @@ def _names(value: str | None) -> list[str]:
               help="Who counts as a candidate's audience: niche members who follow it, engage with it, or either.")
 @click.option("--samples", default=20_000, show_default=True, type=click.IntRange(100, 10_000_000),
               help="Reverse-reachable sets for --objective spread.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the spread sampling.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the spread sampling.")
 @click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the picks (.csv, .parquet or .json); the overlap table goes beside it.")
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
@@ -665,7 +689,7 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
     from .niches import find_query, load_query
     from .workspace import Workspace
 
-    query = load_query(query_arg) if query_arg.endswith(".toml") or Path(query_arg).is_file() else find_query(query_arg, queries_dir)
+    query = load_query(query_arg) if query_arg.endswith(".toml") or _names_a_file(query_arg) else find_query(query_arg, queries_dir)
     if dry_run:
         plan = cost_plan(query, platform, max_requests=max_requests, depth=depth)
         if as_json:
@@ -707,7 +731,7 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
 @click.option("--max-edges", default=None, type=click.IntRange(1, 100_000_000),
               help="Keep the heaviest edges among them [default: 5000 for maps, all for files].")
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the map layout.")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="Seed of the map layout.")
 @json_option
 def export_command(workspace: str, fmt: str, out_path: str | None, niche: str | None, max_nodes: int | None,
                    max_edges: int | None, excel: bool, seed: int, as_json: bool) -> None:
@@ -739,7 +763,7 @@ def export_command(workspace: str, fmt: str, out_path: str | None, niche: str | 
 @main.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="influgraph-demo", show_default=True,
               help="Folder for the demo's outputs (raw pages, workspace, planted truth).")
-@click.option("--seed", default=7, show_default=True, type=int, help="Seed of the simulated world.")
+@click.option("--seed", default=7, show_default=True, type=SEED, help="Seed of the simulated world.")
 @json_option
 def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
     """Run the whole pipeline on a built-in simulated world: no credentials, no network.

@@ -74,17 +74,21 @@ class CommunityResult:
                 "modularity_per_run": [round(m, 6) for m in self.modularities]}
 
 
+MAX_RUNS = 1000  # runs of the detection (seeds seed..seed+runs-1); each is a full detection
+
+
 def _validate(method: str, resolution: float, runs: int, symmetrise: str) -> None:
-    """Raise BadInput for an unknown method or symmetrisation, a resolution <= 0 or fewer than 1 run."""
+    """Raise BadInput for an unknown method or symmetrisation, a resolution <= 0, or runs outside 1..MAX_RUNS."""
     if method not in METHODS:
         raise BadInput(f"unknown method {method!r}", hint=f"`method` is one of {', '.join(METHODS)}", param="method")
     if not isinstance(resolution, (int, float)) or not math.isfinite(resolution) or resolution <= 0:
         raise BadInput(f"`resolution` must be a number > 0, got {resolution!r}", hint="`resolution`=1.0 is standard modularity",
                        param="resolution")
-    if runs < 1:
-        raise BadInput(f"`runs` must be at least 1, got {runs}", hint="`runs`=10 measures stability", param="runs")
+    if not 1 <= runs <= MAX_RUNS:
+        raise BadInput(f"`runs` must be from 1 to {MAX_RUNS:,}, got {runs}", hint="`runs`=10 measures stability",
+                       param="runs")
     if symmetrise not in SYMMETRISATIONS:
-        raise BadInput(f"unknown symmetrisation {symmetrise!r}", hint=f"use one of {', '.join(SYMMETRISATIONS)}",
+        raise BadInput(f"unknown `symmetrise` {str(symmetrise)[:40]!r}", hint=f"use one of {', '.join(SYMMETRISATIONS)}",
                        param="symmetrise")
 
 
@@ -239,6 +243,11 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
     """Number of communities, modularity and stability at each resolution (the graph is built once)."""
     if not resolutions:
         raise BadInput("no `resolutions` to sweep", hint="give one or more, e.g. 0.5, 1 and 2", param="resolutions")
+    for resolution in resolutions:  # every value is checked before any work, and named as one of `resolutions`
+        if not isinstance(resolution, (int, float)) or not math.isfinite(resolution) or resolution <= 0:
+            raise BadInput(f"each of `resolutions` must be a number > 0, got {resolution!r}",
+                           hint="e.g. 0.5, 1 and 2; 1.0 is standard modularity", param="resolutions")
+    _validate(method, 1.0, runs, symmetrise)
     spec = GraphSpec(kinds=tuple(kinds) if kinds else EDGE_KINDS)
     built = build_graph(source, spec)
     graph = undirected(built, symmetrise)

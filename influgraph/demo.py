@@ -67,7 +67,11 @@ class DemoResult:
 
 
 def _prepare(out_dir: Path) -> None:
-    """Make `out_dir` ready, replacing a previous demo's outputs but never a folder the demo did not write."""
+    """Make `out_dir` ready, replacing a previous demo's outputs but never a folder the demo did not write
+    (nor one inside a workspace, whose files only the workspace writes)."""
+    from .exports.paths import check_outside
+
+    check_outside(out_dir)
     if out_dir.exists():
         if not out_dir.is_dir():
             raise BadInput("`out_dir` names a file, not a folder", path=out_dir, hint="choose a folder for the demo outputs",

@@ -35,6 +35,7 @@ EXIT_AUTH = 4
 EXIT_UPSTREAM = 5
 
 
+MAX_LINE = 1000  # characters of a one-line message: a huge value quoted in it is cut, not printed whole
 _PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
 
 
@@ -84,9 +85,12 @@ class InflugraphError(Exception):
         text = f"{where}: {self.message}" if where else self.message
         if self.hint:
             text = f"{text} ({self.hint})"
+        if self.param and f"`{self.param}`" not in text:  # say which parameter, where the message does not
+            text = f"`{self.param}`: {text}"
         if names is not None:
             text = name_parameters(text, names)
-        return " ".join(text.split())
+        text = " ".join(text.split())
+        return text if len(text) <= MAX_LINE else text[:MAX_LINE - 3] + "..."  # a value echoed whole stays readable
 
 
 class BadInput(InflugraphError):

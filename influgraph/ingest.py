@@ -88,6 +88,8 @@ def import_paths(
         report = import_paths(Workspace("ws"), ["brexit.jsonl"])
         report.commit.after    # {'accounts': ..., 'posts': ..., 'edges': ...}
     """
+    if any(not str(p).strip() for p in paths):
+        raise BadInput("an empty path was given as a file to import", hint="name the files to import")
     paths = [Path(p) for p in paths]
     if not paths:
         raise BadInput("no input files given", hint="name one or more files to import")

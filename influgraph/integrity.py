@@ -21,6 +21,7 @@ import polars as pl
 from .atomic import TEMP_SUFFIX
 from .errors import BadInput
 from .manifest import HINT_TABLE, MANIFEST, verify_stamp
+from .results import needed_columns
 from .schema import conform
 from .workspace import Workspace, table_hash
 
@@ -134,7 +135,7 @@ def check_workspace(ws: Workspace, repair: bool = False) -> CheckResult:
     names = ws.result_names()
     for name in names:
         try:
-            ws.read_result(name)
+            ws.read_result(name, needed_columns(name))
         except BadInput as exc:
             path = Path(exc.path or ws.path / "results" / f"{name}.parquet")
             damaged.append(Damage(path, exc.message, exc.hint or ""))

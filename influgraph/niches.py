@@ -249,9 +249,9 @@ def find_query(name: str, folder: str | Path = "queries") -> NicheQuery:
     if name in known:
         return load_query(known[name])
     if not known:
-        raise BadInput(f"no niche named {name!r}: no niche queries in {folder}",
+        raise BadInput(f"no niche named {name[:80]!r}: no niche queries in {folder}",
                        hint="load the query file itself, or add a NAME.toml query to that folder")
-    raise BadInput(f"no niche named {name!r}", path=folder, hint=_close(name, known))
+    raise BadInput(f"no niche named {name[:80]!r}", path=folder, hint=_close(name, known))
 
 
 _CHUNK = 50  # words per compiled pattern: each stays far below the regex engine's size limit

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from .shortlisting import ShortlistResult
     from .workspace import Workspace
 
-__all__ = ["niche_key", "StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",
+__all__ = ["niche_key", "needed_columns", "StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",
            "save_ranking", "load_ranking", "stored_rankings", "save_shortlist", "load_shortlist", "stored_shortlists"]
 
 COMMUNITIES = "communities"
@@ -57,6 +57,20 @@ RANKING = "rank_"
 AGREEMENT = "agreement_"
 SHORTLIST = "shortlist_"
 OVERLAP = "overlap_"
+
+# the columns each kind of stored result must hold for its readers (checked on every load)
+NEEDED = {COMMUNITIES: ("id", "community"), COMMUNITY_PROFILES: ("community",), RANKING: ("rank", "id"),
+          AGREEMENT: ("measure_a", "measure_b"), SHORTLIST: ("pick", "id"), OVERLAP: ("id_a", "id_b")}
+
+
+def needed_columns(name: str) -> tuple[str, ...]:
+    """The columns a stored result called `name` must hold, by its kind; () for a name of no known kind.
+
+    Example: ``needed_columns("rank_persian_books") == ("rank", "id")``.
+    """
+    if name in (COMMUNITIES, COMMUNITY_PROFILES):
+        return NEEDED[name]
+    return next((NEEDED[prefix] for prefix in (RANKING, AGREEMENT, SHORTLIST, OVERLAP) if name.startswith(prefix)), ())
 
 
 @dataclass(frozen=True)
@@ -125,7 +139,7 @@ def load_communities(workspace: "Workspace") -> pl.DataFrame | None:
 
     Example: ``load_communities(ws)["community"].n_unique()``.
     """
-    return workspace.read_result(COMMUNITIES)
+    return workspace.read_result(COMMUNITIES, NEEDED[COMMUNITIES])
 
 
 def load_community_profiles(workspace: "Workspace") -> pl.DataFrame | None:
@@ -133,7 +147,7 @@ def load_community_profiles(workspace: "Workspace") -> pl.DataFrame | None:
 
     Example: ``load_community_profiles(ws).select("community", "size", "hashtags")``.
     """
-    return workspace.read_result(COMMUNITY_PROFILES)
+    return workspace.read_result(COMMUNITY_PROFILES, NEEDED[COMMUNITY_PROFILES])
 
 
 def _agreement(table: pl.DataFrame) -> pl.DataFrame:
@@ -160,7 +174,7 @@ def save_ranking(workspace: "Workspace", niche: str, ranking: "RankResult | pl.D
 
 
 def _with_agreement(workspace: "Workspace", niche: str, stem: str, table: pl.DataFrame) -> StoredRanking:
-    agreement = workspace.read_result(AGREEMENT + stem)
+    agreement = workspace.read_result(AGREEMENT + stem, NEEDED[AGREEMENT])
     # a ranking stored before its agreement table was kept beside it
     return StoredRanking(niche=niche, table=table, agreement=_agreement(table) if agreement is None else agreement)
 
@@ -171,7 +185,7 @@ def load_ranking(workspace: "Workspace", niche: str) -> StoredRanking | None:
     Example: ``load_ranking(ws, "persian-books").table.head(10)``.
     """
     stem = _stem(niche)
-    table = workspace.read_result(RANKING + stem)
+    table = workspace.read_result(RANKING + stem, NEEDED[RANKING])
     if table is not None and not _ranks(table, niche):
         table = None  # stored before names were injective, by the niche whose '-' and '_' read alike
     if table is None:
@@ -189,7 +203,7 @@ def _legacy_ranking(workspace: "Workspace", niche: str) -> tuple[str, pl.DataFra
     stem = niche.replace("-", "_")
     if stem == _stem(niche) or not re.fullmatch(r"[a-z0-9_-]{1,70}", stem):
         return stem, None
-    table = workspace.read_result(RANKING + stem)
+    table = workspace.read_result(RANKING + stem, NEEDED[RANKING])
     if table is None or table.height == 0 or "niche" not in table.columns or not _ranks(table, niche):
         return stem, None
     return stem, table
@@ -202,7 +216,7 @@ def stored_rankings(workspace: "Workspace") -> dict[str, StoredRanking]:
     """
     rankings = {}
     for stem in _stems(workspace, RANKING):
-        table = workspace.read_result(RANKING + stem)
+        table = workspace.read_result(RANKING + stem, NEEDED[RANKING])
         if table is None or table.height == 0 or "niche" not in table.columns:
             continue
         niche = str(table["niche"][0])
@@ -232,10 +246,10 @@ def load_shortlist(workspace: "Workspace", niche: str) -> StoredShortlist | None
 
 
 def _shortlist(workspace: "Workspace", niche: str, stem: str) -> StoredShortlist | None:
-    picks = workspace.read_result(SHORTLIST + stem)
+    picks = workspace.read_result(SHORTLIST + stem, NEEDED[SHORTLIST])
     if picks is None:
         return None
-    return StoredShortlist(niche=niche, picks=picks, overlap=workspace.read_result(OVERLAP + stem))
+    return StoredShortlist(niche=niche, picks=picks, overlap=workspace.read_result(OVERLAP + stem, NEEDED[OVERLAP]))
 
 
 def _shortlist_niche(workspace: "Workspace", stem: str) -> str:
@@ -244,7 +258,7 @@ def _shortlist_niche(workspace: "Workspace", stem: str) -> str:
     plain = _plain_niche(stem)
     if plain is not None:
         return plain
-    for table in (workspace.read_result(SHORTLIST + stem), workspace.read_result(RANKING + stem)):
+    for table in (workspace.read_result(SHORTLIST + stem, NEEDED[SHORTLIST]), workspace.read_result(RANKING + stem, NEEDED[RANKING])):
         if table is not None and table.height and "niche" in table.columns:
             return str(table["niche"][0])
     return stem.replace("_", "-")

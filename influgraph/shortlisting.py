@@ -244,6 +244,9 @@ def _eligible(pool: pl.DataFrame, budget: float | None, notes: list[str]) -> pl.
         notes.append(f"{pool.filter(pl.col('left_out') == 'no cost').height:,} candidates have no cost and were left out")
     eligible = pool.filter(pl.col("left_out").is_null()).sort(["forced", "rank"], descending=[True, False])
     if eligible.height == 0:
+        if budget is not None and pool["cost"].is_null().all():
+            raise BadInput("no ranked account has a cost in `costs`", param="costs",
+                           hint="give the ranked accounts' ids or handles in the costs table, one line each")
         raise BadInput("no candidate is left after the constraints", hint="relax `tiers`, `exclude_roles` or `must_exclude`")
     return eligible
 

@@ -47,10 +47,11 @@ class StatsResult:
 
 
 def _top_accounts(workspace: "Workspace", ids: list[str], indegree: np.ndarray, top: int) -> list[dict]:
-    if not len(ids):
+    if not len(ids) or top < 1:
         return []
     order = np.lexsort((np.arange(len(ids)), -indegree))[:top]
-    chosen = pl.DataFrame({"id": [ids[i] for i in order], "in_degree": indegree[order].astype(np.int64)})
+    chosen = pl.DataFrame({"id": [ids[i] for i in order], "in_degree": indegree[order].astype(np.int64)},
+                          schema={"id": pl.String, "in_degree": pl.Int64})
     accounts = workspace.scan("accounts").select("id", "platform", "handle", "name")
     joined = chosen.lazy().join(accounts, on="id", how="left", maintain_order="left").unique(
         "id", keep="first", maintain_order=True).collect()

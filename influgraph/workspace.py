@@ -472,8 +472,13 @@ class Workspace:
             atomic_write(path, lambda handle: frame.write_parquet(handle, metadata=stamp))
         return path
 
-    def read_result(self, name: str) -> pl.DataFrame | None:
-        """An analysis table stored by `write_result`, or None when there is none; BadInput when it is damaged."""
+    def read_result(self, name: str, columns: tuple[str, ...] = ()) -> pl.DataFrame | None:
+        """An analysis table stored by `write_result`, or None when there is none; BadInput when it is damaged.
+
+        `columns` are the columns a reader needs. A stamped file must match its stamp; a file without
+        a stamp (stored before results were stamped) is read when it holds those columns, so a
+        workspace written by an earlier version keeps its results.
+        """
         path = self._result_path(name)
         try:
             handle = open(path, "rb")  # one open file: a result replaced meanwhile is read whole, old or new
@@ -487,7 +492,7 @@ class Workspace:
             except _READ_ERRORS as exc:
                 raise BadInput(f"stored result is not a readable Parquet file ({exc.__class__.__name__})",
                                path=path, hint=HINT_RESULT) from None
-        problem = _result_problem(name, frame, stamp)
+        problem = _result_problem(name, frame, stamp, columns)
         if problem:
             raise BadInput(problem, path=path, hint=HINT_RESULT)
         return frame
@@ -513,10 +518,14 @@ class Workspace:
         return sorted(p.stem for p in folder.glob("*.parquet") if _RESULT_NAME.fullmatch(p.stem)) if folder.is_dir() else []
 
 
-def _result_problem(name: str, frame: pl.DataFrame, stamp: dict[str, str]) -> str | None:
-    """What is wrong with a stored result read back under `name`, or None."""
+def _result_problem(name: str, frame: pl.DataFrame, stamp: dict[str, str], needed: tuple[str, ...]) -> str | None:
+    """What is wrong with a stored result read back under `name` for a reader needing `needed` columns, or None."""
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        return (f"stored result lacks the column(s) {', '.join(missing)[:120]} a {name!r} result has "
+                "(written by another program, or by hand)")
     if RESULT_STAMP not in stamp:
-        return "stored result has no influgraph stamp (written by another program, or by hand)"
+        return None  # stored before results were stamped: its columns were checked above
     if stamp[RESULT_STAMP] != name:
         return f"file holds the stored result {stamp[RESULT_STAMP][:80]!r}, not {name!r}"
     try:
