@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AuthError, InflugraphError, Interrupted,
+from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AuthError, BadInput, InflugraphError, Interrupted,
                      name_parameters)
 
 __all__ = ["main"]
@@ -543,11 +543,16 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
     ws = Workspace(workspace, create=False)
     if out_file is not None:
         table_paths(out_file, ["overlap"], ws.path)
-    result = shortlist(ws, query, ranked=rank_niche(ws, query).table, k=k if k is not None or budget is not None else 10,
-                       budget=budget, costs=costs,
-                       tiers=_names(tiers) or None, exclude_roles=_names(exclude_roles), max_per_community=max_per_community,
-                       must_include=_names(must_include), must_exclude=_names(must_exclude), objective=objective,
-                       audience=audience, samples=samples, seed=seed)
+    try:
+        result = shortlist(ws, query, ranked=rank_niche(ws, query).table, k=k if k is not None or budget is not None else 10,
+                           budget=budget, costs=costs,
+                           tiers=_names(tiers) or None, exclude_roles=_names(exclude_roles), max_per_community=max_per_community,
+                           must_include=_names(must_include), must_exclude=_names(must_exclude), objective=objective,
+                           audience=audience, samples=samples, seed=seed)
+    except BadInput as exc:  # the library sees a costs table; the user knows it as this file
+        if exc.param == "costs" and costs_file and exc.path is None:
+            exc.path = costs_file
+        raise
     save_shortlist(ws, query.name, result)
     written = []
     if out_file is not None:

@@ -60,10 +60,11 @@ def test_twenty_kills_during_imports(tmp_path: Path) -> None:
     states = {Workspace(tmp_path / "empty").content_hash(), clean_hash}
     _import(tmp_path / "half", files[:1], None)
     states.add(Workspace(tmp_path / "half").content_hash())
-    killed = 0
-    for attempt in range(20):
+    killed = attempts = 0
+    while killed < 20 and attempts < 40:  # a kill that came after the import ended is tried again, boundedly
+        attempt, attempts = attempts, attempts + 1
         ws = tmp_path / f"killed-{attempt}"
-        killed += _import(ws, files, rng.uniform(0.2, duration)) != 0
+        killed += _import(ws, files, rng.uniform(0.2, 0.8 * duration)) != 0
         where = f"seed {seed} (INFLUGRAPH_KILL_SEED replays it), kill {attempt}"
         opened = Workspace(ws)
         for table in ("accounts", "posts", "edges"):
@@ -72,4 +73,4 @@ def test_twenty_kills_during_imports(tmp_path: Path) -> None:
         assert not list(ws.rglob(f"*{TEMP_SUFFIX}")), f"{where}: temp files left"
         _import(ws, files, None)
         assert Workspace(ws).content_hash() == clean_hash, f"{where}: the re-run did not converge"
-    assert killed >= 12, f"seed {seed}: only {killed} of 20 kills interrupted an import"
+    assert killed == 20, f"seed {seed}: only {killed} of {attempts} kills interrupted an import"

@@ -63,17 +63,17 @@ def test_kills_during_writes_into_an_out_folder_leave_no_temp_file_after_the_nex
     out.mkdir()
     ws, query = str(world / "ws"), str(world / "evilniche.toml")
     rng = random.Random(20)
-    # 3 real commands killed at random moments, then 7 writers killed for certain mid-write
+    # 20 kills: 3 real commands twice each, killed at random moments, then 14 writers killed for certain mid-write
     commands = [("rank", "-w", ws, "--query", query, "--out", str(out / "r.csv")),
                 ("shortlist", "-w", ws, "--query", query, "--k", "3", "--out", str(out / "s.csv")),
                 ("export", "-w", ws, "--format", "gexf", "--out", str(out / "g.gexf"))]
-    for command in commands:
+    for command in commands * 2:
         process = influgraph(*command, cwd=tmp_path)
         time.sleep(rng.uniform(0.05, 1.0))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=5)
     previous = None
-    for n in range(7):
+    for n in range(14):
         writer = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(out / f"file-{n}.csv")],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         assert writer.stdout.readline() == b"writing\n"

@@ -196,7 +196,8 @@ def _niche_cases() -> list[Case]:
     cases.append(Case(id="option/demo/--out=file", args=("demo", "--out", "{costs}"), expect=REFUSE, names=("--out",)))
     cases.append(Case(id="option/import/no-such-file", args=("import", "{d}/none.csv", "-w", "{ws}"),
                       expect=REFUSE, names=("none.csv",)))
-    cases.append(Case(id="option/import/empty-path", args=("import", "", "-w", "{ws}"), expect=REFUSE, names=("PATHS", "''")))
+    cases.append(Case(id="option/import/empty-path", args=("import", "", "-w", "{ws}"), expect=REFUSE,
+                      names=("PATHS", "''", "empty path")))
     cases.append(Case(id="option/import/a-folder", args=("import", "{q}", "-w", "{ws}"), expect=REFUSE, names=("queries",)))
     cases.append(Case(id="option/main/unknown-command", args=("bogus",), expect=REFUSE, names=("bogus",)))
     cases.append(Case(id="option/main/unknown-option", args=("stats", "--bogus"), expect=REFUSE, names=("--bogus",)))
