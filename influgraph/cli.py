@@ -13,6 +13,7 @@ lists. The library takes all of them as parameters.
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -44,11 +45,17 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+# Where `influgraph crawl` reads what the library takes as parameters: per platform, the API URL and the secrets.
+CRAWL_VARIABLES = {
+    "x": {"api_url": ("INFLUGRAPH_X_API_URL",), "token": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")},
+    "bluesky": {"api_url": ("INFLUGRAPH_BLUESKY_API_URL",), "token": ("BLUESKY_ACCESS_TOKEN",),
+                "credentials": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")},
+}
 # library parameters whose flag is not `--` + the name with '-' for '_'; the crawl's secrets have no flag
 # (see crawl_environment): their word is the environment variables they are read from
 FLAGS = {"workspace": "-w/--workspace", "fmt": "--format", "out_dir": "--out", "resolutions": "--sweep",
-         "token": "X_BEARER_TOKEN/TWITTER_BEARER_TOKEN/BLUESKY_ACCESS_TOKEN",
-         "credentials": "BLUESKY_HANDLE/BLUESKY_APP_PASSWORD"}
+         **{secret: "/".join(name for per in CRAWL_VARIABLES.values() for name in per.get(secret, ()))
+            for secret in ("token", "credentials")}}
 
 
 SEED = click.IntRange(0, 2**32 - 1)  # every seed option: numpy's and igraph's generators take 0..2^32-1
@@ -65,9 +72,10 @@ def flag(parameter: str) -> str:
     return option if option in _options() else f"`{parameter}`"
 
 
-def _options() -> set[str]:
-    """Every option flag of every command."""
-    return {name for command in main.commands.values() for param in command.params for name in param.opts}
+@functools.cache
+def _options() -> frozenset[str]:
+    """Every option flag of every command (the commands are fixed once this module is loaded)."""
+    return frozenset(name for command in main.commands.values() for param in command.params for name in param.opts)
 
 
 class InflugraphGroup(click.Group):
@@ -581,12 +589,6 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
         click.echo(f"wrote {path}")
 
 
-# Where `influgraph crawl` reads what the library takes as parameters: per platform, the API URL and the secrets.
-CRAWL_VARIABLES = {
-    "x": {"api_url": ("INFLUGRAPH_X_API_URL",), "token": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")},
-    "bluesky": {"api_url": ("INFLUGRAPH_BLUESKY_API_URL",), "token": ("BLUESKY_ACCESS_TOKEN",),
-                "credentials": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")},
-}
 SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bluesky", "token"): "BLUESKY_ACCESS_TOKEN",
                 ("bluesky", "credentials"): "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password)"}
 

@@ -120,6 +120,11 @@ def _plain_niche(stem: str) -> str | None:
     return key if "_" not in key and niche_key(key) == key else None
 
 
+def _read(workspace: "Workspace", kind: str, stem: str = "") -> pl.DataFrame | None:
+    """The stored result of `kind` (a name, or a prefix completed by `stem`), checked for the columns of its kind."""
+    return workspace.read_result(kind + stem, NEEDED[kind])
+
+
 def _stems(workspace: "Workspace", prefix: str) -> list[str]:
     """The stems of the stored results named `prefix` + stem, in name order."""
     return [name[len(prefix):] for name in workspace.result_names() if name.startswith(prefix)]
@@ -139,7 +144,7 @@ def load_communities(workspace: "Workspace") -> pl.DataFrame | None:
 
     Example: ``load_communities(ws)["community"].n_unique()``.
     """
-    return workspace.read_result(COMMUNITIES, NEEDED[COMMUNITIES])
+    return _read(workspace, COMMUNITIES)
 
 
 def load_community_profiles(workspace: "Workspace") -> pl.DataFrame | None:
@@ -147,7 +152,7 @@ def load_community_profiles(workspace: "Workspace") -> pl.DataFrame | None:
 
     Example: ``load_community_profiles(ws).select("community", "size", "hashtags")``.
     """
-    return workspace.read_result(COMMUNITY_PROFILES, NEEDED[COMMUNITY_PROFILES])
+    return _read(workspace, COMMUNITY_PROFILES)
 
 
 def _agreement(table: pl.DataFrame) -> pl.DataFrame:
@@ -174,7 +179,7 @@ def save_ranking(workspace: "Workspace", niche: str, ranking: "RankResult | pl.D
 
 
 def _with_agreement(workspace: "Workspace", niche: str, stem: str, table: pl.DataFrame) -> StoredRanking:
-    agreement = workspace.read_result(AGREEMENT + stem, NEEDED[AGREEMENT])
+    agreement = _read(workspace, AGREEMENT, stem)
     # a ranking stored before its agreement table was kept beside it
     return StoredRanking(niche=niche, table=table, agreement=_agreement(table) if agreement is None else agreement)
 
@@ -185,7 +190,7 @@ def load_ranking(workspace: "Workspace", niche: str) -> StoredRanking | None:
     Example: ``load_ranking(ws, "persian-books").table.head(10)``.
     """
     stem = _stem(niche)
-    table = workspace.read_result(RANKING + stem, NEEDED[RANKING])
+    table = _read(workspace, RANKING, stem)
     if table is not None and not _ranks(table, niche):
         table = None  # stored before names were injective, by the niche whose '-' and '_' read alike
     if table is None:
@@ -203,7 +208,7 @@ def _legacy_ranking(workspace: "Workspace", niche: str) -> tuple[str, pl.DataFra
     stem = niche.replace("-", "_")
     if stem == _stem(niche) or not re.fullmatch(r"[a-z0-9_-]{1,70}", stem):
         return stem, None
-    table = workspace.read_result(RANKING + stem, NEEDED[RANKING])
+    table = _read(workspace, RANKING, stem)
     if table is None or table.height == 0 or "niche" not in table.columns or not _ranks(table, niche):
         return stem, None
     return stem, table
@@ -216,7 +221,7 @@ def stored_rankings(workspace: "Workspace") -> dict[str, StoredRanking]:
     """
     rankings = {}
     for stem in _stems(workspace, RANKING):
-        table = workspace.read_result(RANKING + stem, NEEDED[RANKING])
+        table = _read(workspace, RANKING, stem)
         if table is None or table.height == 0 or "niche" not in table.columns:
             continue
         niche = str(table["niche"][0])
@@ -246,10 +251,10 @@ def load_shortlist(workspace: "Workspace", niche: str) -> StoredShortlist | None
 
 
 def _shortlist(workspace: "Workspace", niche: str, stem: str) -> StoredShortlist | None:
-    picks = workspace.read_result(SHORTLIST + stem, NEEDED[SHORTLIST])
+    picks = _read(workspace, SHORTLIST, stem)
     if picks is None:
         return None
-    return StoredShortlist(niche=niche, picks=picks, overlap=workspace.read_result(OVERLAP + stem, NEEDED[OVERLAP]))
+    return StoredShortlist(niche=niche, picks=picks, overlap=_read(workspace, OVERLAP, stem))
 
 
 def _shortlist_niche(workspace: "Workspace", stem: str) -> str:
@@ -258,7 +263,7 @@ def _shortlist_niche(workspace: "Workspace", stem: str) -> str:
     plain = _plain_niche(stem)
     if plain is not None:
         return plain
-    for table in (workspace.read_result(SHORTLIST + stem, NEEDED[SHORTLIST]), workspace.read_result(RANKING + stem, NEEDED[RANKING])):
+    for table in (_read(workspace, SHORTLIST, stem), _read(workspace, RANKING, stem)):
         if table is not None and table.height and "niche" in table.columns:
             return str(table["niche"][0])
     return stem.replace("_", "-")
