@@ -50,10 +50,12 @@ CRAWL_VARIABLES = {
     "x": {"api_url": ("INFLUGRAPH_X_API_URL",), "token": ("X_BEARER_TOKEN", "TWITTER_BEARER_TOKEN")},
     "bluesky": {"api_url": ("INFLUGRAPH_BLUESKY_API_URL",), "token": ("BLUESKY_ACCESS_TOKEN",),
                 "credentials": ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")},
+    "mastodon": {"api_url": ("INFLUGRAPH_MASTODON_INSTANCE",), "token": ("MASTODON_ACCESS_TOKEN",)},
 }
 # library parameters whose flag is not `--` + the name with '-' for '_'; the crawl's secrets have no flag
 # (see crawl_environment): their word is the environment variables they are read from
 FLAGS = {"workspace": "-w/--workspace", "fmt": "--format", "out_dir": "--out", "resolutions": "--sweep",
+         "tier": "--x-tier", "prices": "--price",
          **{secret: "/".join(name for per in CRAWL_VARIABLES.values() for name in per.get(secret, ()))
             for secret in ("token", "credentials")}}
 
@@ -201,7 +203,8 @@ def main(debug: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @workspace_option
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
-              help="x-json, bluesky-json, csv, tsv, parquet, snap, graphml, gexf or gml [default: detected from content].")
+              help="x-json, bluesky-json, mastodon-json, csv, tsv, parquet, snap, graphml, gexf or gml "
+              "[default: detected from content].")
 @click.option("--platform", default=None, help="Platform label of the rows [default: x for X JSON, generic for edge lists].")
 @click.option("--kind", default=None, help="Edge kind for edge lists without a kind column [default: follow].")
 @click.option("--reverse", is_flag=True, help="Rows mean 'target acted toward source' (e.g. 'A -> B: B reposted A').")
@@ -467,16 +470,22 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
     if as_json:
         emit_json({"niche": query.name, "config_hash": result.config_hash, "members": result.members,
                    "candidates": result.table.height, "rows": shown.to_dicts(), "agreement": result.agreement.to_dicts(),
-                   "warnings": result.warnings, "written": [str(p) for p in written]})
+                   "warnings": result.warnings, "written": [str(p) for p in written],
+                   "rings": result.rings.to_dicts() if result.rings is not None else []})
         return
     click.echo(f"niche {query.name}: {result.members:,} members, {result.table.height:,} ranked (config {result.config_hash})")
     if shown.height:
-        click.echo(f"{'rank':>5}  {'account':<22}{'role':<22}{'tier':<7}{'influence':>10}{'relevance':>10}{'reach':>11}")
+        click.echo(f"{'rank':>5}  {'account':<22}{'role':<22}{'tier':<7}{'influence':>10}{'relevance':>10}{'quality':>8}"
+                   f"{'reach':>11}  flags")
     for row in shown.iter_rows(named=True):
         label = (row["handle"] or row["id"])[:21]
-        flag = "  !" if row["warning"] else ""
+        flag = ("  !" if row["warning"] else "") + (f"  {', '.join(row['flags'])}" if row.get("flags") else "")
+        quality = "-" if row.get("audience_quality") is None else f"{row['audience_quality']:.2f}"
         click.echo(f"{row['rank']:>5}  {label:<22}{row['role']:<22}{row['tier']:<7}{row['niche_influence']:>10.3f}"
-                   f"{row['audience_relevance']:>10.2f}{row['reach']:>11,}{flag}")
+                   f"{row['audience_relevance']:>10.2f}{quality:>8}{row['reach']:>11,}{flag}")
+    for ring in (result.rings.iter_rows(named=True) if result.rings is not None else ()):
+        click.echo(f"engagement ring {ring['ring']}: {ring['size']} accounts, density {ring['density']:.2f}, "
+                   f"{ring['lift']:,.0f}x chance: {', '.join(ring['handles'][:8])}{' ...' if ring['size'] > 8 else ''}")
     if result.agreement.height:
         click.echo("rank agreement (Spearman, top-10 overlap)")
         for row in result.agreement.iter_rows(named=True):
@@ -525,11 +534,14 @@ def _names(value: str | None) -> list[str]:
 @click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the picks (.csv, .parquet or .json); the overlap table goes beside it.")
 @click.option("--excel", is_flag=True, help="CSV with a UTF-8 BOM so spreadsheets display Persian and Indonesian.")
+@click.option("--allow-flagged", is_flag=True,
+              help="Include flagged accounts (low audience quality, low-relevance warning, suspected bot, inauthentic audience).")
 @json_option
 def shortlist_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, k: int | None,
                       budget: float | None, costs_file: str | None, tiers: str | None, exclude_roles: str,
                       max_per_community: int | None, must_include: str | None, must_exclude: str | None, objective: str,
-                      audience: str, samples: int, seed: int, out_file: str | None, excel: bool, as_json: bool) -> None:
+                      audience: str, samples: int, seed: int, out_file: str | None, excel: bool, allow_flagged: bool,
+                      as_json: bool) -> None:
     """Choose the accounts that together reach the most of a niche's audience, for k picks or a budget.
 
     \b
@@ -556,7 +568,7 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
                            budget=budget, costs=costs,
                            tiers=_names(tiers) or None, exclude_roles=_names(exclude_roles), max_per_community=max_per_community,
                            must_include=_names(must_include), must_exclude=_names(must_exclude), objective=objective,
-                           audience=audience, samples=samples, seed=seed)
+                           audience=audience, samples=samples, seed=seed, allow_flagged=allow_flagged)
     except BadInput as exc:  # the library sees a costs table; the user knows it as this file
         if exc.param == "costs" and costs_file and exc.path is None:
             exc.path = costs_file
@@ -572,11 +584,18 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
         return
     b = result.baselines
     click.echo(f"niche {query.name}: shortlist of {b['k']} by {objective} ({b['rule']}), {b['members']:,} niche members")
-    click.echo(f"{'pick':>4}  {'account':<22}{'role':<22}{'tier':<7}{'comm':>5}{'audience':>9}{'new':>7}{'overlap':>8}{'total':>7}")
+    click.echo(f"{'pick':>4}  {'account':<22}{'role':<22}{'tier':<7}{'comm':>5}{'audience':>9}{'new':>7}{'overlap':>8}{'total':>7}"
+               f"{'quality':>8}  flags")
     for row in result.picks.iter_rows(named=True):
         label = (row["handle"] or row["id"])[:21]
+        quality = "-" if row.get("audience_quality") is None else f"{row['audience_quality']:.2f}"
         click.echo(f"{row['pick']:>4}  {label:<22}{row['role']:<22}{row['tier']:<7}{'-' if row['community'] is None else row['community']:>5}"
-                   f"{row['audience']:>9,}{row['marginal_reach']:>7,}{row['overlap_with_earlier']:>8,}{row['cumulative_reach']:>7,}")
+                   f"{row['audience']:>9,}{row['marginal_reach']:>7,}{row['overlap_with_earlier']:>8,}{row['cumulative_reach']:>7,}"
+                   f"{quality:>8}  {', '.join(row.get('flags') or [])}")
+    counts = result.left_out_counts()
+    if counts:
+        click.echo(f"left out {sum(counts.values()):,} candidates: "
+                   + "; ".join(f"{n:,} {reason}" for reason, n in counts.items()))
     reach = b["shortlist_reach"]
     for name, key in (("top-k by followers", "top_k_by_followers_reach"), ("top-k by niche score", "top_k_by_niche_score_reach")):
         ratio = f"{reach / b[key]:.2f}x" if b[key] else "n/a"
@@ -589,8 +608,47 @@ def shortlist_command(workspace: str, niche: str | None, query_file: str | None,
         click.echo(f"wrote {path}")
 
 
+@main.command("lookalikes")
+@workspace_option
+@niche_options
+@click.option("--account", required=True, help="The account (id or handle) to find lookalikes of.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 10_000), help="How many lookalikes.")
+@click.option("--include-shortlisted", is_flag=True, help="Also list the accounts of the niche's stored shortlist.")
+@json_option
+def lookalikes_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, account: str, top: int,
+                       include_shortlisted: bool, as_json: bool) -> None:
+    """Accounts whose audience and engagers overlap most with ACCOUNT's, explained by the shared members.
+
+    \b
+    Examples:
+      influgraph lookalikes --account pro_cof1 --niche specialty-coffee -w ws
+      influgraph lookalikes --account pro_buk1233 --niche persian-books -w ws --top 5 --json
+    """
+    from .lookalikes import lookalikes
+    from .rank import rank_niche
+    from .workspace import Workspace
+
+    query = load_niche(niche, query_file, queries_dir)
+    ws = Workspace(workspace, create=False)
+    found = lookalikes(ws, query, account, ranked=rank_niche(ws, query).table, top=top,
+                       exclude=() if include_shortlisted else None)
+    if as_json:
+        emit_json({"niche": query.name, "account": account, "lookalikes": found.to_dicts()})
+        return
+    click.echo(f"lookalikes of {account} in {query.name} (similarity = mean of Jaccard and co-engagement)")
+    click.echo(f"{'#':>3}  {'account':<22}{'role':<22}{'rank':>6}{'jaccard':>9}{'co-eng':>8}{'similar':>9}  shared members")
+    for row in found.iter_rows(named=True):
+        label = (row["handle"] or row["id"])[:21]
+        click.echo(f"{row['position']:>3}  {label:<22}{row['role']:<22}{row['rank']:>6}{row['jaccard']:>9.3f}"
+                   f"{row['co_engagement']:>8.3f}{row['similarity']:>9.3f}  {row['shared_audience']:,}: "
+                   f"{', '.join(row['shared_members'])}")
+    if found.height == 0:
+        click.echo("no ranked account shares audience with it")
+
+
 SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bluesky", "token"): "BLUESKY_ACCESS_TOKEN",
-                ("bluesky", "credentials"): "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password)"}
+                ("bluesky", "credentials"): "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app password)",
+                ("mastodon", "token"): "MASTODON_ACCESS_TOKEN (an access token of an account on the instance)"}
 
 
 def crawl_environment(platform: str) -> dict:
@@ -622,23 +680,51 @@ def _secret_hint(exc: AuthError, platform: str, given: dict) -> AuthError:
 
 
 def _print_plan(plan: Any) -> None:
-    click.echo(f"crawl plan for {plan.niche} on {plan.platform} (at most {plan.max_requests:,} requests; nothing sent)")
-    click.echo(f"{'endpoint':<36}{'requests':>10}{'post reads':>12}{'limit/window':>14}{'wait (min)':>12}")
+    click.echo(f"crawl plan for {plan.niche} on {plan.platform}, tier {plan.tier} (at most {plan.max_requests:,} "
+               "requests; nothing sent)")
+    click.echo(f"{'endpoint':<36}{'requests':>10}{'items':>9}{'limit/window':>14}{'wait (min)':>12}{'price':>11}")
     for row in plan.endpoints:
-        click.echo(f"{row['endpoint']:<36}{row['requests']:>10,}{row['post_reads']:>12,}"
-                   f"{str(row['per_window']) + '/' + str(row['window_minutes']) + 'min':>14}{row['rate_limit_wait_minutes']:>12,}")
-    click.echo(f"total: {plan.requests:,} requests, {plan.post_reads:,} post reads, "
-               f"about {plan.rate_limit_wait_minutes:,} minutes of rate-limit waits")
+        click.echo(f"{row['endpoint']:<36}{row['requests']:>10,}{row['items']:>9,}"
+                   f"{str(row['per_window']) + '/' + str(row['window_minutes']) + 'min':>14}"
+                   f"{row['rate_limit_wait_minutes']:>12,}{row['cost']:>11,.2f}")
+    currency = plan.prices.get("currency", "USD")
+    click.echo(f"total: {plan.requests:,} requests, {plan.items:,} items ({plan.post_reads:,} post reads), about "
+               f"{plan.rate_limit_wait_minutes:,} minutes of rate-limit waits, estimated price {plan.cost:,.2f} {currency}"
+               " at most")
+    if plan.over_post_cap:
+        click.echo("warning: more post reads than X's monthly cap for pay-per-use apps", err=True)
     click.echo(f"note: {_said(plan.note)}")
 
 
+def _prices(given: tuple[str, ...]) -> dict[str, float]:
+    """--price KIND=USD values as {kind: price}; a malformed one exits 2."""
+    prices = {}
+    for item in given:
+        kind, _, value = item.partition("=")
+        try:
+            prices[kind.strip()] = float(value)
+        except ValueError:
+            raise BadInput(f"--price {item[:40]!r} is not KIND=USD", hint="write e.g. --price post=0.005") from None
+    return prices
+
+
 def _print_crawl(result: Any) -> None:
-    status = "complete" if result.complete else f"stopped early ({result.stopped}); add --resume to go on"
+    lost = [p["phase"] for p in result.lost]
+    status = ("complete" if result.complete else f"finished, but lost phase {', '.join(lost)} (exit 6)" if lost
+              else f"stopped early ({result.stopped}); add --resume to go on")
     click.echo(f"crawl of {result.niche} on {result.platform}: {status}")
     click.echo(f"  requests {result.requests:,}, pages {result.pages:,}, tasks " +
                ", ".join(f"{n:,} {s}" for s, n in sorted(result.tasks.items())))
+    click.echo(f"  {'phase':<12}{'status':>11}{'requested':>11}{'stored':>8}{'items':>9}{'refused':>9}{'tombstoned':>12}")
+    for p in result.phases:
+        click.echo(f"  {p['phase']:<12}{p['status']:>11}{p['requested']:>11,}{p['stored']:>8,}{p['items']:>9,}"
+                   f"{p['refused']:>9,}{p['tombstoned']:>12,}")
+        if p["status"] in ("lost", "partial") and p["reason"]:
+            click.echo(f"    {_said(p['reason'])}; fix: {_said(name_parameters(p['fix'] or 'see the reason', flag))}")
     for table, count in (result.imported.get("rows") or {}).items():
         click.echo(f"  {table:<10}{count:>10,}  (+{result.imported['added'][table]:,})")
+    if result.platform == "x":
+        click.echo(f"  spent {result.spent:,.2f} {result.currency} (pay-per-use, items returned)")
     click.echo(f"  raw pages {result.raw}")
 
 
@@ -654,7 +740,7 @@ def _log_requests(verbose: int) -> None:
 
 @main.command("crawl")
 @click.argument("query_arg", metavar="QUERY")
-@click.option("--platform", required=True, type=click.Choice(["x", "bluesky"]), help="Which platform to crawl.")
+@click.option("--platform", required=True, type=click.Choice(["x", "bluesky", "mastodon"]), help="Which platform to crawl.")
 @workspace_option
 @click.option("--max-requests", default=None, type=click.IntRange(1, 10_000_000),
               help="Stop after this many requests [default: the query's crawl.max_requests, else 500].")
@@ -665,16 +751,25 @@ def _log_requests(verbose: int) -> None:
 @click.option("--restart", is_flag=True, help="Forget an earlier crawl of this niche and start over.")
 @click.option("--api-url", default=None, help="API base URL (a mirror, a proxy or a local simulator) "
               "[default: $INFLUGRAPH_X_API_URL / $INFLUGRAPH_BLUESKY_API_URL, else the platform's].")
+@click.option("--instance", default=None, help="Mastodon: the instance to crawl, as a URL (https://mastodon.social) "
+              "[default: $INFLUGRAPH_MASTODON_INSTANCE]; the same as --api-url.")
 @click.option("--pds-url", default=None, envvar="INFLUGRAPH_BLUESKY_PDS_URL",
               help="Bluesky: where to log in when the AppView asks for it [default: $INFLUGRAPH_BLUESKY_PDS_URL, else the API URL].")
+@click.option("--x-tier", "tier", default=None, type=click.Choice(["self-serve", "pro", "enterprise"]),
+              help="X access tier: query length and rate limits [default: the query's crawl.tier, else self-serve].")
+@click.option("--max-cost", default=None, type=click.FloatRange(0, 1e9),
+              help="X: stop before the money billed could pass this sum (USD; exit 5, resume with a higher budget).")
+@click.option("--price", "price", multiple=True, metavar="KIND=USD",
+              help="X: price per item over the built-in table and the query's [prices] (post=0.005, user=0.01).")
 @click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
               help="Where QUERY is looked up when it is a niche name.")
 @click.option("-v", "--verbose", count=True, help="Log requests and waits to stderr (-vv: debug, also of tweepy).")
 @json_option
 def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: int | None, depth: int | None,
-                  dry_run: bool, resume: bool, restart: bool, api_url: str | None, pds_url: str | None, queries_dir: str,
-                  verbose: int, as_json: bool) -> None:
-    """Crawl a niche (a query file in queries/, or its name) from X or Bluesky into the workspace.
+                  dry_run: bool, resume: bool, restart: bool, api_url: str | None, instance: str | None, pds_url: str | None,
+                  tier: str | None, max_cost: float | None, price: tuple[str, ...], queries_dir: str, verbose: int,
+                  as_json: bool) -> None:
+    """Crawl a niche (a query file in queries/, or its name) from X, Bluesky or Mastodon into the workspace.
 
     X needs a bearer token in X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN); Bluesky's public
     API needs none. Each page is committed with its pagination cursor, so Ctrl-C (exit 3) or a
@@ -682,23 +777,29 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
 
     Secrets come from the environment only, never from flags: when a Bluesky AppView asks for
     a login, the crawler logs in with BLUESKY_HANDLE and BLUESKY_APP_PASSWORD (an app
-    password); a token in BLUESKY_ACCESS_TOKEN is sent from the start.
+    password); a token in BLUESKY_ACCESS_TOKEN is sent from the start. Mastodon reads one
+    instance (--instance) and, for complete follower lists, each account's home instance; a
+    token in MASTODON_ACCESS_TOKEN is sent to the named instance only, for instances that hide
+    public answers.
 
     \b
     Examples:
       influgraph crawl queries/persian-books.toml --platform x --dry-run
       influgraph crawl persian-books --platform bluesky -w ws --max-requests 300
       influgraph crawl queries/specialty-coffee.toml --platform x -w ws --resume
+      influgraph crawl specialty-coffee --platform mastodon --instance https://mastodon.social -w ws
     """
     from pathlib import Path
 
     from .crawlers import cost_plan, crawl
+    from .crawlers.run import EXIT_LOST_PHASE
     from .niches import find_query, load_query
     from .workspace import Workspace
 
     query = load_query(query_arg) if query_arg.endswith(".toml") or _names_a_file(query_arg) else find_query(query_arg, queries_dir)
+    prices = _prices(price)
     if dry_run:
-        plan = cost_plan(query, platform, max_requests=max_requests, depth=depth)
+        plan = cost_plan(query, platform, max_requests=max_requests, depth=depth, prices=prices, tier=tier)
         if as_json:
             emit_json(plan.summary())
         else:
@@ -710,9 +811,9 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
     ws = Workspace(workspace)
     given = crawl_environment(platform)
     try:
-        result = crawl(ws, query, platform, api_url=api_url or given["api_url"], token=given["token"],
+        result = crawl(ws, query, platform, api_url=api_url or instance or given["api_url"], token=given["token"],
                        credentials=given.get("credentials"), pds_url=pds_url, max_requests=max_requests, depth=depth,
-                       resume=resume, restart=restart, progress=say,
+                       resume=resume, restart=restart, progress=say, max_cost=max_cost, prices=prices, tier=tier,
                        warn=lambda message: click.echo(f"warning: {name_parameters(message, flag)}", err=True))
     except AuthError as exc:
         raise _secret_hint(exc, platform, given) from None
@@ -720,9 +821,12 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
         raise Interrupted(exc.message, param="resume", hint=f"resume with: influgraph crawl {query.path or query.name} "
                                                             f"--platform {platform} -w {ws.path} --resume") from None
     if as_json:
-        emit_json({**result.summary(), "warnings": [name_parameters(w, flag) for w in result.warnings]})
-        return
-    _print_crawl(result)
+        emit_json({**result.summary(), "warnings": [name_parameters(w, flag) for w in result.warnings],
+                   "phases": [{**p, "fix": p["fix"] and name_parameters(p["fix"], flag)} for p in result.phases]})
+    else:
+        _print_crawl(result)
+    if result.lost:
+        sys.exit(EXIT_LOST_PHASE)
 
 
 @main.command("export")

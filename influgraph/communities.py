@@ -6,9 +6,11 @@ Rules (documented in the README):
   directed, typed, weighted graph of `graph.build_graph` (kind weights already applied):
   `sum` (default) adds both directions, `max` keeps the stronger one, `mutual` keeps only pairs
   that interact both ways. Infomap runs on the directed graph, since it models flow.
-- **Leiden** (igraph's C implementation) optimises modularity at the given resolution and is
-  iterated until the partition no longer changes. CPM is not used: with resolution 1 it gives
-  singletons on unweighted graphs.
+- **Leiden** (default, `fast_leiden`) optimises modularity at the given resolution: networkit's
+  parallel Louvain with refinement (PLM), its communities split into connected parts, then on
+  graphs up to 300,000 edges igraph Leiden passes from that partition until a pass gains less
+  than 1e-4. `igraph-leiden` is igraph's Leiden alone, pass after pass the same way. CPM is not
+  used: with resolution 1 it gives singletons on unweighted graphs.
 - **Connected communities.** Every community is split into its connected components (in the
   undirected graph), whatever the method, so a community is never two unrelated groups.
   Isolated accounts are communities of one. Communities are numbered 0, 1, ... by decreasing
@@ -37,7 +39,8 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
-from .algorithms.communities import METHODS, SYMMETRISATIONS, Undirected, community_roles, find_partition, modularity, undirected
+from .algorithms.communities import (METHODS, SYMMETRISATIONS, Undirected, community_roles, connected_parts, find_partition,
+                                     modularity, undirected)
 from .errors import BadInput
 from .graph import BuiltGraph, GraphSpec, build_graph
 from .schema import EDGE_KINDS, Batch
@@ -94,15 +97,7 @@ def _validate(method: str, resolution: float, runs: int, symmetrise: str) -> Non
 
 def _connected(graph: Undirected, membership: Sequence[int], ids: list[str]) -> np.ndarray:
     """Split communities into connected parts; number them by decreasing size, ties by smallest id."""
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
-
-    labels = np.asarray(membership, dtype=np.int64)
-    if len(graph.ends):
-        inside = graph.ends[labels[graph.ends[:, 0]] == labels[graph.ends[:, 1]]]
-        n = len(labels)
-        links = sparse.csr_matrix((np.ones(len(inside)), (inside[:, 0], inside[:, 1])), shape=(n, n))
-        labels = connected_components(links, directed=False)[1].astype(np.int64)
+    labels = connected_parts(graph.ends, np.asarray(membership, dtype=np.int64), len(membership))
     frame = pl.DataFrame({"part": labels, "id": ids}).group_by("part").agg(pl.len().alias("size"), pl.col("id").min().alias("first"))
     order = frame.sort(["size", "first"], descending=[True, False]).with_row_index("community")
     remap = np.empty(len(order), dtype=np.int64)
@@ -128,14 +123,18 @@ def _ctfidf(documents: pl.DataFrame, column: str, top: int) -> pl.DataFrame:
 def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected, membership: np.ndarray,
               table: pl.DataFrame, scores: pl.DataFrame | None, top: int) -> pl.DataFrame:
     tables = source if isinstance(source, Batch) else None
-    accounts = (tables.accounts if tables else source.table("accounts")).select("id", "handle", "lang", "bio").unique("id", keep="first")
-    posts = (tables.posts if tables else source.table("posts")).select("author_id", "hashtags", "lang")
-    members = table.join(accounts, on="id", how="left", maintain_order="left")
+    key = ["platform", "id"]  # an account is (platform, id): the same id on two platforms is two accounts
+    accounts = ((tables.accounts if tables else source.table("accounts")).select(*key, "handle", "lang", "bio")
+                .unique(key, keep="first"))
+    posts = (tables.posts if tables else source.table("posts")).select("platform", "author_id", "hashtags", "lang")
+    members = table.join(accounts, on=key, how="left", maintain_order="left", nulls_equal=True)
     if scores is None:
         from .algorithms.centrality import pagerank
 
-        scores = pl.DataFrame({"id": built.ids, "score": pagerank(built)}, schema={"id": pl.String, "score": pl.Float64})
-    members = members.join(scores.select("id", "score"), on="id", how="left", maintain_order="left")
+        scores = built.vertices.with_columns(pl.Series("score", pagerank(built), dtype=pl.Float64))
+    on = key if "platform" in scores.columns else ["id"]
+    members = members.join(scores.select(*on, "score").unique(on, keep="first"), on=on, how="left",
+                           maintain_order="left", nulls_equal=True)
     ends, weight = graph.ends, graph.weights
     edges = pl.DataFrame({"a": membership[ends[:, 0]] if len(ends) else np.zeros(0, np.int64),
                           "b": membership[ends[:, 1]] if len(ends) else np.zeros(0, np.int64), "w": weight})
@@ -148,14 +147,14 @@ def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected,
                .sort(["a", "share", "b"], descending=[False, True, False])
                .group_by("a", maintain_order=True)
                .agg(pl.struct(pl.col("b").alias("community"), pl.col("share").round(4)).head(3).alias("links_to")))
-    author_lang = posts.group_by("author_id").agg(pl.col("lang").drop_nulls().mode().sort().first().alias("post_lang"))
-    langs = (members.join(author_lang, left_on="id", right_on="author_id", how="left")
+    author_lang = posts.group_by("platform", "author_id").agg(pl.col("lang").drop_nulls().mode().sort().first().alias("post_lang"))
+    langs = (members.join(author_lang, left_on=key, right_on=["platform", "author_id"], how="left")
              .with_columns(pl.coalesce("lang", "post_lang").alias("language")).drop_nulls("language")
              .group_by("community", "language").agg(pl.len().alias("n"))
              .sort(["community", "n", "language"], descending=[False, True, False])
              .group_by("community", maintain_order=True).agg(pl.col("language").head(3).alias("languages")))
-    hashtags = _ctfidf(posts.join(table.select("id", "community"), left_on="author_id", right_on="id").select("community", "hashtags"),
-                       "hashtags", top)
+    hashtags = _ctfidf(posts.join(table.select(*key, "community"), left_on=["platform", "author_id"], right_on=key)
+                       .select("community", "hashtags"), "hashtags", top)
     bio_words = _ctfidf(members.select("community", pl.col("bio").fill_null("").str.to_lowercase()
                                        .str.extract_all(WORD_PATTERN).alias("bio_words")), "bio_words", top)
     leaders = (members.sort(["community", "score", "id"], descending=[False, True, False], nulls_last=True)
@@ -220,7 +219,7 @@ def detect_communities(
     graph = undirected(built, symmetrise)
     partitions, values = [], []
     for run in range(runs):
-        labels = _connected(graph, find_partition(method, graph.graph, built, resolution, seed + run), built.ids)
+        labels = _connected(graph, find_partition(method, graph, built, resolution, seed + run), built.ids)
         partitions.append(labels)
         values.append(modularity(graph, labels, resolution))
     best = int(np.argmax(values)) if values else 0
@@ -229,7 +228,7 @@ def detect_communities(
     if runs > 1:
         pairs = [_nmi(partitions[i], partitions[j]) for i in range(runs) for j in range(i + 1, runs)]
         stability = float(np.mean(pairs))
-    table = pl.concat([pl.DataFrame({"id": built.ids, "community": membership}, schema={"id": pl.String, "community": pl.Int64}),
+    table = pl.concat([built.vertices.select("id", "platform").with_columns(pl.Series("community", membership, dtype=pl.Int64)),
                        community_roles(graph, membership)], how="horizontal")
     profiles = _profiles(source, built, graph, membership, table, scores, top)
     return CommunityResult(membership=table, profiles=profiles, modularity=values[best] if values else 0.0,
@@ -254,7 +253,7 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
     rows = []
     for resolution in resolutions:
         _validate(method, resolution, runs, symmetrise)
-        parts = [_connected(graph, find_partition(method, graph.graph, built, resolution, seed + r), built.ids) for r in range(runs)]
+        parts = [_connected(graph, find_partition(method, graph, built, resolution, seed + r), built.ids) for r in range(runs)]
         values = [modularity(graph, p, resolution) for p in parts]
         best = parts[int(np.argmax(values))]
         nmi = float(np.mean([_nmi(parts[i], parts[j]) for i in range(runs) for j in range(i + 1, runs)])) if runs > 1 else None

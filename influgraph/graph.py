@@ -14,12 +14,22 @@ Rules (documented in the README):
   are kept unless `GraphSpec(keep_untimed=False)`.
 - **Isolated accounts** (in `accounts` but on no kept edge) are vertices by default, so node counts
   match the workspace; `GraphSpec(include_isolated=False)` leaves them out.
-- Vertices are ordered by id (deterministic); the vertex attribute `id` holds the string id.
+- **Vertices are keyed by (platform, id)**: the same id on two platforms (an X account `191` and
+  a `generic` edge-list node `191`) is two vertices, never one; an edge's two ends belong to the
+  edge's platform. `BuiltGraph.vertices` holds both columns; the vertex attributes `id` and
+  `platform` hold them in igraph. Where one string must name a vertex (a GEXF/GraphML node id,
+  a networkx node, `node_ids`), it is the id when no other platform has it, else
+  `platform:id` (`node_id_expr`).
+- **Vertex order**: from a workspace, the order of its stable vertex index (`Workspace.vertex_index`:
+  each (platform, id) numbered when first imported, the new ones of one commit in (platform, id)
+  order), so a build reads integer columns and sums parallel edges, nothing more; from a Batch,
+  or an old workspace without the index, (platform, id) order. Both are deterministic, and equal
+  for a workspace made by one import.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
@@ -30,7 +40,7 @@ import numpy as np
 import polars as pl
 
 from .errors import BadInput
-from .schema import EDGE_KINDS, Batch
+from .schema import EDGE_KINDS, KIND, Batch
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +48,7 @@ if TYPE_CHECKING:
 
     from .workspace import Workspace
 
-__all__ = ["GraphSpec", "BuiltGraph", "build_graph"]
+__all__ = ["GraphSpec", "BuiltGraph", "build_graph", "node_id_expr"]
 
 
 @dataclass(frozen=True)
@@ -72,30 +82,61 @@ class GraphSpec:
         return float(self.weights.get(kind, 1.0)) if kind in self.kinds else 0.0
 
 
+def node_id_expr() -> pl.Expr:
+    """One string per vertex that no other vertex shares: the id, or `platform:id` when the id is on two platforms.
+
+    Evaluated over a frame with one row per vertex (columns `platform` and `id`), e.g.
+    ``vertices.select(node_id_expr())``; export node ids and networkx node keys use it.
+    """
+    ambiguous = pl.col("id").is_duplicated()
+    return (pl.when(ambiguous).then(pl.col("platform").fill_null("") + pl.lit(":") + pl.col("id"))
+            .otherwise(pl.col("id")).alias("node_id"))
+
+
 @dataclass
 class BuiltGraph:
-    """The built graph as arrays, with its id map; the igraph graph and sparse matrix are made on first use.
+    """The built graph as arrays, with its vertex keys; the igraph graph and sparse matrix are made on first use.
 
-    `ids[i]` is the account id of vertex i. Edges are sorted by (src, dst) and unique;
-    `weight` is the weighted sum, `kind_weights[k]` the raw weight of kind k on each edge.
+    Vertex i is the account (`platforms[i]`, `ids[i]`); `vertices` holds both columns in vertex
+    order. Edges are sorted by (src, dst) and unique; `weight` is the weighted sum,
+    `kind_weights[k]` the raw weight of kind k on each edge. `index_of` is the workspace vertex
+    index of each vertex (None for a graph built from a Batch or an old workspace).
     """
 
-    ids: list[str]
+    n: int
     ends: np.ndarray  # (m, 2) int64 vertex indices
     weight: np.ndarray  # (m,) float64
     kind_weights: dict[str, np.ndarray]
     spec: GraphSpec
     self_loops: int = 0  # self-loop edges (rows) left out
-    _index: dict[str, int] | None = None
+    keys: "pl.DataFrame | Callable[[], pl.DataFrame]" = field(default_factory=lambda: _empty_keys(), repr=False)
+    index_of: np.ndarray | None = None
+    _index: dict | None = None
 
-    @property
-    def n(self) -> int:
-        """Number of vertices."""
-        return len(self.ids)
+    @cached_property
+    def vertices(self) -> pl.DataFrame:
+        """Columns `platform` and `id` (strings), one row per vertex, in vertex order (read on first use)."""
+        keys = self.keys() if callable(self.keys) else self.keys
+        return keys.select(pl.col("platform").cast(pl.String), pl.col("id").cast(pl.String))
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """The account id of each vertex (an id may repeat on another platform: see `vertices`)."""
+        return self.vertices["id"].to_list()
+
+    @cached_property
+    def platforms(self) -> list[str]:
+        """The platform of each vertex."""
+        return self.vertices["platform"].to_list()
+
+    @cached_property
+    def node_ids(self) -> list[str]:
+        """One unique string per vertex: the id, or `platform:id` when the id is on two platforms."""
+        return self.vertices.select(node_id_expr())["node_id"].to_list()
 
     @cached_property
     def graph(self) -> ig.Graph:
-        """The igraph graph (built once, on first use): `weight`, `w_<kind>` edge attributes and `id` vertex attribute."""
+        """The igraph graph (built once, on first use): `weight`, `w_<kind>` edge attributes, `id` and `platform` vertex attributes."""
         graph = ig.Graph(n=self.n, directed=True)
         if len(self.ends):
             graph.add_edges(self.ends)
@@ -103,12 +144,13 @@ class BuiltGraph:
             for kind, values in self.kind_weights.items():
                 graph.es[f"w_{kind}"] = values.tolist()
         graph.vs["id"] = self.ids
+        graph.vs["platform"] = self.platforms
         return graph
 
     @cached_property
     def id_frame(self) -> pl.DataFrame:
-        """Vertex numbers by id: columns `ix` (UInt32) and `id`."""
-        return pl.DataFrame({"id": self.ids}, schema={"id": pl.String}).with_row_index("ix")
+        """Vertex numbers by key: columns `ix` (UInt32), `platform` and `id`; join other tables on (platform, id)."""
+        return self.vertices.with_row_index("ix")
 
     @cached_property
     def matrix(self) -> "sparse.csr_matrix":
@@ -123,31 +165,47 @@ class BuiltGraph:
         """Edge endpoints as an (m, 2) int64 array."""
         return self.ends
 
-    def index(self, account_id: str) -> int:
-        """Vertex index of an account id (KeyError when absent)."""
+    def index(self, account_id: str, platform: str | None = None) -> int:
+        """Vertex index of an account id (on `platform`, needed when the id is on two); KeyError when absent."""
         if self._index is None:
-            self._index = {account_id: i for i, account_id in enumerate(self.ids)}
-        return self._index[account_id]
+            self._index = {}
+            for i, (key_platform, key_id) in enumerate(zip(self.platforms, self.ids)):
+                self._index[(key_platform, key_id)] = i
+                self._index[key_id] = -1 if key_id in self._index else i
+        found = self._index[(platform, account_id)] if platform is not None else self._index[account_id]
+        if found < 0:
+            raise KeyError(f"{account_id!r} is on several platforms: name the platform")
+        return found
 
     def edge_frame(self) -> pl.DataFrame:
-        """The graph's edges as a table: src, dst (string ids), weight and per-kind weights."""
-        ids = pl.Series("id", self.ids, dtype=pl.String)
-        columns = {"src": ids.gather(self.ends[:, 0]), "dst": ids.gather(self.ends[:, 1]), "weight": self.weight}
+        """The graph's edges as a table: platform, src, dst (string ids), weight and per-kind weights.
+
+        Both ends of an edge are on its platform, so (platform, src) and (platform, dst) are keys.
+        """
+        vertices = self.vertices
+        columns = {"platform": vertices["platform"].gather(self.ends[:, 0]),
+                   "src": vertices["id"].gather(self.ends[:, 0]), "dst": vertices["id"].gather(self.ends[:, 1]),
+                   "weight": self.weight}
         columns.update({f"w_{kind}": values for kind, values in self.kind_weights.items()})
         return pl.DataFrame(columns)
 
     def to_networkx(self) -> "nx.DiGraph":
-        """The same graph as a networkx DiGraph keyed by string ids, with the same edge attributes."""
+        """The same graph as a networkx DiGraph keyed by `node_ids` (the string id unless two platforms
+        share it), with the same edge attributes and `platform`/`id` node attributes."""
         import networkx as nx
 
         out = nx.DiGraph()
-        out.add_nodes_from(self.ids)
-        frame = self.edge_frame()
-        attributes = [c for c in frame.columns if c not in ("src", "dst")]
-        out.add_edges_from(
-            (row[0], row[1], dict(zip(attributes, row[2:]))) for row in frame.iter_rows()
-        )
+        names = self.node_ids
+        out.add_nodes_from((name, {"platform": p, "id": i}) for name, p, i in zip(names, self.platforms, self.ids))
+        attributes = ["weight", *(f"w_{kind}" for kind in self.kind_weights)]
+        columns = [self.weight.tolist(), *(values.tolist() for values in self.kind_weights.values())]
+        out.add_edges_from((names[s], names[d], dict(zip(attributes, values)))
+                           for (s, d), *values in zip(self.ends.tolist(), *columns))
         return out
+
+
+def _empty_keys() -> pl.DataFrame:
+    return pl.DataFrame(schema={"platform": pl.String, "id": pl.String})
 
 
 def _utc(moment: datetime) -> datetime:
@@ -159,7 +217,7 @@ def _utc(moment: datetime) -> datetime:
 
 def _edges_in_spec(edges: pl.LazyFrame, spec: GraphSpec) -> pl.LazyFrame:
     kinds = [k for k in spec.kinds if spec.kind_weight(k) > 0]
-    frame = edges.filter(pl.col("kind").cast(pl.String).is_in(kinds))
+    frame = edges if set(kinds) == set(EDGE_KINDS) else edges.filter(pl.col("kind").cast(pl.String).is_in(kinds))
     if spec.platform:
         frame = frame.filter(pl.col("platform") == spec.platform)
     if spec.since or spec.until:
@@ -172,15 +230,23 @@ def _edges_in_spec(edges: pl.LazyFrame, spec: GraphSpec) -> pl.LazyFrame:
     return frame
 
 
+def _kind_codes(kinds: list[str]) -> pl.Expr:
+    """Each row's kind as its position in `kinds` (rows of other kinds are filtered out before)."""
+    codes = {EDGE_KINDS.index(kind): i for i, kind in enumerate(kinds)}
+    return (pl.col("kind").cast(KIND).to_physical().cast(pl.Int64)
+            .replace_strict(codes, default=-1, return_dtype=pl.Int64).alias("k"))
+
+
 def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
                 vertices_of: BuiltGraph | None = None) -> BuiltGraph:
     """Build the directed, weighted graph described by `spec` from a workspace or a Batch.
 
-    Polars reads and filters the edges and maps ids to vertex numbers; numpy sums parallel
-    edges (one sort of packed (src, dst, kind) keys, no Python loop over edges). The igraph
-    graph is made only when something asks for `.graph`. `vertices_of` gives the new graph the
-    vertices (and order) of an earlier one, e.g. a niche subgraph beside the whole graph; edges
-    whose endpoints it lacks are an error.
+    From a workspace with its vertex index, the build reads the integer endpoint columns and
+    sums parallel edges (numpy: one sort of packed (src, dst, kind) keys, no Python loop over
+    edges); without the index (a Batch, an old workspace), polars first maps (platform, id)
+    keys to vertex numbers. The igraph graph is made only when something asks for `.graph`.
+    `vertices_of` gives the new graph the vertices (and order) of an earlier one, e.g. a niche
+    subgraph beside the whole graph; edges whose endpoints it lacks are an error.
 
     >>> from influgraph.schema import Batch
     >>> import polars as pl
@@ -191,42 +257,94 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
     (['a', 'b'], 2, [2.0, 0.5])
     """
     spec.validate()
+    if not isinstance(source, Batch) and (vertices_of is None or vertices_of.index_of is not None):
+        index = source.vertex_index()
+        if index is not None:
+            return _build_indexed(source, index, spec, vertices_of)
     if isinstance(source, Batch):
         edges, accounts = source.edges.lazy(), source.accounts.lazy()
     else:
         edges, accounts = source.scan("edges"), source.scan("accounts")
     kinds = [k for k in spec.kinds if spec.kind_weight(k) > 0]
     rows = (_edges_in_spec(edges, spec)
-            .select("src", "dst", pl.col("kind").cast(pl.String).replace_strict({k: i for i, k in enumerate(kinds)},
-                                                                                   return_dtype=pl.Int64).alias("k"),
-                    pl.col("weight").cast(pl.Float64))
+            .select(pl.col("platform").cast(pl.String), pl.col("src").cast(pl.String), pl.col("dst").cast(pl.String),
+                    _kind_codes(kinds), pl.col("weight").cast(pl.Float64))
             .collect())
     if vertices_of is not None:
-        ids = vertices_of.id_frame
+        keys = vertices_of.id_frame
     else:
-        endpoint_ids = [rows.lazy().select(pl.col("src").alias("id")), rows.lazy().select(pl.col("dst").alias("id"))]
+        endpoints = [rows.lazy().select("platform", pl.col(end).alias("id")) for end in ("src", "dst")]
         if spec.include_isolated:
-            account_ids = accounts.filter(pl.col("platform") == spec.platform) if spec.platform else accounts
-            endpoint_ids.append(account_ids.select(pl.col("id").cast(pl.String)))
-        ids = pl.concat(endpoint_ids).unique().sort("id").collect().with_row_index("ix")
-    mapped = (rows.lazy()
-              .join(ids.lazy().rename({"id": "src", "ix": "s"}), on="src", how="left", maintain_order="left")
-              .join(ids.lazy().rename({"id": "dst", "ix": "d"}), on="dst", how="left", maintain_order="left")
-              .select("s", "d", "k", "weight").collect())
+            chosen = accounts.filter(pl.col("platform") == spec.platform) if spec.platform else accounts
+            endpoints.append(chosen.select(pl.col("platform").cast(pl.String), pl.col("id").cast(pl.String)))
+        keys = pl.concat(endpoints).unique().sort("platform", "id", nulls_last=False).collect().with_row_index("ix")
+    mapped = rows.lazy()
+    for end, column in (("src", "s"), ("dst", "d")):
+        mapped = mapped.join(keys.lazy().rename({"id": end, "ix": column}), on=["platform", end], how="left",
+                             maintain_order="left", nulls_equal=True)
+    mapped = mapped.select("s", "d", "k", "weight").collect()
     del rows
     if mapped["s"].null_count() or mapped["d"].null_count():
         raise ValueError("vertices_of lacks an endpoint of these edges")
     s, d = mapped["s"].cast(pl.Int64).to_numpy(), mapped["d"].cast(pl.Int64).to_numpy()
-    kind, weight = mapped["k"].to_numpy(), mapped["weight"].to_numpy()
-    loop = s == d
+    return _assemble(s, d, mapped["k"].to_numpy(), mapped["weight"].to_numpy(), keys.height, kinds, spec,
+                     keys=vertices_of.vertices if vertices_of is not None else keys.select("platform", "id"))
+
+
+def _assemble(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int, kinds: list[str],
+              spec: GraphSpec, *, keys: "pl.DataFrame | Callable[[], pl.DataFrame]",
+              index_of: np.ndarray | None = None) -> BuiltGraph:
+    """Drop self-loops (unless kept), sum parallel edges, and wrap the arrays as a BuiltGraph."""
     loops = 0
-    if not spec.self_loops and loop.any():
-        loops, keep = int(loop.sum()), ~loop
-        s, d, kind, weight = s[keep], d[keep], kind[keep], weight[keep]
-    ends, total, by_kind = _sum_parallel(s, d, kind, weight, ids.height, [spec.kind_weight(k) for k in kinds])
-    id_list = vertices_of.ids if vertices_of is not None else ids["id"].to_list()
-    return BuiltGraph(ids=id_list, ends=ends, weight=total, kind_weights=dict(zip(kinds, by_kind)), spec=spec,
-                      self_loops=loops)
+    if not spec.self_loops:
+        loop = s == d
+        if loop.any():
+            loops, keep = int(loop.sum()), ~loop
+            s, d, kind, weight = s[keep], d[keep], kind[keep], weight[keep]
+    ends, total, by_kind = _sum_parallel(s, d, kind, weight, n, [spec.kind_weight(k) for k in kinds])
+    return BuiltGraph(n=n, ends=ends, weight=total, kind_weights=dict(zip(kinds, by_kind)), spec=spec,
+                      self_loops=loops, keys=keys, index_of=index_of)
+
+
+def _build_indexed(workspace: "Workspace", index: pl.LazyFrame, spec: GraphSpec,
+                   vertices_of: BuiltGraph | None) -> BuiltGraph:
+    """The build from the workspace vertex index: integer endpoint columns in, summed edges out.
+
+    With every vertex wanted (isolated included, no platform), vertex i is index entry i and the
+    endpoints need no mapping at all; otherwise one numpy lookup maps index entries to vertices.
+    """
+    kinds = [k for k in spec.kinds if spec.kind_weight(k) > 0]
+    frame = (_edges_in_spec(workspace.scan("edges"), spec)
+             .select(pl.col("src_ix").cast(pl.Int64), pl.col("dst_ix").cast(pl.Int64), _kind_codes(kinds),
+                     pl.col("weight").cast(pl.Float64))
+             .collect())
+    s, d = frame["src_ix"].to_numpy(), frame["dst_ix"].to_numpy()
+    kind, weight = frame["k"].to_numpy(), frame["weight"].to_numpy()
+    del frame
+    total = workspace.vertex_count()
+    if vertices_of is not None:
+        chosen = vertices_of.index_of
+    elif spec.include_isolated and not spec.platform:
+        chosen = None
+    elif spec.include_isolated:
+        chosen = (index.with_row_index("row").filter(pl.col("platform") == spec.platform)
+                  .select(pl.col("row").cast(pl.Int64)).collect()["row"].to_numpy())
+    else:
+        chosen = np.flatnonzero(np.bincount(s, minlength=total) + np.bincount(d, minlength=total))
+    if chosen is not None:
+        local = np.full(total, -1, dtype=np.int64)
+        local[chosen] = np.arange(len(chosen))
+        s, d = local[s], local[d]
+        if len(s) and (s.min() < 0 or d.min() < 0):
+            raise ValueError("vertices_of lacks an endpoint of these edges")
+
+    def keys() -> pl.DataFrame:
+        everyone = index.select("platform", "id").collect()
+        return everyone if chosen is None else everyone[chosen]
+
+    n = total if chosen is None else len(chosen)
+    return _assemble(s, d, kind, weight, n, kinds, spec, keys=keys,
+                     index_of=np.arange(total, dtype=np.int64) if chosen is None else chosen)
 
 
 def _sum_parallel(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int,

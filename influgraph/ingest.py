@@ -22,6 +22,7 @@ __all__ = ["FORMATS", "read_path", "import_paths", "ImportReport"]
 FORMATS: dict[str, str] = {
     "x-json": "influgraph.sources.xjson:read_x_json",
     "bluesky-json": "influgraph.sources.bluesky:read_bluesky_json",
+    "mastodon-json": "influgraph.sources.mastodon:read_mastodon_json",
     "csv": "influgraph.sources.tabular:read_csv",
     "tsv": "influgraph.sources.tabular:read_tsv",
     "parquet": "influgraph.sources.tabular:read_parquet",

@@ -11,8 +11,13 @@ A niche query names the niche and what marks its content and people::
     hashtags = ["giveaway"]
     [crawl]
     max_requests = 500
+    tier = "self-serve"                      # X access tier: query length, rate limits
+    [prices]                                 # X pay-per-use prices per item, over influgraph's table
+    post = 0.005
     [weights]                                # composite score weights, used by ranking
     niche_pagerank = 0.4
+    [quality]                                # audience-quality thresholds (quality.QualityRules)
+    min_audience_quality = 0.5
 
 Loading validates everything: unknown keys (with close matches), wrong types, empty lists and
 duplicates after normalisation give a one-line `BadInput` naming the file, the key and the fix.
@@ -21,7 +26,9 @@ keyword or hashtag that folds to nothing (only joiners, tatweel, format characte
 marks or spaces); a file over 4 MB (`MAX_QUERY_BYTES`), nested deeper than Python can parse; a
 list over 1,000 values (`MAX_TERMS`) or a value over 200 characters (`MAX_TERM_CHARS`), so the
 matching stays bounded; a weight that is not a number in [0, 1000] (`MAX_WEIGHT`), or weights
-that are all 0; a `[crawl]` value that is not a whole number from 0 to 10^9 (`depth`: 0, 1 or 2).
+that are all 0; a `[crawl]` value that is not a whole number from 0 to 10^9 (`depth`: 0, 1 or 2;
+`since_days`: at most 7, as X's recent search serves the last 7 days; `tier`: one of
+`crawlers.pricing.TIERS`); a `[prices]` entry other than `post` or `user`, or not a number from 0 to 100.
 
 Matching is done on a normalised form, never on the stored text, which stays byte-exact:
 Unicode NFKC, lower case, Arabic yeh (ي ى) and kaf (ك) read as Persian yeh (ی) and kaf (ک),
@@ -67,10 +74,14 @@ MAX_TERM_CHARS = 200  # characters in one value
 MAX_QUERY_BYTES = 4_000_000  # size of a niche query file
 MAX_WEIGHT = 1_000.0  # largest value of a `[weights]` entry: their sum stays far inside the float range
 _TOP_KEYS = {"name": str, "description": str, "languages": list, "keywords": list, "hashtags": list,
-             "seed_accounts": list, "exclude": dict, "crawl": dict, "weights": dict}
+             "seed_accounts": list, "exclude": dict, "crawl": dict, "weights": dict, "prices": dict,
+             "quality": dict}
 _EXCLUDE_KEYS = {"keywords", "hashtags", "accounts"}
 _CRAWL_KEYS = {"max_requests": int, "depth": int, "max_posts": int, "max_followers": int, "since_days": int,
-               "top_posts": int, "top_authors": int, "threads": int}
+               "top_posts": int, "top_authors": int, "threads": int, "tier": str}
+RECENT_SEARCH_DAYS = 7  # X's recent search serves the last 7 days
+TIERS = ("self-serve", "pro", "enterprise")  # as crawlers.pricing.TIERS (a test keeps them equal)
+PRICE_KINDS = ("post", "user")
 WEIGHT_KEYS = ("niche_pagerank", "audience_relevance", "niche_engagement", "authority", "coreness", "brokerage")
 
 
@@ -105,8 +116,10 @@ class NicheQuery:
     exclude_hashtags: tuple[str, ...] = ()
     exclude_accounts: tuple[str, ...] = ()
     crawl: dict = field(default_factory=dict)
+    quality: dict = field(default_factory=dict)  # the `[quality]` table: audience-quality thresholds (quality.QualityRules)
     weights: dict = field(default_factory=dict)
     path: str | None = None
+    prices: dict = field(default_factory=dict)
 
     def search_terms(self) -> list[str]:
         """Hashtags (with '#') and keywords, as a crawler's search query terms."""
@@ -191,6 +204,58 @@ def _weights(path: Path, weights: dict) -> dict[str, float]:
     return {k: float(v) for k, v in weights.items()}
 
 
+def _crawl_table(path: Path, crawl: dict) -> dict:
+    """The `[crawl]` table checked: known keys, whole numbers in range, `since_days` within recent search, a known tier."""
+    for key, value in crawl.items():
+        if key not in _CRAWL_KEYS:
+            _fail(path, f"unknown key 'crawl.{key}'", _close(key, _CRAWL_KEYS))
+        if key == "tier":
+            if value not in TIERS:
+                _fail(path, f"'crawl.tier' must be one of {', '.join(TIERS)}, got {value!r}",
+                      "self-serve is X's pay-per-use tier (512-character queries)")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+            _fail(path, f"'crawl.{key}' must be a whole number from 0 to 1,000,000,000, got {value!r}")
+        if key == "depth" and value > 2:
+            _fail(path, f"'crawl.depth' must be 0, 1 or 2, got {value}", "depth 2 is already thousands of requests")
+        if key == "since_days" and value > RECENT_SEARCH_DAYS:
+            _fail(path, f"'crawl.since_days' is {value}, but X's recent search serves only the last "
+                        f"{RECENT_SEARCH_DAYS} days (an older start_time is refused with HTTP 400)",
+                  f"set since_days to {RECENT_SEARCH_DAYS} or less, or remove it to search all {RECENT_SEARCH_DAYS} days")
+    return crawl
+
+
+def _quality_table(path: Path, table: dict) -> dict:
+    """The `[quality]` table checked: keys of `quality.QualityRules`, `giveaway_terms` a list of strings,
+    shares from 0 to 1, whole numbers where the rule counts, other numbers from 0 to 10^9."""
+    from .quality import QUALITY_KEYS, SHARE_KEYS
+
+    out: dict = {}
+    for key, value in table.items():
+        if key not in QUALITY_KEYS:
+            _fail(path, f"unknown key 'quality.{key}'", _close(key, QUALITY_KEYS))
+        if key == "giveaway_terms":
+            out[key] = list(_strings(path, "quality.giveaway_terms", value))
+            continue
+        whole = QUALITY_KEYS[key] in ("int", int)
+        top = 1 if key in SHARE_KEYS else 10**9
+        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not 0 <= value <= top:
+            _fail(path, f"'quality.{key}' must be {'a whole number' if whole else 'a number'} from 0 to {top:,}, got {value!r}",
+                  "see the audience-quality rules in the README")
+        out[key] = value if whole else float(value)
+    return out
+
+
+def _prices(path: Path, prices: dict) -> dict[str, float]:
+    """The `[prices]` table checked: `post` and `user`, each a number from 0 to 100 (money per item)."""
+    for key, value in prices.items():
+        if key not in PRICE_KINDS:
+            _fail(path, f"unknown key 'prices.{key}'", _close(key, PRICE_KINDS))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+            _fail(path, f"'prices.{key}' must be a number from 0 to 100 (money per item), got {value!r}")
+    return {k: float(v) for k, v in prices.items()}
+
+
 def load_query(path: str | Path) -> NicheQuery:
     """Read and validate a niche query TOML file (the rules are in the module docstring).
 
@@ -218,21 +283,16 @@ def load_query(path: str | Path) -> NicheQuery:
         if key not in _EXCLUDE_KEYS:
             _fail(path, f"unknown key 'exclude.{key}'", _close(key, _EXCLUDE_KEYS))
     excluded = {key: _strings(path, f"exclude.{key}", exclude[key], strip_hash=key == "hashtags") for key in exclude}
-    crawl = data.get("crawl", {})
-    for key, value in crawl.items():
-        if key not in _CRAWL_KEYS:
-            _fail(path, f"unknown key 'crawl.{key}'", _close(key, _CRAWL_KEYS))
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
-            _fail(path, f"'crawl.{key}' must be a whole number from 0 to 1,000,000,000, got {value!r}")
-        if key == "depth" and value > 2:
-            _fail(path, f"'crawl.depth' must be 0, 1 or 2, got {value}", "depth 2 is already thousands of requests")
+    crawl = _crawl_table(path, data.get("crawl", {}))
+    prices = _prices(path, data.get("prices", {}))
     weights = _weights(path, data.get("weights", {}))
+    quality = _quality_table(path, data.get("quality", {}))
     return NicheQuery(
         name=name, description=data.get("description", ""), languages=lists.get("languages", ()),
         keywords=lists.get("keywords", ()), hashtags=lists.get("hashtags", ()),
         seed_accounts=lists.get("seed_accounts", ()), exclude_keywords=excluded.get("keywords", ()),
         exclude_hashtags=excluded.get("hashtags", ()), exclude_accounts=excluded.get("accounts", ()),
-        crawl=dict(crawl), weights=weights, path=str(path),
+        crawl=dict(crawl), weights=weights, path=str(path), prices=prices, quality=quality,
     )
 
 

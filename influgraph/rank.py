@@ -28,7 +28,12 @@ Rules (documented in the README):
   has them (components it does not list weigh 0), else the defaults below; they are scaled to
   sum to 1.
   `lift` = the account's share of niche PageRank / its share of whole-graph PageRank.
-- **Tiers, roles and the engagement warning**: the rules of `labels`.
+- **Audience quality** (`quality.audience_quality`): per account the bot-like, mass-follower,
+  hunter and ring signals; per candidate the shares of its followers and engagers that carry
+  them, `audience_quality` and the engagement-authenticity shares, each its own column, shown
+  beside niche influence and reach and never folded into either. Its thresholds are the
+  query's `[quality]` table over `quality.QualityRules` and are part of the configuration hash.
+- **Tiers, roles, the engagement warning and the flags**: the rules of `labels`.
 
 The general graph algorithms (PageRank, personalised PageRank, HITS, coreness, betweenness) are
 in `algorithms.centrality`; this module decides which graph each runs on and how they combine.
@@ -47,8 +52,9 @@ import polars as pl
 
 from .algorithms.centrality import approximate_betweenness, authority, coreness, pagerank, personalised_pagerank
 from .graph import BuiltGraph, GraphSpec, build_graph
-from .labels import label_accounts, named_expr, warning_expr
+from .labels import flags_expr, label_accounts, named_expr, warning_expr
 from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
+from .quality import QualityRules, audience_quality, rules_of
 from .results import load_communities
 from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, Batch
 
@@ -74,6 +80,7 @@ class RankResult:
     query: NicheQuery
     members: int
     notes: list[str] = field(default_factory=list)
+    rings: pl.DataFrame | None = None  # the engagement rings found (`quality.audience_quality`)
 
 
 def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, BuiltGraph]:
@@ -85,13 +92,14 @@ def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataF
     if platform:
         accounts, posts, edges = (t.filter(pl.col("platform") == platform) for t in (accounts, posts, edges))
     built = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
-    missing = built.id_frame.select("id").join(accounts.select("id"), on="id", how="anti")
+    missing = built.id_frame.select(KEY).join(accounts.select(KEY), on=KEY, how="anti", nulls_equal=True)
     if missing.height:  # endpoints without an accounts row: every vertex is a row, in the same order
-        accounts = pl.concat([accounts, missing.with_columns(platform=pl.lit(platform or "generic"))], how="diagonal_relaxed")
-    return accounts.unique("id", keep="first", maintain_order=True), posts, edges, built
+        accounts = pl.concat([accounts, missing], how="diagonal_relaxed")
+    return accounts.unique(KEY, keep="first", maintain_order=True), posts, edges, built
 
 
 SHARES = ("audience_relevance", "brokerage")
+KEY = ["platform", "id"]  # an account is (platform, id): the same id on two platforms is two accounts
 
 
 def _scaled(values: np.ndarray, component: str) -> np.ndarray:
@@ -129,10 +137,10 @@ def _relevance(built: BuiltGraph, is_member: np.ndarray) -> dict[str, np.ndarray
     return out
 
 
-def _config_hash(query: NicheQuery, weights: dict, platform: str | None) -> str:
-    """A short hash of everything that decides the ranking: version, query, weights and platform."""
+def _config_hash(query: NicheQuery, weights: dict, platform: str | None, quality: QualityRules | None = None) -> str:
+    """A short hash of everything that decides the ranking: version, query, weights, platform and quality rules."""
     config = {"version": VERSION, "query": {k: v for k, v in query.__dict__.items() if k != "path"},
-              "weights": weights, "platform": platform}
+              "weights": weights, "platform": platform, "quality": (quality or QualityRules()).as_dict()}
     return hashlib.sha256(json.dumps(config, sort_keys=True, ensure_ascii=False, default=list).encode()).hexdigest()[:16]
 
 
@@ -152,10 +160,11 @@ class WholeGraph:
     @cached_property
     def people(self) -> pl.DataFrame:
         """The accounts in vertex order, with the posts seen by each and their mentions per post."""
-        activity = self.posts.group_by("author_id").agg(
+        activity = self.posts.group_by("platform", "author_id").agg(
             pl.len().alias("posts_seen"), pl.col("mentions").list.len().fill_null(0).mean().alias("mentions_per_post"))
-        return (self.built.id_frame.join(self.accounts, on="id", how="left", maintain_order="left").drop("ix")
-                .join(activity, left_on="id", right_on="author_id", how="left", maintain_order="left")
+        return (self.built.id_frame.join(self.accounts, on=KEY, how="left", maintain_order="left", nulls_equal=True)
+                .drop("ix").join(activity, left_on=KEY, right_on=["platform", "author_id"], how="left",
+                                 maintain_order="left")
                 .with_columns(pl.col("posts_seen").fill_null(0)))
 
     @cached_property
@@ -167,11 +176,12 @@ class WholeGraph:
         pairs = pl.DataFrame({"d": built.ends[engaged, 1], "s": built.ends[engaged, 0], "w": weight[engaged]})
         top = (pairs.sort(["d", "w", "s"], descending=[False, True, False])  # vertex order is id order
                .group_by("d", maintain_order=True).head(3))
-        ids = pl.Series(built.ids, dtype=pl.String)
-        labels = (self.accounts.select("id", pl.coalesce("handle", "id").alias("label"))
-                  .join(built.id_frame, on="id").sort("ix")["label"])  # one label per vertex, in vertex order
-        return (top.select(ids.gather(top["d"]).alias("dst"), labels.gather(top["s"]).alias("label"))
-                .group_by("dst", maintain_order=True).agg(pl.col("label").alias("top_engagers")))
+        vertices = built.vertices
+        labels = (self.accounts.select(*KEY, pl.coalesce("handle", "id").alias("label"))
+                  .join(built.id_frame, on=KEY, nulls_equal=True).sort("ix")["label"])  # one label per vertex, in vertex order
+        return (top.select(vertices["platform"].gather(top["d"]), vertices["id"].gather(top["d"]).alias("dst"),
+                           labels.gather(top["s"]).alias("label"))
+                .group_by("platform", "dst", maintain_order=True).agg(pl.col("label").alias("top_engagers")))
 
 
 def whole_graph(source: "Workspace | Batch", *, platform: str | None = None, communities: pl.DataFrame | None = None,
@@ -221,23 +231,27 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     if whole is None:
         whole = whole_graph(source, platform=platform, communities=communities, engine=engine)
     weights = _weights(query)
-    config_hash = _config_hash(query, weights, whole.platform)
+    rules = rules_of(query)
+    config_hash = _config_hash(query, weights, whole.platform, rules)
     niche_posts = _niche_content(whole.posts, query)
     people = _niche_members(whole.people, niche_posts, query)
     niche = _niche_graph(whole, niche_posts, people)
     table = _metrics(whole, niche, people, betweenness=betweenness, seed=seed, engine=engine)
     table = _brokerage(_audience(table), whole.communities, betweenness)
+    quality = audience_quality(whole, niche.is_member, rules, seed=seed)
+    table = pl.concat([table, quality.frame], how="horizontal")
     candidates = _candidates(table)
     notes = []
     if candidates.height == 0:
         notes.append(f"niche {query.name!r} has no members or niche content in this workspace")
         return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=[], config_hash=config_hash,
-                          query=query, members=0, notes=notes)
+                          query=query, members=0, notes=notes, rings=quality.rings)
     candidates = _composite(candidates, table, weights)
     candidates = _labelled(candidates, whole, config_hash, query.name, now or datetime.now(timezone.utc))
     flagged = [f"{row['handle'] or row['id']}: {row['warning']}" for row in candidates.filter(pl.col("warning").is_not_null()).iter_rows(named=True)]
     return RankResult(table=candidates, agreement=rank_agreement(candidates), warnings=flagged,
-                      config_hash=config_hash, query=query, members=int(niche.is_member.sum()), notes=notes)
+                      config_hash=config_hash, query=query, members=int(niche.is_member.sum()), notes=notes,
+                      rings=quality.rings)
 
 
 def _weights(query: NicheQuery) -> dict[str, float]:
@@ -250,17 +264,18 @@ def _weights(query: NicheQuery) -> dict[str, float]:
 def _niche_content(posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
     """`posts` with `own_niche` (the post matches the query) and `niche` (it does, or reposts, quotes or replies to one that does)."""
     own = posts.with_columns(post_in_niche_expr(query).alias("own_niche"))
-    niche_ids = own.filter("own_niche").select("id")
-    refs = pl.coalesce("repost_of", "quote_of", "reply_to")
-    return own.with_columns((pl.col("own_niche") | refs.is_in(niche_ids["id"].implode()).fill_null(False)).alias("niche"))
+    niche_ids = own.filter("own_niche").select("platform", pl.col("id").alias("_ref"), pl.lit(True).alias("_hit"))
+    refs = pl.coalesce("repost_of", "quote_of", "reply_to").alias("_ref")  # a post refers to posts of its platform
+    return (own.with_columns(refs).join(niche_ids, on=["platform", "_ref"], how="left", maintain_order="left")
+            .with_columns((pl.col("own_niche") | pl.col("_hit").fill_null(False)).alias("niche")).drop("_ref", "_hit"))
 
 
 def _niche_members(people: pl.DataFrame, niche_posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
     """`people` (`WholeGraph.people`) with niche posts, bio match, seed, excluded, niche share and `member`."""
-    activity = niche_posts.filter("niche").group_by("author_id").agg(pl.len().alias("niche_posts"))
+    activity = niche_posts.filter("niche").group_by("platform", "author_id").agg(pl.len().alias("niche_posts"))
     seeds = {s.lower() for s in query.seed_accounts}
     excluded = {s.lower() for s in query.exclude_accounts}
-    people = (people.join(activity, left_on="id", right_on="author_id", how="left", maintain_order="left")
+    people = (people.join(activity, left_on=KEY, right_on=["platform", "author_id"], how="left", maintain_order="left")
               .with_columns(pl.col("niche_posts").fill_null(0).cast(pl.UInt32),
                             bio_match_expr(query).alias("bio_match"),
                             named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
@@ -286,9 +301,14 @@ def _niche_graph(whole: WholeGraph, niche_posts: pl.DataFrame, people: pl.DataFr
     """Interactions on niche content, plus follows made by members, on the same vertices as the whole graph."""
     niche_post_ids = niche_posts.filter("niche")["id"].implode()
     member_ids = people.filter("member")["id"].implode()
-    on_niche = ((pl.col("kind").cast(pl.String) != "follow") & pl.col("post_id").is_in(niche_post_ids).fill_null(False)) | (
-        (pl.col("kind").cast(pl.String) == "follow") & pl.col("src").is_in(member_ids))
-    niche_edges = whole.edges.filter(on_niche)
+    on_posts = niche_posts.filter("niche").select("platform", pl.col("id").alias("post_id"), pl.lit(True).alias("_on_post"))
+    by_members = people.filter("member").select("platform", pl.col("id").alias("src"), pl.lit(True).alias("by_member"))
+    follow = pl.col("kind").cast(pl.String) == "follow"
+    niche_edges = (whole.edges.join(on_posts, on=["platform", "post_id"], how="left", maintain_order="left")
+                   .join(by_members, on=["platform", "src"], how="left", maintain_order="left")
+                   .with_columns(pl.col("by_member").fill_null(False))  # edges are keyed by (platform, id) ends
+                   .filter((~follow & pl.col("_on_post").fill_null(False)) | (follow & pl.col("by_member")))
+                   .drop("_on_post"))
     niche = build_graph(Batch(accounts=whole.accounts, edges=niche_edges), GraphSpec(), vertices_of=whole.built)
     is_member = people["member"].fill_null(False).to_numpy()
     reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
@@ -313,9 +333,9 @@ def _metrics(whole: WholeGraph, niche: _NicheGraph, people: pl.DataFrame, *, bet
     if betweenness:
         metrics["betweenness"] = approximate_betweenness(niche.built, betweenness, seed)
     table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
-    from_members = (niche.edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("src").is_in(niche.member_ids))
-                    .group_by("dst").agg(pl.col("weight").sum().alias("niche_engagement")))
-    return table.join(from_members, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
+    from_members = (niche.edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("by_member"))
+                    .group_by("platform", "dst").agg(pl.col("weight").sum().alias("niche_engagement")))
+    return table.join(from_members, left_on=KEY, right_on=["platform", "dst"], how="left", maintain_order="left").with_columns(
         pl.col("niche_engagement").fill_null(0.0))
 
 
@@ -332,7 +352,8 @@ def _audience(table: pl.DataFrame) -> pl.DataFrame:
 def _brokerage(table: pl.DataFrame, communities: pl.DataFrame | None, betweenness: int | None) -> pl.DataFrame:
     """`community` and `brokerage`: the participation coefficient, else betweenness scaled to [0, 1], else 0."""
     if communities is not None and "participation" in communities.columns:
-        return table.join(communities.select("id", "community", pl.col("participation").alias("brokerage")), on="id",
+        on = KEY if "platform" in communities.columns else ["id"]  # communities stored before (platform, id) keys
+        return table.join(communities.select(*on, "community", pl.col("participation").alias("brokerage")), on=on,
                           how="left", maintain_order="left").with_columns(pl.col("brokerage").fill_null(0.0))
     if betweenness:
         top = table["betweenness"].max() or 1.0
@@ -368,12 +389,12 @@ def _labelled(candidates: pl.DataFrame, whole: WholeGraph, config_hash: str, nic
         warning_expr(candidates).alias("warning"),
         pl.lit(config_hash).alias("config_hash"),
         pl.lit(niche).alias("niche"),
-    ).sort(["niche_influence", "id"], descending=[True, False]).with_row_index("rank", offset=1)
+    ).with_columns(flags_expr([*candidates.columns, "warning"]).alias("flags")).sort(["niche_influence", "id", "platform"], descending=[True, False, False]).with_row_index("rank", offset=1)
 
 
 def _attach_evidence(candidates: pl.DataFrame, top_engagers: pl.DataFrame) -> pl.DataFrame:
     """A one-line explanation per row: engagements, the niche share of engagers, the top engagers."""
-    return candidates.join(top_engagers, left_on="id", right_on="dst", how="left", maintain_order="left").with_columns(
+    return candidates.join(top_engagers, left_on=KEY, right_on=["platform", "dst"], how="left", maintain_order="left").with_columns(
         pl.format("{} engagements ({} on niche content) from {} accounts, {}% niche members; niche PageRank top {}%; top engagers: {}",
                   pl.col("engagement").cast(pl.Int64), pl.col("niche_engagement").cast(pl.Int64), pl.col("engagers"),
                   (pl.col("engager_relevance").fill_null(0) * 100).round(0).cast(pl.Int64),
@@ -394,8 +415,9 @@ def rank_agreement(table: pl.DataFrame, k: int = 10) -> pl.DataFrame:
                 rho = pl.DataFrame({"x": x.rank("average"), "y": y.rank("average")}).select(pl.corr("x", "y")).item()
             else:
                 rho = None
-            top_a = set(table.sort(a, descending=True, nulls_last=True).head(k)["id"])
-            top_b = set(table.sort(b, descending=True, nulls_last=True).head(k)["id"])
+            key = [c for c in KEY if c in table.columns]
+            top_a = set(table.sort(a, descending=True, nulls_last=True).head(k).select(key).rows())
+            top_b = set(table.sort(b, descending=True, nulls_last=True).head(k).select(key).rows())
             overlap = len(top_a & top_b) / max(min(k, table.height), 1)
             rows.append({"measure_a": a, "measure_b": b, "spearman": rho, f"top{k}_overlap": overlap, "accounts": table.height})
     return pl.DataFrame(rows, schema={"measure_a": pl.String, "measure_b": pl.String, "spearman": pl.Float64,

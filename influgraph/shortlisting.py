@@ -3,10 +3,18 @@
 Rules (documented in the README):
 
 - **Candidates** are the niche's ranked accounts (`rank_niche`), minus excluded roles (default:
-  suspected bots), tiers not asked for, must-exclude accounts, and, with a budget, accounts
-  without a cost. Must-include accounts are picked first and count toward k and the budget.
-- **Audience** of a candidate: the niche members who follow it (`followers`), who engage with it
-  by repost, quote, reply or like (`engagers`), or either (`both`, the default).
+  suspected bots), flagged accounts (below), tiers not asked for, must-exclude accounts, and,
+  with a budget, accounts without a cost. Must-include accounts are picked first and count
+  toward k and the budget.
+- **Flagged accounts are left out by default** (`allow_flagged=True` includes them): accounts
+  whose audience quality is below the niche's `min_audience_quality` (0.6 unless its
+  `[quality]` table says otherwise; `low_audience_quality`), accounts with the low-relevance
+  warning, suspected bots and accounts with the inauthentic-audience role. Every account left out
+  is listed in `ShortlistResult.left_out` with its reason, and the notes count them by reason.
+- **Audience** of a candidate: the authentic niche members (members that are not bot-like, mass
+  followers, hunters or ring members: `inauthentic_account`) who follow it (`followers`), who
+  engage with it by repost, quote, reply or like (`engagers`), or either (`both`, the default).
+  Only they count as reach.
 - **Reach** (default objective): maximise the number of distinct niche members reached.
   With k picks: lazy greedy (CELF; ties go to the better niche rank), which reaches at least
   (1 - 1/e) of the optimum. With a budget: lazy greedy on marginal reach per unit of cost, and
@@ -42,6 +50,7 @@ from .algorithms.coverage import Selection, greedy_cover, marginal_gain, mark_co
 from .errors import BadInput
 from .labels import ROLES, TIERS, named_expr
 from .niches import NicheQuery
+from .quality import rules_of
 from .schema import ENGAGEMENT_KINDS
 
 if TYPE_CHECKING:
@@ -54,11 +63,16 @@ OBJECTIVES = ("reach", "spread")
 ROLE_SHORTHANDS = {"bot": "suspected bot", "brand": "brand or organisation", "celebrity": "celebrity", "broker": "broker",
                    "expert": "niche expert", "peer": "peer"}
 OVERLAP_TOP = 20
+# the audience-quality columns of the ranking that each pick carries (`quality`), and its badges
+PICK_QUALITY = ("audience_quality", "authentic_follower_share", "authentic_engager_share", "bot_follower_share",
+                "mass_follower_share", "hunter_engager_share", "ring_engager_share", "engagement_authenticity", "warning",
+                "flags")
 
 
 @dataclass
 class ShortlistResult:
-    """The picks with their explanations, the overlap table, and the baselines."""
+    """The picks with their explanations, the overlap table, the baselines, and the candidates left out
+    (`left_out`: id, handle, rank, reason, flags; one row per account not eligible)."""
 
     picks: pl.DataFrame
     overlap: pl.DataFrame
@@ -66,11 +80,18 @@ class ShortlistResult:
     objective: str
     niche: str
     notes: list[str] = field(default_factory=list)
+    left_out: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+    def left_out_counts(self) -> dict[str, int]:
+        """How many candidates were left out, by reason."""
+        if self.left_out.height == 0:
+            return {}
+        return dict(self.left_out.group_by("reason").len().sort("reason").iter_rows())
 
     def summary(self) -> dict:
         """JSON-ready summary."""
         return {"niche": self.niche, "objective": self.objective, "baselines": self.baselines, "notes": self.notes,
-                "picks": self.picks.to_dicts()}
+                "left_out": self.left_out_counts(), "picks": self.picks.to_dicts()}
 
 
 def audience_matrix(edges: pl.DataFrame, candidates: pl.Series, audience: pl.Series, how: str = "both") -> sparse.csr_matrix:
@@ -148,7 +169,7 @@ def shortlist(source: "Workspace", query: NicheQuery, *, ranked: pl.DataFrame, k
               costs: pl.DataFrame | None = None, tiers: Sequence[str] | None = None, exclude_roles: Sequence[str] = ("bot",),
               max_per_community: int | None = None, must_include: Sequence[str] = (), must_exclude: Sequence[str] = (),
               objective: str = "reach", audience: str = "both", samples: int = 20_000, p: float = 0.05,
-              seed: int = 0) -> ShortlistResult:
+              seed: int = 0, allow_flagged: bool = False) -> ShortlistResult:
     """Choose the shortlist for niche `query` in `source` (see the module docstring for every rule).
 
     `ranked` is the niche's ranking table (`rank_niche(source, query).table`); its accounts are the
@@ -170,13 +191,14 @@ def shortlist(source: "Workspace", query: NicheQuery, *, ranked: pl.DataFrame, k
     if set(include) & exclude:
         raise BadInput("an account is both must-include and must-exclude", hint="name it in one list only",
                        param="must_include")
-    pool = _pool(table, include, exclude, costs=costs, excluded_roles=excluded_roles, tiers=tiers, budget=budget)
+    pool = _pool(table, include, exclude, costs=costs, excluded_roles=excluded_roles, tiers=tiers, budget=budget,
+                 flagged=None if allow_flagged else rules_of(query).min_audience_quality)
     notes: list[str] = []
     eligible = _eligible(pool, budget, notes)
     cost_array = eligible["cost"].fill_null(0.0).to_numpy() if costs is not None else None
     _check_constraints(eligible, len(include), k=k, budget=budget, cost_array=cost_array, max_per_community=max_per_community)
     groups = eligible["community"].fill_null(-1).cast(pl.Int64).to_numpy() if "community" in eligible.columns else None
-    members = table.filter(pl.col("member"))["id"]
+    members = _authentic_members(table, notes)
     edges = source.scan("edges").filter(pl.col("src").is_in(members.implode())).collect()
     reach_matrix = audience_matrix(edges, eligible["id"], members, audience)
     if objective == "reach":
@@ -189,9 +211,25 @@ def shortlist(source: "Workspace", query: NicheQuery, *, ranked: pl.DataFrame, k
     overlap = _overlap(eligible, reach_matrix, selection.picks)
     baselines = _baselines(eligible, reach_matrix, selection, forced=len(include), members=len(members), budget=budget,
                            spent=float(picks["cost"].sum()), objective=objective, samples=samples)
-    left = pool.filter(pl.col("left_out").is_not_null()).group_by("left_out").len().sort("left_out")
-    notes += [f"{n:,} candidates left out: {reason}" for reason, n in left.iter_rows()]
-    return ShortlistResult(picks=picks, overlap=overlap, baselines=baselines, objective=objective, niche=query.name, notes=notes)
+    left_out = pool.filter(pl.col("left_out").is_not_null()).select(
+        "id", "handle", "rank", pl.col("left_out").alias("reason"), *[c for c in ("flags", "audience_quality") if c in pool.columns])
+    counts = left_out.group_by("reason").len().sort("reason")
+    notes += [f"{n:,} candidates left out: {reason}" + (" (`allow_flagged` includes them)" if reason.startswith("flagged") else "")
+              for reason, n in counts.iter_rows()]
+    return ShortlistResult(picks=picks, overlap=overlap, baselines=baselines, objective=objective, niche=query.name, notes=notes,
+                           left_out=left_out)
+
+
+def _authentic_members(table: pl.DataFrame, notes: list[str]) -> pl.Series:
+    """The niche members that count as reach: not inauthentic accounts (`inauthentic_account`), when the table says."""
+    members = table.filter(pl.col("member"))
+    if "inauthentic_account" not in members.columns:
+        return members["id"]
+    authentic = members.filter(~pl.col("inauthentic_account").fill_null(False))
+    if authentic.height < members.height:
+        notes.append(f"{members.height - authentic.height:,} niche members are not counted as reach: bot-like, mass "
+                     "followers, hunters or ring members")
+    return authentic["id"]
 
 
 def _validate(*, objective: str, k: int | None, budget: float | None, costs: pl.DataFrame | None,
@@ -215,9 +253,22 @@ def _validate(*, objective: str, k: int | None, budget: float | None, costs: pl.
         raise BadInput(f"probability p must be in (0, 1], got {p}", param="p")
 
 
+def _flag_reason(table: pl.DataFrame, min_quality: float) -> pl.Expr:
+    """Why a flagged account is left out (null when it is not flagged); columns the table lacks flag nothing."""
+    has = set(table.columns)
+    low = pl.col("low_audience_quality").fill_null(False) if "low_audience_quality" in has else pl.lit(False)
+    warned = pl.col("warning").is_not_null() if "warning" in has else pl.lit(False)
+    return (pl.when(low).then(pl.format("flagged inauthentic audience (audience quality below {})", pl.lit(min_quality)))
+            .when(pl.col("role") == "inauthentic audience").then(pl.lit("flagged inauthentic audience"))
+            .when(pl.col("role") == "suspected bot").then(pl.lit("flagged suspected bot"))
+            .when(warned).then(pl.lit("flagged low niche relevance")))
+
+
 def _pool(table: pl.DataFrame, include: list[str], exclude: set[str], *, costs: pl.DataFrame | None,
-          excluded_roles: set[str], tiers: Sequence[str] | None, budget: float | None) -> pl.DataFrame:
-    """The ranked accounts with `forced` (must-include), their `cost`, and why each is `left_out` (null: eligible)."""
+          excluded_roles: set[str], tiers: Sequence[str] | None, budget: float | None,
+          flagged: float | None = None) -> pl.DataFrame:
+    """The ranked accounts with `forced` (must-include), their `cost`, and why each is `left_out` (null: eligible);
+    `flagged` (the audience-quality threshold) leaves flagged accounts out, None keeps them."""
     pool = table.with_columns(pl.col("id").is_in(include).alias("forced"))
     if costs is not None:
         key = "id" if "id" in costs.columns else "handle"
@@ -228,6 +279,8 @@ def _pool(table: pl.DataFrame, include: list[str], exclude: set[str], *, costs: 
         pool = pool.with_columns(pl.lit(None, pl.Float64).alias("cost"))
     reasons = (pl.when(pl.col("id").is_in(list(exclude))).then(pl.lit("must-exclude"))
                .when(pl.col("role").is_in(list(excluded_roles))).then(pl.format("role {}", "role"))
+               .when(pl.lit(flagged is not None) & _flag_reason(pool, flagged or 0.0).is_not_null())
+               .then(_flag_reason(pool, flagged or 0.0))
                .when(pl.lit(bool(tiers)) & ~pl.col("tier").is_in(list(tiers or ()))).then(pl.format("tier {}", "tier"))
                .when(pl.lit(budget is not None) & pl.col("cost").is_null()).then(pl.lit("no cost")))
     return pool.with_columns(reasons.alias("left_out"))
@@ -238,8 +291,10 @@ def _eligible(pool: pl.DataFrame, budget: float | None, notes: list[str]) -> pl.
     blocked = pool.filter(pl.col("forced") & pl.col("left_out").is_not_null())
     if blocked.height:
         row = blocked.row(0, named=True)
-        raise BadInput(f"must-include {row['handle'] or row['id']} is ruled out by {row['left_out']}",
-                       hint="drop it from `must_include` or relax that constraint", param="must_include")
+        hint = ("pass `allow_flagged` to include flagged accounts, or drop it from `must_include`"
+                if row["left_out"].startswith("flagged") else "drop it from `must_include` or relax that constraint")
+        raise BadInput(f"must-include {row['handle'] or row['id']} is ruled out by {row['left_out']}", hint=hint,
+                       param="must_include")
     if pool.filter(pl.col("cost").is_null()).height and budget is not None:
         notes.append(f"{pool.filter(pl.col('left_out') == 'no cost').height:,} candidates have no cost and were left out")
     eligible = pool.filter(pl.col("left_out").is_null()).sort(["forced", "rank"], descending=[True, False])
@@ -329,7 +384,8 @@ def _explain(eligible: pl.DataFrame, reach: sparse.csr_matrix, selection: Select
         mark_covered(reach, row, covered)
     frame = chosen.select(
         "id", "handle", "name", "rank", "niche_influence", *[c for c in chosen.columns if c.startswith("component_")],
-        "tier", "role", "community", "followers", "cost", "forced").with_columns(
+        "tier", "role", "community", "followers", "cost", "forced",
+        *[c for c in PICK_QUALITY if c in chosen.columns]).with_columns(
         pl.Series("pick", np.arange(1, len(rows) + 1)), pl.Series("audience", audience, dtype=pl.Int64),
         pl.Series("marginal_reach", marginal, dtype=pl.Int64),
         pl.Series("overlap_with_earlier", [a - m for a, m in zip(audience, marginal)], dtype=pl.Int64),
@@ -346,6 +402,12 @@ def _explain(eligible: pl.DataFrame, reach: sparse.csr_matrix, selection: Select
         .then(pl.format(" ({} shared with {})", "shared_with_it", "most_shared_with")).otherwise(pl.lit("")),
         pl.col("community").cast(pl.String).fill_null("none"), "tier", "role",
         pl.when(pl.col("cost").is_not_null()).then(pl.format(", cost {}", pl.col("cost").round(2))).otherwise(pl.lit("")))
+    if "audience_quality" in frame.columns:
+        explanation = pl.concat_str(explanation, pl.when(pl.col("audience_quality").is_not_null()).then(
+            pl.format("; audience quality {}%", (pl.col("audience_quality") * 100).round(0).cast(pl.Int64))).otherwise(pl.lit("")))
+    if "flags" in frame.columns:
+        explanation = pl.concat_str(explanation, pl.when(pl.col("flags").list.len() > 0).then(
+            pl.format("; flagged: {}", pl.col("flags").list.join(", "))).otherwise(pl.lit("")))
     return frame.with_columns(explanation.alias("explanation")).select("pick", pl.exclude("pick"))
 
 

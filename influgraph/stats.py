@@ -46,16 +46,19 @@ class StatsResult:
         return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
-def _top_accounts(workspace: "Workspace", ids: list[str], indegree: np.ndarray, top: int) -> list[dict]:
-    if not len(ids) or top < 1:
+def _top_accounts(workspace: "Workspace", keys: pl.DataFrame, indegree: np.ndarray, top: int) -> list[dict]:
+    """The `top` vertices by in-degree (ties in vertex order), with platform, handle and name.
+
+    `keys` holds `id` and, from the local engine, `platform` of every vertex: the same id on
+    two platforms is two accounts, joined to their own accounts rows."""
+    if not keys.height or top < 1:
         return []
-    order = np.lexsort((np.arange(len(ids)), -indegree))[:top]
-    chosen = pl.DataFrame({"id": [ids[i] for i in order], "in_degree": indegree[order].astype(np.int64)},
-                          schema={"id": pl.String, "in_degree": pl.Int64})
-    accounts = workspace.scan("accounts").select("id", "platform", "handle", "name")
-    joined = chosen.lazy().join(accounts, on="id", how="left", maintain_order="left").unique(
-        "id", keep="first", maintain_order=True).collect()
-    return joined.to_dicts()
+    order = np.lexsort((np.arange(keys.height), -indegree))[:top]
+    chosen = keys[order].with_columns(pl.Series("in_degree", indegree[order].astype(np.int64), dtype=pl.Int64))
+    on = ["platform", "id"] if "platform" in keys.columns else ["id"]
+    accounts = workspace.scan("accounts").select("id", "platform", "handle", "name").unique(on, keep="first")
+    joined = chosen.lazy().join(accounts, on=on, how="left", maintain_order="left", nulls_equal=True).collect()
+    return joined.select("id", "in_degree", "platform", "handle", "name").to_dicts()
 
 
 def _top_hashtags(workspace: "Workspace", top: int) -> list[dict]:
@@ -90,8 +93,8 @@ def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top:
         shape = _local_shape(build_graph(workspace, spec))
     else:
         shape = _spark_shape(engine, spec)
-    ids, indegree, outdegree, weak_sizes, strong_count, loops, m = shape
-    n = len(ids)
+    keys, indegree, outdegree, weak_sizes, strong_count, loops, m = shape
+    n = keys.height
     counts = workspace.counts()
     return StatsResult(
         workspace=str(workspace.path),
@@ -114,25 +117,25 @@ def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top:
             "largest_weak_component": int(weak_sizes.max()) if n else 0,
             "strong_components": strong_count,
         },
-        top_accounts_by_in_degree=_top_accounts(workspace, ids, indegree, top),
+        top_accounts_by_in_degree=_top_accounts(workspace, keys, indegree, top),
         top_hashtags=_top_hashtags(workspace, top),
     )
 
 
-Shape = tuple[list[str], np.ndarray, np.ndarray, np.ndarray, "int | None", "int | None", int]
+Shape = tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray, "int | None", "int | None", int]
 
 
 def _local_shape(built: BuiltGraph) -> Shape:
-    """Ids, in/out-degree, weak component sizes, strong component count, self-loops, edges: scipy, no igraph."""
+    """Vertex keys, in/out-degree, weak component sizes, strong component count, self-loops, edges: scipy, no igraph."""
     from scipy.sparse.csgraph import connected_components
 
     n, targets, sources = built.n, built.ends[:, 1], built.ends[:, 0]
     indegree, outdegree = np.bincount(targets, minlength=n), np.bincount(sources, minlength=n)
     if n == 0:
-        return built.ids, indegree, outdegree, np.zeros(0, np.int64), 0, built.self_loops, 0
+        return built.vertices, indegree, outdegree, np.zeros(0, np.int64), 0, built.self_loops, 0
     _, weak = connected_components(built.matrix, directed=True, connection="weak")
     strong, _ = connected_components(built.matrix, directed=True, connection="strong")
-    return built.ids, indegree, outdegree, np.bincount(weak), int(strong), built.self_loops, len(built.ends)
+    return built.vertices, indegree, outdegree, np.bincount(weak), int(strong), built.self_loops, len(built.ends)
 
 
 def _spark_shape(engine: "SparkEngine", spec: GraphSpec) -> Shape:
@@ -142,5 +145,5 @@ def _spark_shape(engine: "SparkEngine", spec: GraphSpec) -> Shape:
     degrees = engine.degrees(kinds=kinds)
     components = engine.components(kinds=kinds)
     sizes = components.group_by("component").len()["len"].to_numpy()
-    return (degrees["id"].to_list(), degrees["in_degree"].cast(pl.Int64).to_numpy(),
+    return (degrees.select("id"), degrees["in_degree"].cast(pl.Int64).to_numpy(),
             degrees["out_degree"].cast(pl.Int64).to_numpy(), sizes, None, None, int(degrees["in_degree"].sum()))

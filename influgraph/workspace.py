@@ -302,6 +302,11 @@ class Workspace:
         """The Parquet file of table `name` in the current generation (None before it has rows), for other engines."""
         return self._table_path(name)
 
+    def vertex_index(self) -> pl.LazyFrame | None:
+        """The stable vertex index (columns platform, id, ix; row i has ix i), or None when this
+        workspace has none (written before the index existed, or empty)."""
+        return None
+
     def tables(self) -> Batch:
         """All three tables as a Batch."""
         return Batch(**{name: self.table(name) for name in TABLES})

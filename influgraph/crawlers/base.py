@@ -1,15 +1,28 @@
-"""What the X and Bluesky crawlers share: limits, page budgets, stored bodies, the next depth of follower lists."""
+"""What every platform's crawler shares: limits, page budgets, stored bodies, the next depth of follower lists,
+and the accounting of each phase.
+
+Phase accounting (every platform reports it the same way, `phase_reports`): for each phase,
+`requested` (HTTP requests sent), `stored` (pages committed) and `items` (items in them),
+`refused` (requests the service refused with a 4xx answer, plus inputs refused before anything
+was sent, such as a seed that is not a valid handle), `failed` (answers that could not be read),
+`tombstoned` (accounts the service reports suspended, protected or not found), and a `status`:
+`complete`, `partial` (some requests refused: named, the rest stored), `lost` (an endpoint
+forbidden for these credentials, or nothing stored while something was refused) or
+`unfinished` (stopped by the budget). A lost phase comes with its `reason` and its `fix`.
+A crawler names refused inputs with `refuse_inputs` while it plans, and says how to fix a
+refusal in `refusal_fix`.
+"""
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ..niches import NicheQuery
 from .state import CrawlState, Task
 from .transport import Transport
 
-__all__ = ["Limits", "PhasedCrawler", "PHASES"]
+__all__ = ["Limits", "PhasedCrawler", "PHASES", "PhaseReport", "phase_reports", "REFUSED", "LOST"]
 
 PHASES = ("lookup", "search", "threads", "engagement", "followers", "hydrate", "done")
 
@@ -26,6 +39,75 @@ class Limits:
     top_authors: int | None = 50  # None: every author
     threads: int = 100
     since_days: int | None = None
+    tier: str = "self-serve"  # X's access tier: query length and rate limits (`pricing.TIERS`)
+    max_cost: float | None = None  # stop before the money billed would pass it (`pricing`)
+
+
+REFUSED = ("refused", "forbidden")  # task statuses of a request the service refused
+LOST = "lost"
+
+
+@dataclass(frozen=True)
+class PhaseReport:
+    """What one phase of a crawl did, over every run of it (see the module docstring for each count)."""
+
+    phase: str
+    tasks: int
+    requested: int
+    stored: int
+    items: int
+    refused: int
+    failed: int
+    tombstoned: int
+    status: str
+    reason: str | None = None
+    fix: str | None = None
+
+    def summary(self) -> dict:
+        """JSON-ready counts."""
+        return asdict(self)
+
+
+def phase_reports(state: CrawlState, phases: tuple[str, ...] = PHASES) -> list[PhaseReport]:
+    """The accounting of each phase of the crawl in `state` (requested, stored, refused, tombstoned...).
+
+    Parameters
+    ----------
+    state : the crawl's state; the counts live in it, so a resumed crawl reports its whole history.
+    phases : the phase names, in order [default: `PHASES` without "done"].
+
+    Returns
+    -------
+    list of PhaseReport, one per phase that planned work or refused an input.
+
+    Example
+    -------
+    >>> [r.phase for r in phase_reports(state) if r.status == "lost"]   # doctest: +SKIP
+    ['search']
+    """
+    counts = state.stage_counts()
+    reports = []
+    for phase in phases:
+        by_status = counts.get(phase, {})
+        unusable = state.count(f"unusable:{phase}")
+        tasks = sum(n for key, n in by_status.items() if key != "pages")
+        if not tasks and not unusable:
+            continue
+        refused = sum(by_status.get(s, 0) for s in REFUSED) + unusable
+        failed, stored = by_status.get("failed", 0), by_status.get("pages", 0)
+        if by_status.get("pending"):
+            status = "unfinished"
+        elif by_status.get("forbidden") or (refused + failed and not stored):
+            status = LOST
+        elif refused + failed:
+            status = "partial"
+        else:
+            status = "complete"
+        reports.append(PhaseReport(phase=phase, tasks=tasks, requested=state.count(f"requests:{phase}"), stored=stored,
+                                   items=state.count(f"items:{phase}"), refused=refused, failed=failed,
+                                   tombstoned=state.count(f"tombstoned:{phase}"), status=status,
+                                   reason=state.get(f"reason:{phase}"), fix=state.get(f"fix:{phase}")))
+    return reports
 
 
 class PhasedCrawler:
@@ -46,6 +128,7 @@ class PhasedCrawler:
         self.warn = warn
         self.progress = progress
         self.forbidden: set[str] = set()
+        self.prices: dict[str, float] = {}  # money per billed item kind (set by the runner from `pricing`)
         self.items_stored = 0  # items (posts, users...) in the pages committed by this run, for progress lines
 
     def _bodies(self, stage: str | None) -> list[dict]:
@@ -75,3 +158,33 @@ class PhasedCrawler:
 
     def listed_users(self, body: dict) -> list[tuple[str, int]]:  # pragma: no cover - each platform defines it
         raise NotImplementedError
+
+    def charges(self, task: Task, body: dict) -> list[tuple[str, str]]:
+        """(kind, id) of each billed resource a page returned (none: this platform charges nothing)."""
+        return []
+
+    def page_cost_bound(self, task: Task, prices: dict[str, float]) -> float:
+        """The most the next page of `task` can cost (0: this platform charges nothing)."""
+        return 0.0
+
+    def refuse_inputs(self, phase: str, values: list[str], reason: str, fix: str) -> None:
+        """Record inputs of `phase` refused before anything is sent (counted as refused; a warning names them)."""
+        if not values:
+            return
+        self.state.set(f"unusable:{phase}", str(len(values)))
+        self.note_refusal(phase, f"{len(values)} refused before sending ({', '.join(values[:5])}"
+                                 f"{'...' if len(values) > 5 else ''}): {reason}", fix)
+        self.warn(f"{phase}: {self.state.get(f'reason:{phase}')}; {fix}")
+
+    def note_refusal(self, phase: str, reason: str, fix: str | None) -> None:
+        """Keep the first reason (and its fix) a phase was refused for, in the state."""
+        if self.state.get(f"reason:{phase}") is None:
+            self.state.set(f"reason:{phase}", reason[:300])
+            if fix:
+                self.state.set(f"fix:{phase}", fix)
+
+    def refusal_fix(self, endpoint: str, status: int | None, detail: str) -> str:
+        """How to fix a refusal of `endpoint` (a platform says more: a tier, a login)."""
+        if status == 403:
+            return "use credentials allowed to read this endpoint, or crawl without it"
+        return "this request breaks the platform's published contract: report it as an influgraph bug"

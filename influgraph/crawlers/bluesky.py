@@ -1,7 +1,10 @@
 """The Bluesky crawler: atproto's `Client` (app.bsky.* XRPC) over influgraph's transport, in the same phases as X.
 
-1. `lookup`: seed accounts with `getProfiles` (25 per request; a seed without a dot gets
-   `.bsky.social`); actors that do not come back are tombstones (not found).
+1. `lookup`: seed accounts with `getProfiles` (25 per request); actors that do not come back are
+   tombstones (not found). A seed is a did or a handle in the AT Protocol syntax (`handle.ts`:
+   ASCII letters, digits and hyphens in dot-separated labels); a bare name gets `.bsky.social` only
+   when that makes a valid handle. Any other seed (an X username with '_') is refused before
+   anything is sent, and named in the lookup phase's counts.
 2. `search`: `searchPosts` once per hashtag and keyword (Bluesky's search has no OR), with
    `lang` when the query has one language; at most `max_posts` posts per term.
 3. `threads`: `getPostThread` of the `threads` root posts with most replies.
@@ -10,13 +13,18 @@
    `max_followers` each; with depth 2, also of the first accounts those lists name.
 6. `hydrate`: `getProfiles` of accounts named only by did (mentions, reply targets).
 
-Bluesky's public AppView needs no credentials for these. When an AppView answers 401, the
-crawler logs in once with its `BlueskyCredentials` (a handle and an app password, at `pds_url`,
-default the API URL) and sends the session's access token; an access token given to the
-crawl (`token`) is sent from the start. The app password is never logged, stored or shown.
+Bluesky's public AppView serves these without credentials except `searchPosts`, which it has
+answered 403 to callers without a session. With `BlueskyCredentials` (a handle and an app
+password) the crawler logs in at `pds_url` (default: bsky.social for the public AppView, else the
+API URL) before its first search, then reads through that PDS (which proxies app.bsky.* calls), and
+again once when an AppView answers 401 or a search 403, then sends the session's access token; an
+access token given to the crawl (`token`) is sent from the start. Without either, a 403 search
+is a lost phase, named with its fix (`credentials`, or an `api_url` of an AppView that serves
+search). The app password is never logged, stored or shown.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -26,7 +34,7 @@ from ..errors import AuthError, UpstreamUnavailable
 from ..sources.bluesky import author_of_uri, read_bluesky_pages
 from .base import PhasedCrawler
 from .state import Task
-from .transport import install_log_redaction
+from .transport import Forbidden, install_log_redaction
 
 __all__ = ["BlueskyCrawler", "BlueskyCredentials", "NSIDS"]
 
@@ -34,6 +42,14 @@ NSIDS = ("app.bsky.actor.getProfiles", "app.bsky.feed.searchPosts", "app.bsky.fe
          "app.bsky.feed.getRepostedBy", "app.bsky.feed.getLikes", "app.bsky.feed.getQuotes",
          "app.bsky.graph.getFollowers", "app.bsky.graph.getFollows")
 PROFILES_PER_REQUEST = 25
+SEARCH = "app.bsky.feed.searchPosts"
+PUBLIC_APPVIEW = "https://public.api.bsky.app"
+DEFAULT_PDS = "https://bsky.social"  # where a session is made when the crawl reads the public AppView
+# the AT Protocol's handle syntax (atproto packages/syntax/src/handle.ts, HANDLE_REGEX) and its did syntax
+HANDLE = re.compile(r"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\Z")
+DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]\Z")
+SEARCH_FIX = ("log in with `credentials` (a handle and an app password), or use the `api_url` of an AppView that "
+              "serves search")
 
 
 @dataclass(frozen=True)
@@ -48,9 +64,22 @@ class BlueskyCredentials:
     app_password: str = field(repr=False)
 
 
-def _actor(seed: str) -> str:
+def is_handle(value: str) -> bool:
+    """True for a valid AT Protocol handle (`handle.ts`: at most 253 characters, the HANDLE_REGEX syntax).
+
+    >>> is_handle("pro-cof1.bsky.social"), is_handle("pro_cof1.bsky.social")
+    (True, False)
+    """
+    return len(value) <= 253 and HANDLE.match(value) is not None
+
+
+def actor_of(seed: str) -> str | None:
+    """The at-identifier of a seed (a did, a handle, or a name that becomes NAME.bsky.social), or None when invalid."""
     seed = seed.strip().lstrip("@")
-    return seed if seed.startswith("did:") or "." in seed else f"{seed}.bsky.social"
+    if seed.startswith("did:"):
+        return seed if DID.match(seed) else None
+    candidate = seed if "." in seed else f"{seed}.bsky.social"
+    return candidate.lower() if is_handle(candidate) else None
 
 
 def _bridge_class():
@@ -137,9 +166,10 @@ class BlueskyCrawler(PhasedCrawler):
         """Stored pages as one Batch (the Bluesky reader's rules)."""
         return read_bluesky_pages(pages)
 
-    def tier_message(self, endpoint: str, error) -> str:
-        """One line for a 403."""
-        return f"{endpoint} is not allowed here ({error.detail}); going on without it."
+    def tier_message(self, endpoint: str, error: Forbidden) -> str:
+        """One line for a 403 (for search: how to get a session)."""
+        fix = f" ({SEARCH_FIX})" if endpoint == SEARCH else ""
+        return f"{endpoint} is not allowed here ({error.detail}){fix}; going on without it."
 
     # ------------------------------------------------------------------ planning
     def _posts(self, stages: tuple[str, ...]) -> list[dict]:
@@ -164,7 +194,11 @@ class BlueskyCrawler(PhasedCrawler):
         """Tasks of `phase`, from the pages stored so far."""
         q, limits = self.query, self.limits
         if phase == "lookup":
-            actors = sorted({_actor(s) for s in q.seed_accounts})
+            actors = sorted({a for s in q.seed_accounts if (a := actor_of(s))})
+            self.refuse_inputs("lookup", [s for s in q.seed_accounts if actor_of(s) is None],
+                               "not a Bluesky handle or did (AT Protocol handle syntax: letters, digits and hyphens "
+                               "in dot-separated labels; an X username with '_' is not a handle)",
+                               "write each Bluesky seed as its handle (name.bsky.social) or did in `seed_accounts`")
             return [("lookup", "app.bsky.actor.getProfiles", {"actors": actors[i:i + PROFILES_PER_REQUEST]}, 0)
                     for i in range(0, len(actors), PROFILES_PER_REQUEST)]
         if phase == "search":
@@ -216,9 +250,11 @@ class BlueskyCrawler(PhasedCrawler):
     def fetch(self, task: Task) -> tuple[dict, str]:
         """One page of `task` through atproto (which validates the answer's shape): (body, request URL).
 
-        When the AppView answers 401 and the crawler has `credentials`, it logs in once (an app
-        password, never the account password) and sends the session token.
+        With `credentials`, the crawler logs in before its first search (the public AppView refuses
+        search without a session), and once when an AppView answers 401 or a search 403.
         """
+        if task.endpoint == SEARCH and self.credentials is not None and not self.transport.token:
+            self.login()
         try:
             return self._fetch(task)
         except AuthError:
@@ -228,11 +264,18 @@ class BlueskyCrawler(PhasedCrawler):
             self.login()
             return self._fetch(task)
 
+    def refusal_fix(self, endpoint: str, status: int | None, detail: str) -> str:
+        """How to fix a refusal: a session for search, else the request broke the lexicon (a bug to report)."""
+        if endpoint == SEARCH and status in (401, 403):
+            return SEARCH_FIX
+        return super().refusal_fix(endpoint, status, detail)
+
     def login(self) -> None:
         """Create a session with the handle and app password of `credentials`; keep only its access token."""
         handle, password = self.credentials.handle, self.credentials.app_password
         install_log_redaction([password])
-        pds = (self.pds_url or self.transport.base_url).rstrip("/")
+        base = self.transport.base_url
+        pds = (self.pds_url or (DEFAULT_PDS if base == PUBLIC_APPVIEW else base)).rstrip("/")
         try:
             response = self.transport.session.post(f"{pds}/xrpc/com.atproto.server.createSession",
                                                    json={"identifier": handle, "password": password},
@@ -246,6 +289,9 @@ class BlueskyCrawler(PhasedCrawler):
         token = response.json()["accessJwt"]
         install_log_redaction([token])
         self.transport.token = token
+        if pds != base:  # a session's token is good at its PDS, which proxies app.bsky.* to the AppView
+            self.transport.base_url = pds
+            self.client.update_base_url(f"{pds}/xrpc")
 
     def _fetch(self, task: Task) -> tuple[dict, str]:
         app, p, cursor = self.client.app.bsky, dict(task.params), task.cursor

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 from ..atomic import atomic_write
 from ..errors import AuthError, BadInput, InflugraphError, Interrupted, UpstreamUnavailable
 from ..niches import NicheQuery
-from .base import PHASES
+from .base import LOST, PHASES, phase_reports
+from .pricing import PRICES, PriceTable, price_table, query_length, tier_limits
 from .state import CrawlState, Task
 from .transport import Forbidden, Transport, check_secret, install_log_redaction
 
@@ -32,16 +33,24 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .bluesky import BlueskyCredentials
 
-__all__ = ["crawl", "CrawlResult", "CostPlan", "PLATFORMS", "DEFAULT_API_URLS", "cost_plan"]
+__all__ = ["crawl", "CrawlResult", "CostPlan", "PLATFORMS", "DEFAULT_API_URLS", "cost_plan", "EXIT_LOST_PHASE"]
 
-PLATFORMS = ("x", "bluesky")
+EXIT_LOST_PHASE = 6  # `influgraph crawl`: finished, but a phase was lost (forbidden or refused); see CrawlResult
+
+PLATFORMS = ("x", "bluesky", "mastodon")  # Mastodon has no default: `api_url` names the instance
 DEFAULT_API_URLS = {"x": "https://api.twitter.com", "bluesky": "https://public.api.bsky.app"}
 EMPTY_PAGES_LIMIT = 3
 
 
 @dataclass
 class CrawlResult:
-    """What a crawl did: requests, pages, rows imported, warnings, and whether it finished."""
+    """What a crawl did: requests, pages, rows imported, each phase's counts, money spent, and whether it finished.
+
+    `finished` is True when every phase ran to its end; `complete` only when, besides, no phase
+    was lost (`lost`: the phases an endpoint refused or forbade, with reason and fix). A script
+    tells the two apart by the exit code of `influgraph crawl` (`EXIT_LOST_PHASE`) or by the
+    `lost phase:` warning line.
+    """
 
     platform: str
     niche: str
@@ -55,17 +64,28 @@ class CrawlResult:
     tasks: dict = field(default_factory=dict)
     stopped: str | None = None
     sent: list = field(default_factory=list)  # every HTTP attempt of this run (transport.Sent)
+    finished: bool = False
+    phases: list = field(default_factory=list)  # PhaseReport.summary() of each phase
+    spent: float = 0.0  # money billed by the pages this crawl stored, over every run
+    currency: str = "USD"
+
+    @property
+    def lost(self) -> list[dict]:
+        """The phases that were lost (forbidden, or refused with nothing stored), with reason and fix."""
+        return [p for p in self.phases if p["status"] == LOST]
 
     def summary(self) -> dict:
         """JSON-ready summary."""
-        return {"platform": self.platform, "niche": self.niche, "complete": self.complete, "requests": self.requests,
-                "pages": self.pages, "imported": self.imported, "tasks": self.tasks, "warnings": self.warnings,
+        return {"platform": self.platform, "niche": self.niche, "complete": self.complete, "finished": self.finished,
+                "requests": self.requests, "pages": self.pages, "imported": self.imported, "tasks": self.tasks,
+                "phases": self.phases, "lost_phases": [p["phase"] for p in self.lost],
+                "spent": round(self.spent, 4), "currency": self.currency, "warnings": self.warnings,
                 "stopped": self.stopped, "state": str(self.state), "raw": str(self.raw) if self.raw else None}
 
 
 @dataclass(frozen=True)
 class CostPlan:
-    """What a crawl would send: requests and post reads per endpoint, and the rate-limit waits they imply."""
+    """What a crawl would send and cost: per endpoint requests, items, rate-limit waits for the tier, and money."""
 
     niche: str
     platform: str
@@ -73,14 +93,20 @@ class CostPlan:
     requests: int
     post_reads: int
     rate_limit_wait_minutes: int
-    endpoints: tuple[dict, ...]  # per endpoint: requests, post_reads, per_window, window_minutes, rate_limit_wait_minutes
+    endpoints: tuple[dict, ...]  # per endpoint: requests, items, kind, per_window, window_minutes, wait, cost
     note: str
+    tier: str = "self-serve"
+    items: int = 0
+    cost: float = 0.0
+    prices: dict = field(default_factory=dict)  # the price table used (PriceTable.summary())
+    over_post_cap: bool = False
 
     def summary(self) -> dict:
         """JSON-ready summary, as the command line prints a dry run."""
-        return {"niche": self.niche, "platform": self.platform, "max_requests": self.max_requests,
-                "requests": self.requests, "post_reads": self.post_reads,
-                "rate_limit_wait_minutes": self.rate_limit_wait_minutes,
+        return {"niche": self.niche, "platform": self.platform, "tier": self.tier, "max_requests": self.max_requests,
+                "requests": self.requests, "items": self.items, "post_reads": self.post_reads,
+                "rate_limit_wait_minutes": self.rate_limit_wait_minutes, "estimated_cost": round(self.cost, 2),
+                "over_monthly_post_cap": self.over_post_cap, "prices": self.prices,
                 "endpoints": [dict(row) for row in self.endpoints], "note": self.note}
 
 
@@ -98,6 +124,12 @@ def _limits(query: NicheQuery, max_requests: int | None, depth: int | None, over
             raise BadInput(f"{key} must be at least 1, got {values[key]}")
     if values.get("depth", 1) not in (0, 1, 2):
         raise BadInput(f"depth must be 0, 1 or 2, got {values['depth']}", hint="depth 2 is already thousands of requests")
+    if values.get("max_cost") is not None and not 0 <= values["max_cost"] < 1e9:
+        raise BadInput(f"`max_cost` must be a sum of money from 0, got {values['max_cost']}", param="max_cost")
+    query_length(values.get("tier"))  # an unknown tier is refused here, before anything is sent
+    if (values.get("since_days") or 0) > 7:
+        raise BadInput(f"`since_days` is {values['since_days']}, but X's recent search serves only the last 7 days",
+                       hint="set `since_days` to 7 or less", param="since_days")
     return Limits(**values)
 
 
@@ -125,57 +157,82 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def _plan_rows(query: NicheQuery, limits, platform: str) -> list[tuple[str, int, int, str]]:
+    """(endpoint, requests, items, billed kind) upper bounds of each endpoint a crawl of `query` calls."""
+    from .x import SEARCH, search_queries
+
+    seeds = len(query.seed_accounts)
+    authors = limits.top_authors if limits.top_authors is not None else max(limits.max_posts // 4, 1)
+    page = 1000 if platform == "x" else 100
+    follower_pages = math.ceil(limits.max_followers / page)
+    lists = (seeds + authors) * (11 if limits.depth >= 2 else 1) if limits.depth >= 1 else 0
+    followed = seeds if limits.depth >= 1 else 0
+    length = query_length(limits.tier)
+    niche = max(len(search_queries(query, length)), 1) if platform == "x" else len(query.search_terms())
+    per_thread_query = max(1, (length + 4) // len(" OR conversation_id:1700000000000000000"))
+    threads = math.ceil(limits.threads / per_thread_query) if platform == "x" else limits.threads
+    search_pages = math.ceil(limits.max_posts / 100)
+    return [
+        ("/2/users/by", math.ceil(seeds / 100), seeds, "user"),
+        (SEARCH + " (niche)", niche * search_pages, niche * limits.max_posts, "post"),
+        ("  expansions: authors", 0, niche * limits.max_posts, "user"),
+        (SEARCH + " (threads)", threads, limits.threads * 5, "post"),
+        ("/2/tweets/:id/retweeted_by", limits.top_posts, limits.top_posts * 100, "user"),
+        ("/2/tweets/:id/liking_users", limits.top_posts, limits.top_posts * 100, "user"),
+        ("/2/tweets/:id/quote_tweets", limits.top_posts, limits.top_posts * 100, "post"),
+        ("/2/users/:id/followers", lists * follower_pages, lists * limits.max_followers, "user"),
+        ("/2/users/:id/following", followed * follower_pages, followed * limits.max_followers, "user"),
+        ("/2/users (hydrate)", math.ceil(limits.max_posts * 0.2 / 100), math.ceil(limits.max_posts * 0.2), "user"),
+    ]
+
+
 def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | None = None, depth: int | None = None,
-              overrides: dict | None = None) -> CostPlan:
-    """Requests and post reads per endpoint, and the time the rate limits imply, without sending anything.
+              overrides: dict | None = None, prices: dict | None = None, tier: str | None = None) -> CostPlan:
+    """Requests, items, rate-limit time and money per endpoint, without sending anything.
 
     Parameters
     ----------
-    query : the niche query; its `[crawl]` table gives the limits.
-    platform : "x" or "bluesky".
+    query : the niche query; its `[crawl]` table gives the limits (and the tier), its `[prices]` prices.
+    platform : "x" or "bluesky" (Bluesky is free; its AppView allows 3,000 requests / 5 min).
     max_requests, depth, overrides : as for `crawl`.
+    prices, tier : as for `crawl` (`pricing`: X's pay-per-use table, the self-serve tier by default).
 
     Returns
     -------
-    CostPlan: upper bounds per endpoint (`summary()` gives them as a dict).
+    CostPlan: upper bounds per endpoint, within `max_requests` (`summary()` gives them as a dict). The
+    price is an upper bound: a resource read again within the same UTC day is charged once, and the
+    plan flags a crawl over the monthly post-read cap (`pricing.PriceTable.monthly_post_cap`).
 
-    >>> cost_plan(load_query("queries/persian-books.toml"), "x").requests   # doctest: +SKIP
-    134
+    >>> cost_plan(load_query("queries/persian-books.toml"), "x").cost   # doctest: +SKIP
+    52.3
     """
-    from .x import ENDPOINTS, SEARCH
-
-    limits = _limits(query, max_requests, depth, overrides)
-    seeds = len(query.seed_accounts)
-    authors = limits.top_authors if limits.top_authors is not None else max(limits.max_posts // 4, 1)
-    follower_pages = math.ceil(limits.max_followers / 1000)
-    rows = [
-        ("/2/users/by", math.ceil(seeds / 100), 0),
-        (SEARCH + " (niche)", math.ceil(limits.max_posts / 100), limits.max_posts),
-        (SEARCH + " (threads)", math.ceil(limits.threads / 20), limits.threads * 5),
-        ("/2/tweets/:id/retweeted_by", limits.top_posts, 0),
-        ("/2/tweets/:id/liking_users", limits.top_posts, 0),
-        ("/2/tweets/:id/quote_tweets", limits.top_posts, limits.top_posts * 10),
-        ("/2/users/:id/followers", (seeds + authors) * follower_pages * (11 if limits.depth >= 2 else 1)
-         if limits.depth >= 1 else 0, 0),
-        ("/2/users/:id/following", seeds * follower_pages if limits.depth >= 1 else 0, 0),
-        ("/2/users (hydrate)", math.ceil(limits.max_posts * 0.2 / 100), 0),
-    ]
-    table, total, left, minutes = [], 0, limits.max_requests, 0
-    for endpoint, wanted, reads in rows:
+    limits = _limits(query, max_requests, depth, {**(overrides or {}), **({"tier": tier} if tier else {})})
+    table = price_table({**query.prices, **(prices or {})})
+    rows, total, left, minutes, money = [], 0, limits.max_requests, 0, 0.0
+    for endpoint, wanted, items, kind in _plan_rows(query, limits, platform):
         planned = max(0, min(wanted, left))
         left -= planned
         total += planned
-        key = endpoint.split(" ")[0]
-        per_window = ENDPOINTS.get(key, (300, 100, ""))[0] if platform == "x" else 3000
-        window = 15 if platform == "x" else 5
+        share = items if not wanted else (items * planned // wanted if wanted else 0)
+        if endpoint.startswith("  "):  # the expansions of the niche search: as many as the posts it can return
+            share = rows[-1]["items"]
+        per_window, window = tier_limits(limits.tier, endpoint.split(" ")[0]) if platform == "x" else (3000, 5)
         wait = max(0, math.ceil(planned / per_window) - 1) * window if planned else 0
         minutes += wait
-        table.append({"endpoint": endpoint, "requests": planned, "post_reads": min(reads, planned * 100),
-                      "per_window": per_window, "window_minutes": window, "rate_limit_wait_minutes": wait})
+        price = table.per_item.get(kind, 0.0) if platform == "x" else 0.0
+        money += share * price
+        rows.append({"endpoint": endpoint, "requests": planned, "items": share, "kind": kind,
+                     "post_reads": share if kind == "post" else 0, "per_window": per_window, "window_minutes": window,
+                     "rate_limit_wait_minutes": wait, "cost": round(share * price, 2)})
+    posts = sum(r["post_reads"] for r in rows)
+    note = (f"upper bounds from the query's limits on X's {limits.tier} tier; prices of {table.date} ({table.source}); "
+            f"{table.dedup}; at most {table.monthly_post_cap:,} post reads a month" if platform == "x" else
+            "upper bounds from the query's limits; Bluesky's AppView charges nothing")
     return CostPlan(niche=query.name, platform=platform, max_requests=limits.max_requests, requests=total,
-                    post_reads=sum(r["post_reads"] for r in table), rate_limit_wait_minutes=minutes, endpoints=tuple(table),
-                    note=("upper bounds from the query's limits; follower lookups need X's Pro tier, post reads count "
-                          "against the monthly cap" if platform == "x" else "upper bounds from the query's limits"))
+                    post_reads=posts, rate_limit_wait_minutes=minutes, endpoints=tuple(rows), note=note,
+                    tier=limits.tier, items=sum(r["items"] for r in rows), cost=money if platform == "x" else 0.0,
+                    prices=table.summary() if platform == "x" else {},
+                    over_post_cap=platform == "x" and posts > table.monthly_post_cap)
 
 
 def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str | None, credentials, resume: bool,
@@ -186,6 +243,11 @@ def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str |
     if platform not in PLATFORMS:
         raise BadInput(f"unknown platform {platform!r}", hint=f"use one of {', '.join(PLATFORMS)}", param="platform")
     limits = _limits(query, max_requests, depth, overrides)
+    if api_url is not None:
+        _check_url(api_url, "api_url")
+    if platform == "mastodon" and not api_url:
+        raise BadInput("a Mastodon crawl needs the instance to read", hint="pass the instance's URL as `api_url` "
+                       "(e.g. https://mastodon.social)", param="api_url")
     base_url = (api_url or DEFAULT_API_URLS[platform]).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise BadInput(f"API URL {base_url!r} is not an http(s) URL", hint="pass an http(s) URL as `api_url`", param="api_url")
@@ -197,6 +259,16 @@ def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str |
         check_secret(credentials.app_password, "credentials", "app password", header=False)
         check_secret(credentials.handle, "credentials", "handle", header=False)
     return base_url, limits
+
+
+def _check_url(url: str, param: str) -> None:
+    """Refuse a URL holding whitespace or a control character (a pasted line break, a tab), naming its place."""
+    for place, char in enumerate(url, 1):
+        if char.isspace() or not char.isprintable():
+            kind = {"\n": "a line break", "\r": "a carriage return", " ": "a space", "\t": "a tab"}.get(
+                char, f"a control character (U+{ord(char):04X})")
+            raise BadInput(f"the API URL holds {kind} at character {place} of {len(url)}",
+                           hint=f"give `{param}` as one http(s) URL without spaces or control characters", param=param)
 
 
 def _open_state(state_path: Path, query: NicheQuery, platform: str, resume: bool, restart: bool,
@@ -225,7 +297,8 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
           token: str | None = None, credentials: "BlueskyCredentials | None" = None, pds_url: str | None = None,
           max_requests: int | None = None, depth: int | None = None, resume: bool = False,
           restart: bool = False, overrides: dict | None = None, progress: Callable[[str], None] | None = None,
-          warn: Callable[[str], None] | None = None, transport_options: dict | None = None) -> CrawlResult:
+          warn: Callable[[str], None] | None = None, transport_options: dict | None = None,
+          max_cost: float | None = None, prices: dict | None = None, tier: str | None = None) -> CrawlResult:
     """Crawl `query` on `platform` into `workspace` (see the module docstrings for every rule).
 
     Parameters
@@ -238,10 +311,14 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
     max_requests, depth, overrides : limits over the query's `[crawl]` table.
     resume, restart : continue an unfinished crawl of this niche, or forget it and start over.
     progress, warn : callbacks for progress lines and warnings; transport_options : `Transport` fields.
+    max_cost : stop before the money billed (`pricing`, counted from the items answers returned, once
+        per UTC day) could pass this sum; the stop raises `UpstreamUnavailable` with a resume hint.
+    prices : prices per item over the query's `[prices]` and `pricing.PRICES` ({"post": 0.005, "user": 0.01}).
+    tier : X's access tier over the query's `[crawl] tier` [default: "self-serve"]: query length, rate limits.
 
     Returns
     -------
-    CrawlResult; a stop by Ctrl-C or SIGTERM raises `Interrupted`, a quota or a crawl whose requests
+    CrawlResult (with each phase's counts, the lost phases and the money spent); a stop by Ctrl-C or SIGTERM raises `Interrupted`, a quota or a crawl whose requests
     reach no server `UpstreamUnavailable`, a refused token or one that cannot be sent (a space, a
     line break or a control character in it) `AuthError`. No error, warning, progress line or
     stored text holds a secret in any form (`transport.redact`).
@@ -250,8 +327,11 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
     """
     from .. import __version__
 
+    overrides = {**(overrides or {}), **({"tier": tier} if tier else {}),
+                 **({"max_cost": float(max_cost)} if max_cost is not None else {})}
     base_url, limits = _checked(query, platform, api_url, token, credentials, resume, restart, max_requests, depth,
                                 overrides)
+    table = price_table({**getattr(query, "prices", {}), **(prices or {})})
     install_log_redaction([token or "", credentials.app_password if credentials else ""])
     transport = Transport(base_url, token=token, secrets=[credentials.app_password] if credentials else [],
                           **(transport_options or {}), on_wait=lambda why, s: say(f"waiting {s:.0f} s: {why}"))
@@ -266,14 +346,15 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
 
     try:
         return _crawl(workspace, query, platform, transport, limits, credentials, pds_url, resume, restart,
-                      f"influgraph {__version__}", say, warning, warnings)
+                      f"influgraph {__version__}", say, warning, warnings, table)
     except BaseException as error:
         _scrub(error, transport.redact)
         raise
 
 
 def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: Transport, limits, credentials,
-           pds_url: str | None, resume: bool, restart: bool, version: str, say, warning, warnings: list[str]) -> CrawlResult:
+           pds_url: str | None, resume: bool, restart: bool, version: str, say, warning, warnings: list[str],
+           table: PriceTable = PRICES) -> CrawlResult:
     """The crawl itself, once the inputs are checked and the secrets known (see `crawl`)."""
     folder = workspace.path / "crawl"
     state_path = folder / f"{platform}-{query.name}.sqlite"
@@ -282,10 +363,14 @@ def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: 
         if platform == "x":
             from .x import XCrawler as Crawler
             login: dict = {}
+        elif platform == "mastodon":
+            from .mastodon import MastodonCrawler as Crawler
+            login = {}
         else:
             from .bluesky import BlueskyCrawler as Crawler
             login = {"credentials": credentials, "pds_url": pds_url}
         crawler = Crawler(query, state, transport, limits, version=version, warn=warning, progress=say, **login)
+        crawler.prices = dict(table.per_item) if platform == "x" else {}
         stopped = None
         with _sigterm_as_interrupt():
             try:
@@ -297,14 +382,32 @@ def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: 
         say("importing the crawled pages")
         imported = _import(workspace, state, crawler, query)
         raw = _write_raw(state, folder / f"{platform}-{query.name}.pages.jsonl", transport)
-        tasks: dict[str, int] = {}
-        for task in state.tasks():
-            tasks[task.status] = tasks.get(task.status, 0) + 1
-        return CrawlResult(platform=platform, niche=query.name, complete=state.get("phase") == "done", requests=state.requests,
-                           pages=len(state.pages()), state=state_path, raw=raw, imported=imported, warnings=warnings,
-                           tasks=tasks, stopped=stopped, sent=transport.sent)
+        return _result(crawler, state, query, stopped, imported, raw, warning, warnings, table)
     finally:
         state.close()
+
+
+def _result(crawler, state: CrawlState, query: NicheQuery, stopped: str | None, imported: dict, raw: Path,
+            warning, warnings: list[str], table: PriceTable) -> CrawlResult:
+    """The result of a run: counts per phase, the lost ones as warning lines, the money spent; a cost stop raises."""
+    tasks: dict[str, int] = {}
+    for status_counts in state.stage_counts().values():
+        for status, n in status_counts.items():
+            if status != "pages":
+                tasks[status] = tasks.get(status, 0) + n
+    phases = [report.summary() for report in phase_reports(state)]
+    finished = state.get("phase") == "done"
+    for lost in (p for p in phases if p["status"] == LOST):
+        warning(f"lost phase: {lost['phase']} ({lost['reason'] or 'refused'}); fix: {lost['fix'] or 'see the reason'}")
+    spent = state.billed
+    if stopped == "cost":
+        raise UpstreamUnavailable(f"stopped before passing the budget: spent {spent:.2f} {table.currency} of `max_cost` "
+                                  f"{crawler.limits.max_cost:.2f}; the {len(state.pages())} pages so far are imported",
+                                  hint="raise `max_cost` and crawl again with `resume`", param="max_cost")
+    return CrawlResult(platform=crawler.platform, niche=query.name, complete=finished and not any(
+                       p["status"] == LOST for p in phases), requests=state.requests, pages=len(state.pages()),
+                       state=state.path, raw=raw, imported=imported, warnings=warnings, tasks=tasks, stopped=stopped,
+                       sent=crawler.transport.sent, finished=finished, phases=phases, spent=spent, currency=table.currency)
 
 
 def _scrub(error: BaseException, clean: Callable[[str], str]) -> None:
@@ -342,54 +445,83 @@ def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
 
 
 def _run_task(crawler, state: CrawlState, task: Task, limits, say, warning) -> str | None:
+    """Fetch and commit the pages of one task until it is done, refused, or a budget stops the crawl."""
     while task.status == "pending":
         if state.requests >= limits.max_requests:
             warning(f"stopped at the request budget ({limits.max_requests}); raise `max_requests` and add `resume` to go on")
             return "budget"
+        if limits.max_cost is not None:
+            bound = crawler.page_cost_bound(task, crawler.prices)
+            if bound and state.billed + bound > limits.max_cost + 1e-9:
+                warning(f"stopped before the cost budget: spent {state.billed:.2f} of {limits.max_cost:.2f}, and the next "
+                        f"{task.endpoint} page can cost up to {bound:.2f}; raise `max_cost` and add `resume` to go on")
+                return "cost"
         if task.endpoint in crawler.forbidden:
             state.finish_task(task, "forbidden")
             return None
         before = len(crawler.transport.sent)
-        try:
-            body, url = crawler.fetch(task)
-        except Forbidden as error:
-            state.add_requests(len(crawler.transport.sent) - before)
-            crawler.forbidden.add(task.endpoint)
-            warning(crawler.tier_message(task.endpoint, error))
-            state.finish_task(task, "forbidden", error.detail)
+        fetched = _fetch(crawler, state, task, warning)
+        if fetched is None:
             return None
-        except crawler.request_errors as error:
-            state.add_requests(len(crawler.transport.sent) - before)
-            text = crawler.transport.redact(str(error).splitlines()[0] if str(error) else type(error).__name__)
-            if not any(sent.status is not None for sent in crawler.transport.sent):  # never "complete" with nothing fetched
-                raise UpstreamUnavailable(f"{task.endpoint}: no request of this crawl reached {crawler.transport.base_url} "
-                                          f"({text})", hint="check `api_url` and the network, then crawl again with "
-                                          "`resume`", param="api_url") from None
-            warning(f"{task.endpoint} {json.dumps(task.params, ensure_ascii=False)[:80]}: {text}; skipped")
-            state.finish_task(task, "failed", text[:200])
-            return None
-        used = len(crawler.transport.sent) - before
-        empty = not crawler.items(body)
-        cursor = crawler.cursor(body)
-        note = None
-        if cursor and state.seen_cursor(task, cursor):
-            warning(f"{task.endpoint}: the API repeated a pagination token; this pagination ends here")
-            cursor, note = None, "repeated pagination token"
-        if cursor and empty and task.empty_pages + 1 >= EMPTY_PAGES_LIMIT:
-            warning(f"{task.endpoint}: {EMPTY_PAGES_LIMIT} empty pages in a row; this pagination ends here")
-            cursor, note = None, "empty pages"
-        if cursor and task.pages + 1 >= crawler.max_pages(task):
-            cursor, note = None, "page limit"
-        status = "pending" if cursor else "done"
-        new_tasks = crawler.next_depth(task, body) if status == "done" else []
-        tombstones = crawler.tombstones(body)
-        state.commit_page(task, url=url, params=task.params, body=body, version=crawler.version, next_cursor=cursor,
-                          status=status, empty=empty, new_tasks=new_tasks, tombstones=tombstones, requests_used=used,
-                          note=note)
-        crawler.items_stored += len(crawler.items(body))
+        body, url = fetched
+        _commit(crawler, state, task, body, url, len(crawler.transport.sent) - before, warning)
         say(f"requests {state.requests:,}/{limits.max_requests:,} · items stored {crawler.items_stored:,} · "
             f"{task.stage}: {task.endpoint} page {task.pages} committed")
     return None
+
+
+def _fetch(crawler, state: CrawlState, task: Task, warning) -> tuple[dict, str] | None:
+    """One page of `task`, or None when the service refused it (the task is then marked refused, forbidden or failed)."""
+    before = len(crawler.transport.sent)
+    try:
+        return crawler.fetch(task)
+    except Forbidden as error:
+        state.add_requests(len(crawler.transport.sent) - before, task.stage)
+        crawler.forbidden.add(task.endpoint)
+        warning(crawler.tier_message(task.endpoint, error))
+        crawler.note_refusal(task.stage, f"GET {task.endpoint}: {error.detail}",
+                             crawler.refusal_fix(task.endpoint, 403, error.detail))
+        state.finish_task(task, "forbidden", error.detail)
+        return None
+    except crawler.request_errors as error:
+        sent = crawler.transport.sent
+        state.add_requests(len(sent) - before, task.stage)
+        text = crawler.transport.redact(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        if not any(one.status is not None for one in sent):  # never "complete" with nothing fetched
+            raise UpstreamUnavailable(f"{task.endpoint}: no request of this crawl reached {crawler.transport.base_url} "
+                                      f"({text})", hint="check `api_url` and the network, then crawl again with "
+                                      "`resume`", param="api_url") from None
+        status = sent[-1].status if len(sent) > before else None
+        refused = status is not None and 400 <= status < 500
+        warning(f"{task.endpoint} {json.dumps(task.params, ensure_ascii=False)[:80]}: {text}; "
+                f"{'refused' if refused else 'skipped'}")
+        if refused:
+            crawler.note_refusal(task.stage, f"GET {task.endpoint}: HTTP {status}: {text}"[:300],
+                                 crawler.refusal_fix(task.endpoint, status, text))
+        state.finish_task(task, "refused" if refused else "failed", text[:200])
+        return None
+
+
+def _commit(crawler, state: CrawlState, task: Task, body: dict, url: str, used: int, warning) -> None:
+    """Commit one page with its cursor, the tasks it creates, its tombstones, counts and charges."""
+    items = crawler.items(body)
+    cursor = crawler.cursor(body)
+    note = None
+    if cursor and state.seen_cursor(task, cursor):
+        warning(f"{task.endpoint}: the API repeated a pagination token; this pagination ends here")
+        cursor, note = None, "repeated pagination token"
+    if cursor and not items and task.empty_pages + 1 >= EMPTY_PAGES_LIMIT:
+        warning(f"{task.endpoint}: {EMPTY_PAGES_LIMIT} empty pages in a row; this pagination ends here")
+        cursor, note = None, "empty pages"
+    if cursor and task.pages + 1 >= crawler.max_pages(task):
+        cursor, note = None, "page limit"
+    status = "pending" if cursor else "done"
+    new_tasks = crawler.next_depth(task, body) if status == "done" else []
+    state.commit_page(task, url=url, params=task.params, body=body, version=crawler.version, next_cursor=cursor,
+                      status=status, empty=not items, new_tasks=new_tasks, tombstones=crawler.tombstones(body),
+                      requests_used=used, note=note, items=len(items), charges=crawler.charges(task, body),
+                      prices=crawler.prices)
+    crawler.items_stored += len(items)
 
 
 def _import(workspace: "Workspace", state: CrawlState, crawler, query: NicheQuery) -> dict:

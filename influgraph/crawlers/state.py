@@ -32,10 +32,13 @@ CREATE TABLE IF NOT EXISTS pages(
     id INTEGER PRIMARY KEY, task INTEGER NOT NULL, endpoint TEXT NOT NULL, url TEXT NOT NULL, params TEXT NOT NULL,
     retrieved_at TEXT NOT NULL, version TEXT NOT NULL, body TEXT NOT NULL, imported INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS tombstones(id TEXT PRIMARY KEY, status TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS charges(day TEXT NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(day, kind, id));
 """
 
 _ADD_REQUESTS = ("INSERT INTO meta(key, value) VALUES('requests', ?) ON CONFLICT(key) DO UPDATE SET "
                  "value = CAST(CAST(value AS INTEGER) + ? AS TEXT)")
+_ADD = ("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET "
+        "value = CAST(CAST(value AS INTEGER) + ? AS TEXT)")
 
 
 @dataclass
@@ -134,8 +137,15 @@ class CrawlState:
     # ------------------------------------------------------------------ pages
     def commit_page(self, task: Task, *, url: str, params: dict, body: dict, version: str, next_cursor: str | None,
                     status: str, empty: bool, new_tasks: list[tuple[str, str, dict, int]] = (),
-                    tombstones: dict[str, str] | None = None, requests_used: int = 1, note: str | None = None) -> None:
-        """Store a page, the task's cursor and status, new tasks and tombstones in one transaction."""
+                    tombstones: dict[str, str] | None = None, requests_used: int = 1, note: str | None = None,
+                    items: int = 0, charges: list[tuple[str, str]] = (), prices: dict[str, float] | None = None) -> None:
+        """Store a page, the task's cursor and status, new tasks, tombstones and the phase's counts in one transaction.
+
+        The counts of the task's stage (`requests:STAGE`, `items:STAGE`, `tombstoned:STAGE`) and the
+        money billed so far are kept in `meta`, so they survive a kill and a resume exactly like the
+        page itself. `charges` are the (kind, id) resources the answer returned: each is billed at
+        `prices[kind]` once per UTC day (the pay-per-use rule), the first time it is seen that day.
+        """
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -149,9 +159,18 @@ class CrawlState:
                              None if note is None else self.redact(note), task.id))
             if new_tasks:
                 self.add_tasks(list(new_tasks), within=True)
+            fresh = 0
             for account, kind in (tombstones or {}).items():
+                fresh += self.db.execute("SELECT 1 FROM tombstones WHERE id = ?", (account,)).fetchone() is None
                 self.db.execute("INSERT OR REPLACE INTO tombstones(id, status) VALUES(?, ?)", (account, kind))
             self.db.execute(_ADD_REQUESTS, (str(requests_used), requests_used))
+            self._bump(f"requests:{task.stage}", requests_used)
+            self._bump(f"items:{task.stage}", items)
+            self._bump(f"tombstoned:{task.stage}", fresh)
+            billed = self._charge(now[:10], charges, prices or {})
+            if billed:
+                self.db.execute("INSERT INTO meta(key, value) VALUES('billed', ?) ON CONFLICT(key) DO UPDATE SET "
+                                "value = CAST(CAST(value AS REAL) + ? AS TEXT)", (repr(float(billed)), float(billed)))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -159,9 +178,42 @@ class CrawlState:
         task.cursor, task.status, task.pages = next_cursor, status, task.pages + 1
         task.empty_pages = task.empty_pages + 1 if empty else 0
 
-    def add_requests(self, count: int) -> None:
-        """Count requests that produced no page (errors, 403s)."""
+    def add_requests(self, count: int, stage: str | None = None) -> None:
+        """Count requests that produced no page (errors, 403s), also in `stage`'s count when given."""
         self.db.execute(_ADD_REQUESTS, (str(count), count))
+        if stage:
+            self._bump(f"requests:{stage}", count)
+
+    def _charge(self, day: str, charges: list[tuple[str, str]], prices: dict[str, float]) -> float:
+        """Money of the resources not yet billed today (inside the page's transaction)."""
+        billed = 0.0
+        for kind, item in charges:
+            if prices.get(kind) and self.db.execute("INSERT OR IGNORE INTO charges(day, kind, id) VALUES(?, ?, ?)",
+                                                    (day, kind, item)).rowcount:
+                billed += prices[kind]
+        return billed
+
+    def _bump(self, key: str, count: int) -> None:
+        if count:
+            self.db.execute(_ADD, (key, str(count), count))
+
+    def count(self, key: str) -> int:
+        """An integer counter of `meta` (0 when never set)."""
+        return int(self.get(key, "0") or 0)
+
+    @property
+    def billed(self) -> float:
+        """Money billed so far by the pages this crawl committed, over every run (see `commit_page`)."""
+        return float(self.get("billed", "0") or 0.0)
+
+    def stage_counts(self) -> dict[str, dict[str, int]]:
+        """Per stage: tasks by status, and pages stored (two grouped queries over the whole state)."""
+        found: dict[str, dict[str, int]] = {}
+        for stage, status, n in self.db.execute("SELECT stage, status, COUNT(*) FROM tasks GROUP BY stage, status"):
+            found.setdefault(stage, {})[status] = n
+        for stage, n in self.db.execute("SELECT t.stage, COUNT(*) FROM pages p JOIN tasks t ON t.id = p.task GROUP BY t.stage"):
+            found.setdefault(stage, {})["pages"] = n
+        return found
 
     def pages(self, *, unimported: bool = False, endpoint: str | None = None) -> list[tuple[int, str, dict]]:
         """(page id, url, body) in order; only those not yet imported, or of one endpoint, when asked."""

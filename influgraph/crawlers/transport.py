@@ -7,7 +7,7 @@ Rules (documented in the README):
   5xx answers, connection errors, timeouts and truncated or unparsable bodies; after
   `max_retries` the crawl stops with exit 5 and a resume hint.
 - **429**: no request goes to that endpoint before its reset time (`x-rate-limit-reset` or
-  `RateLimit-Reset`, epoch seconds); without a reset header, backoff that starts at 1 s and
+  `RateLimit-Reset`, epoch seconds, or Mastodon's `X-RateLimit-Reset`, an ISO 8601 time); without a reset header, backoff that starts at 1 s and
   doubles. A reset further away than `max_wait` (default 20 minutes), or a body saying the usage
   cap is exceeded, is a quota, not a window: the crawl stops with exit 5 and a resume hint.
 - **Circuit breaker**: `breaker` consecutive 503 answers from one endpoint stop the crawl (exit 5).
@@ -43,7 +43,7 @@ import requests
 
 from ..errors import AuthError, UpstreamUnavailable
 
-__all__ = ["Transport", "Forbidden", "redact", "secret_forms", "check_secret", "install_log_redaction", "Sent"]
+__all__ = ["Transport", "Forbidden", "redact", "secret_forms", "check_secret", "install_log_redaction", "Sent", "iso_epoch"]
 
 log = logging.getLogger("influgraph.crawlers")
 MIN_DERIVED = 8  # a base64 piece shorter than this is too common to replace
@@ -244,10 +244,12 @@ class Transport:
         self._wait(self._backoff(attempt - 1), f"{endpoint} {why}, retry {attempt}")
 
     def _reset_at(self, response: requests.Response) -> float | None:
-        for name in ("x-rate-limit-reset", "ratelimit-reset"):
+        for name in ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"):
             value = response.headers.get(name)
             if value and value.strip().isdigit():
                 return float(value.strip())
+            if value and (when := iso_epoch(value)) is not None:  # Mastodon's X-RateLimit-Reset is an ISO 8601 time
+                return when
         retry_after = response.headers.get("retry-after")
         if retry_after and retry_after.strip().isdigit():
             return self.now() + float(retry_after.strip())
@@ -368,6 +370,21 @@ class Transport:
             raise self._stop(f"{endpoint}: still rate limited after {rate_attempt} waits")
         self.blocked_until[endpoint] = self.now() + max(1.0, min(self.max_wait, 2.0 ** (rate_attempt - 1)))
         return rate_attempt
+
+
+def iso_epoch(text: str) -> float | None:
+    """Epoch seconds of an ISO 8601 time such as Mastodon's `2026-08-01T13:50:00.621469Z`, or None.
+
+    >>> iso_epoch("1970-01-01T00:01:00.000Z")
+    60.0
+    """
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _detail(response: requests.Response) -> str:

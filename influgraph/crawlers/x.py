@@ -6,7 +6,8 @@ Phases, each planned from the pages already stored (so a resumed crawl plans the
 2. `search`: recent search for the niche (hashtags OR keywords, `lang:` when the query has one
    language), with the expansions that bring authors, referenced posts and their authors,
    mentions, reply targets and public metrics; at most `max_posts` posts.
-3. `threads`: the replies of the threads found (`conversation_id:`, 20 threads per request).
+3. `threads`: the replies of the threads found (`conversation_id:` terms OR-ed, as many per query
+   as the tier's query length allows).
 4. `engagement`: reposted-by, liking users and quote posts of the `top_posts` most engaged posts.
 5. `followers`: followers (and, for seeds, following) of the seeds and the `top_authors` most
    active authors, up to `max_followers` each; with `depth` 2, also of the most followed
@@ -17,11 +18,19 @@ Phases, each planned from the pages already stored (so a resumed crawl plans the
    are never requested again.
 
 Pagination ends on the last page, a repeated token or three empty pages in a row (with a warning).
+
+No request breaks X's published contract (`simulated.contracts` checks it): a niche or thread
+query longer than the tier allows (`[crawl] tier`, self-serve 512 characters) is split into as
+many queries as needed; `start_time` stays within recent search's 7 days; a seed that is neither
+an X username (1-15 letters, digits or '_') nor a numeric id is refused before anything is sent.
+Each page's posts and users are billed at `pricing` (`charges`), and `max_cost` bounds the next page
+(`page_cost_bound`).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 
 import requests
 
@@ -29,10 +38,12 @@ from ..errors import BadInput
 from ..niches import NicheQuery
 from ..sources.xjson import read_x_pages, tombstone
 from .base import Limits, PhasedCrawler
+from .pricing import query_length
 from .state import Task
 from .transport import Forbidden, Transport
 
-__all__ = ["XCrawler", "Limits", "CANONICAL_HOST", "ENDPOINTS", "search_query", "endpoint_of"]
+__all__ = ["XCrawler", "Limits", "CANONICAL_HOST", "ENDPOINTS", "search_query", "search_queries", "endpoint_of",
+           "pack_terms", "RECENT_DAYS", "USERNAME", "start_time"]
 
 CANONICAL_HOST = "https://api.twitter.com"
 SEARCH = "/2/tweets/search/recent"
@@ -53,7 +64,11 @@ ENDPOINTS = {
     "/2/tweets/:id/quote_tweets": (75, 100, "Basic and above"),
 }
 
-MAX_QUERY = 512
+MAX_QUERY = 512  # the self-serve tier's query length (`pricing.TIERS` holds every tier's)
+RECENT_DAYS = 7  # recent search serves the last 7 days: an older start_time is refused (HTTP 400)
+USERNAME = re.compile(r"[A-Za-z0-9_]{1,15}\Z")  # an X username (the spec's pattern of /2/users/by usernames)
+USER_ID = re.compile(r"[0-9]{1,19}\Z")
+TWEET_TYPES = {"/2/tweets/search/recent", "/2/tweets/:id/quote_tweets"}  # endpoints whose `data` are posts
 
 
 def endpoint_of(path: str) -> str:
@@ -61,13 +76,56 @@ def endpoint_of(path: str) -> str:
     return re.sub(r"/(users|tweets)/\d+(?=/|$)", r"/\1/:id", path.split("?")[0])
 
 
+def pack_terms(terms: list[str], limit: int, render) -> list[str]:
+    """`terms` OR-ed into as few queries as fit `limit` characters each (`render` turns a group into its query).
+
+    A term that cannot fit alone raises BadInput.
+
+    >>> pack_terms(["a", "b", "c"], 8, lambda g: " OR ".join(g))
+    ['a OR b', 'c']
+    """
+    queries: list[str] = []
+    group: list[str] = []
+    for term in terms:
+        if group and len(render(group + [term])) > limit:
+            queries.append(render(group))
+            group = []
+        if len(render([term])) > limit:
+            raise BadInput(f"the X search term {term[:40]!r} makes a query of {len(render([term]))} characters; "
+                           f"X accepts {limit} on this tier", hint="shorten that keyword, or set `tier` to one that "
+                           "accepts longer queries", param="tier")
+        group.append(term)
+    if group:
+        queries.append(render(group))
+    return queries
+
+
+def _niche_render(query: NicheQuery):
+    lang = f" lang:{query.languages[0]}" if len(query.languages) == 1 else ""
+    return lambda group: ("(" + " OR ".join(group) + ")" if len(group) > 1 else group[0]) + lang
+
+
+def _niche_terms(query: NicheQuery) -> list[str]:
+    return [f"#{tag.lstrip('#')}" for tag in query.hashtags] + [f'"{k}"' if " " in k else k for k in query.keywords]
+
+
 def search_query(query: NicheQuery) -> str:
     """The recent-search query for a niche: its hashtags and keywords joined by OR, and lang: with one language."""
-    terms = [f"#{tag.lstrip('#')}" for tag in query.hashtags] + [f'"{k}"' if " " in k else k for k in query.keywords]
-    text = "(" + " OR ".join(terms) + ")" if len(terms) > 1 else (terms[0] if terms else "")
-    if len(query.languages) == 1:
-        text += f" lang:{query.languages[0]}"
-    return text
+    terms = _niche_terms(query)
+    return _niche_render(query)(terms) if terms else ""
+
+
+def search_queries(query: NicheQuery, limit: int = MAX_QUERY) -> list[str]:
+    """The niche's search query split into as many queries as needed to fit `limit` characters each."""
+    terms = _niche_terms(query)
+    return pack_terms(terms, limit, _niche_render(query)) if terms else []
+
+
+def start_time(since_days: int, now: datetime | None = None) -> str:
+    """The `start_time` of a search `since_days` back, never older than recent search serves (7 days, less a minute)."""
+    now = now or datetime.now(timezone.utc)
+    start = max(now - timedelta(days=since_days), now - timedelta(days=RECENT_DAYS) + timedelta(minutes=1))
+    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _TweepyBridge(requests.Session):
@@ -126,30 +184,17 @@ class XCrawler(PhasedCrawler):
         """Tasks of `phase`, from the pages stored so far."""
         q, limits = self.query, self.limits
         if phase == "lookup":
-            names = [s.lstrip("@") for s in q.seed_accounts if not s.isdigit()]
-            ids = [s for s in q.seed_accounts if s.isdigit()]
-            tasks = [("lookup", "/2/users/by", {"usernames": ",".join(names[i:i + 100])}, 0) for i in range(0, len(names), 100)]
-            return tasks + [("lookup", "/2/users", {"ids": ",".join(ids[i:i + 100])}, 0) for i in range(0, len(ids), 100)]
+            return self._plan_lookup()
         if phase == "search":
-            text = search_query(q)
-            if not text.strip():
-                return []
-            if len(text) > MAX_QUERY:
-                raise BadInput(f"the X search query for {q.name} is {len(text)} characters; X accepts {MAX_QUERY}",
-                               path=q.path, hint="drop some keywords or hashtags, or split the niche into two queries")
-            params = {"query": text}
-            if limits.since_days:
-                from datetime import datetime, timedelta, timezone
-
-                start = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=limits.since_days)
-                params["start_time"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
-            return [("search", SEARCH, params, 0)]
+            texts = search_queries(q, query_length(limits.tier))
+            extra = {"start_time": start_time(limits.since_days)} if limits.since_days else {}
+            return [("search", SEARCH, {"query": text, **extra}, 0) for text in texts]
         tweets = self._tweets(("search",))
         if phase == "threads":
             roots = [t["id"] for t in tweets if t.get("public_metrics", {}).get("reply_count") and not t.get("referenced_tweets")
                      and t.get("conversation_id") == t["id"]][: limits.threads]
-            return [("threads", SEARCH, {"query": " OR ".join(f"conversation_id:{c}" for c in roots[i:i + 20])}, 0)
-                    for i in range(0, len(roots), 20)]
+            texts = pack_terms([f"conversation_id:{c}" for c in roots], query_length(limits.tier), " OR ".join)
+            return [("threads", SEARCH, {"query": text}, 0) for text in texts]
         if phase == "engagement":
             def score(t: dict) -> int:
                 m = t.get("public_metrics", {})
@@ -185,6 +230,17 @@ class XCrawler(PhasedCrawler):
             return [("hydrate", "/2/users", {"ids": ",".join(wanted[i:i + 100])}, 0) for i in range(0, len(wanted), 100)]
         return []
 
+    def _plan_lookup(self) -> list[tuple[str, str, dict, int]]:
+        """Seed lookups by username and by id; a seed that is neither is refused before anything is sent."""
+        seeds = [s.strip().lstrip("@") for s in self.query.seed_accounts]
+        ids = [s for s in seeds if USER_ID.match(s)]
+        names = [s for s in seeds if not USER_ID.match(s) and USERNAME.match(s)]
+        self.refuse_inputs("lookup", [s for s in seeds if s not in ids and s not in names],
+                           "not an X username (1-15 letters, digits or '_') nor a numeric id",
+                           "write each X seed as its username or its numeric id in `seed_accounts`")
+        tasks = [("lookup", "/2/users/by", {"usernames": ",".join(names[i:i + 100])}, 0) for i in range(0, len(names), 100)]
+        return tasks + [("lookup", "/2/users", {"ids": ",".join(ids[i:i + 100])}, 0) for i in range(0, len(ids), 100)]
+
     def _tweets(self, stages: tuple[str, ...]) -> list[dict]:
         tweets: dict[str, dict] = {}
         for stage in stages:
@@ -206,7 +262,7 @@ class XCrawler(PhasedCrawler):
         elif e == "/2/users":
             c.get_users(ids=p["ids"].split(","), **common)
         elif e == SEARCH:
-            extra = {"start_time": p["start_time"]} if "start_time" in p else {}
+            extra = {"start_time": max(p["start_time"], start_time(RECENT_DAYS))} if "start_time" in p else {}
             c.search_recent_tweets(p["query"], max_results=100, next_token=cursor, **tweets, **extra)
         elif e == "/2/users/:id/followers":
             c.get_users_followers(p["id"], max_results=1000, pagination_token=cursor, **common)
@@ -240,6 +296,31 @@ class XCrawler(PhasedCrawler):
     def read_pages(self, pages: list[tuple[str, dict]]):
         """Stored pages as one Batch (the X JSON reader's rules)."""
         return read_x_pages(pages, source=f"crawl:x:{self.query.name}")
+
+    def charges(self, task: Task, body: dict) -> list[tuple[str, str]]:
+        """(kind, id) of the posts and users a page returned, `data` and `includes` alike (each is billed)."""
+        kind = "post" if task.endpoint in TWEET_TYPES else "user"
+        found = [(kind, str(item["id"])) for item in self.items(body) if isinstance(item, dict) and "id" in item]
+        includes = body.get("includes") or {}
+        for key, what in (("tweets", "post"), ("users", "user")):
+            found += [(what, str(item["id"])) for item in includes.get(key) or [] if isinstance(item, dict) and "id" in item]
+        return found
+
+    def page_cost_bound(self, task: Task, prices: dict[str, float]) -> float:
+        """The most the next page can cost: a full page, and for posts their included posts and up to 3 users each."""
+        per_page = ENDPOINTS.get(task.endpoint, (0, 100, ""))[1]
+        if task.endpoint in ("/2/users/by", "/2/users"):
+            per_page = len((task.params.get("usernames") or task.params.get("ids") or "").split(","))
+        post, user = prices.get("post", 0.0), prices.get("user", 0.0)
+        if task.endpoint in TWEET_TYPES:
+            return per_page * (2 * post + 3 * user)
+        return per_page * user
+
+    def refusal_fix(self, endpoint: str, status: int | None, detail: str) -> str:
+        """How to fix a refusal: a higher tier for a 403, else a request the contract refuses (a bug to report)."""
+        if status == 403:
+            return f"use credentials of a tier that serves {endpoint} ({ENDPOINTS.get(endpoint, (0, 0, 'a higher tier'))[2]})"
+        return super().refusal_fix(endpoint, status, detail)
 
     def tier_message(self, endpoint: str, error: Forbidden) -> str:
         """One line for a 403: which endpoint, which tier it needs, and that the crawl goes on."""

@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from ..atomic import atomic_write_bytes
@@ -37,13 +38,15 @@ from .layout import layout
 from .views import GraphView
 
 if TYPE_CHECKING:
-    import numpy as np
+    pass
 
-__all__ = ["write_map", "render_map", "community_colour", "asset", "csp", "render_page", "script_json",
-           "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "PALETTE", "KIND_COLOURS"]
+__all__ = ["write_map", "render_map", "community_colour", "asset", "csp", "render_page", "script_json", "ranking_badges",
+           "node_sizes", "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "LARGE_VIEW", "TOP_LABELS", "PALETTE", "KIND_COLOURS"]
 
 DEFAULT_MAX_NODES = 1000
 DEFAULT_MAX_EDGES = 5000
+LARGE_VIEW = 3000  # above this many accounts the map draws with sigma.js (WebGL) instead of vis-network (canvas)
+TOP_LABELS = 10  # the top accounts by score whose labels are always drawn
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
            "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39")
 OTHER_COLOUR = "#9aa3b2"
@@ -65,6 +68,12 @@ def _vis_asset(name: str) -> str:
     """vis-network as pyvis ships it, without the source-map comment (the page refers to no other file)."""
     text = resources.files("pyvis").joinpath("lib", "vis-9.1.2", name).read_text(encoding="utf-8")
     return re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
+
+
+def _library(name: str) -> str:
+    """A JavaScript library shipped in influgraph's templates (sigma.js, graphology: MIT, from the npm registry),
+    without its source-map comment."""
+    return re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", asset(name))
 
 
 def script_json(data: object) -> str:
@@ -101,11 +110,41 @@ def _number(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def ranking_badges(rankings: dict, niche: str | None) -> pl.DataFrame | None:
+    """Per account: its warning, its flags and its audience quality, from the stored rankings (the map's detail panel).
+
+    With a niche, that niche's ranking; without, every ranking (flags united, the first warning).
+    Returns None when there is no ranking. Columns: id, warning, flags, audience_quality.
+
+    Example: ``ranking_badges(read_view_data(ws).rankings, "persian-books")``.
+    """
+    tables = [r.table for name, r in rankings.items() if niche is None or name == niche]
+    if not tables:
+        return None
+    frames = []
+    for table in tables:
+        flags = (pl.col("flags").cast(pl.List(pl.String)) if "flags" in table.columns
+                 else pl.when(pl.col("warning").is_not_null()).then(pl.lit(["low niche relevance"])).otherwise(pl.lit([], pl.List(pl.String))))
+        frames.append(table.select(pl.col("id").cast(pl.String), pl.col("warning").cast(pl.String) if "warning" in table.columns
+                                   else pl.lit(None, pl.String).alias("warning"), flags.alias("flags"),
+                                   (pl.col("audience_quality").cast(pl.Float64) if "audience_quality" in table.columns
+                                    else pl.lit(None, pl.Float64).alias("audience_quality"))))
+    return (pl.concat(frames).explode("flags").group_by("id", maintain_order=True)
+            .agg(pl.col("warning").drop_nulls().first(), pl.col("flags").drop_nulls().unique(maintain_order=True),
+                 pl.col("audience_quality").drop_nulls().first()))
+
+
 def _details(row: dict, niche: str | None) -> list[list[str]]:
     pairs = [["handle", row["handle"] or "—"], ["name", row["name"] or "—"], ["id", row["id"]]]
+    if row.get("flags"):
+        pairs.append(["warnings", " · ".join(row["flags"])])
+    if row.get("warning"):
+        pairs.append(["why", row["warning"]])
     if niche:
         pairs += [["rank in " + niche, _number(row["rank"])], ["niche influence", _number(row["niche_influence"])],
                   ["audience relevance", _number(row["audience_relevance"])], ["reach", _number(row["reach"])]]
+    if row.get("audience_quality") is not None:
+        pairs.append(["audience quality", f"{row['audience_quality']:.0%}"])
     pairs += [["followers", _number(row["followers"])], ["tier", row["tier"] or "—"], ["role", row["role"] or "—"],
               ["community", _number(row["community"])], ["community role", row["community_role"] or "—"],
               ["in-strength", _number(row["in_strength"])], ["out-strength", _number(row["out_strength"])],
@@ -119,6 +158,8 @@ def _details(row: dict, niche: str | None) -> list[list[str]]:
 
 def _tooltip(row: dict, niche: str | None) -> str:
     lines = [row["label"] + (f" ({row['name']})" if row["name"] else "")]
+    if row.get("flags"):
+        lines.append("⚠ " + " · ".join(row["flags"]))
     if niche:
         lines.append(f"rank {_number(row['rank'])} in {niche} · niche influence {_number(row['niche_influence'])}")
     lines.append(f"community {_number(row['community'])} · {row['role'] or 'no role'} · {row['tier'] or 'no tier'}")
@@ -133,60 +174,113 @@ def _facet(nodes: pl.DataFrame, column: str) -> list[list[str]]:
     return [[value, f"{value} ({count})"] for value, count in counts.iter_rows()]
 
 
-def render_map(view: GraphView, positions: "np.ndarray", *, title: str) -> str:
-    """The map page for `view`, as HTML text, with node i drawn at `positions[i]` (pixels).
+def node_sizes(scores: pl.Series) -> np.ndarray:
+    """Node radius in pixels, proportional to the score (so experts stand out), from 2 to 36 pixels.
 
-    Example: ``render_map(view, layout(view, seed=0), title="influgraph map")``.
+    Example: ``node_sizes(pl.Series([0.0, 0.5, 1.0])).round(1).tolist() == [2.0, 19.0, 36.0]``.
     """
-    from pyvis.network import Network
+    values = np.nan_to_num(scores.cast(pl.Float64).fill_null(0.0).to_numpy(), nan=0.0).clip(0)
+    top = values.max() if values.size else 0.0
+    return 2.0 + 34.0 * (values / top) if top > 0 else np.full(values.size, 2.0)
 
-    from .. import __version__
 
+def _graph_nodes(view: GraphView, positions: "np.ndarray", badges: pl.DataFrame | None) -> list[dict]:
+    """The nodes in pyvis's data model (id, title, color, size, x, y, physics) plus the page's own fields.
+
+    The handle is in `text`, not in vis-network's `label`: the page draws the labels itself so that
+    no two overlap (see map.js).
+    """
+    nodes = view.nodes
+    if badges is not None:
+        nodes = nodes.join(badges, on="id", how="left")
+    sizes = node_sizes(nodes["score"])
+    priority = nodes["rank"].to_list() if "rank" in nodes.columns else list(range(1, nodes.height + 1))
+    out = []
+    for i, row in enumerate(nodes.iter_rows(named=True)):  # one loop over nodes (not edges): strings per account
+        row["flags"] = list(row.get("flags") or [])
+        out.append({"id": row["id"], "text": row["label"], "title": _tooltip(row, view.niche), "shape": "dot",
+                    "color": community_colour(row["community"]), "size": round(float(sizes[i]), 2),
+                    "x": round(float(positions[i, 0]), 1), "y": round(float(positions[i, 1]), 1), "physics": False,
+                    "community": row["community"], "role": row["role"], "tier": row["tier"], "niches": row["niches"],
+                    "flags": row["flags"], "priority": priority[i] if priority[i] is not None else i + 1,
+                    "search": f"{row['label']} {row['name'] or ''}".lower(), "details": _details(row, view.niche)})
+    return out
+
+
+def _graph_edges(view: GraphView) -> list[dict]:
+    """The edges in pyvis's data model (from, to, value, color, title, arrows) with their dominant `kind`; built by polars."""
+    kinds = [k for k in EDGE_KINDS if f"w_{k}" in view.edges.columns]
+    if view.edges.height == 0:
+        return []
+    parts = [pl.when(pl.col(f"w_{k}") > 0).then(pl.lit(f"{k} ") + pl.col(f"w_{k}").round(3).cast(pl.String)) for k in kinds]
+    colours = pl.col("kind").replace_strict(KIND_COLOURS, default=OTHER_COLOUR, return_dtype=pl.String)
+    return view.edges.select(pl.col("src").alias("from"), pl.col("dst").alias("to"), pl.col("weight").cast(pl.Float64).alias("value"),
+                             colours.alias("color"), pl.col("kind"),
+                             (pl.concat_str(parts, separator=" · ", ignore_nulls=True) + pl.lit(" (weight ")
+                              + pl.col("weight").round(3).cast(pl.String) + pl.lit(")")).alias("title")).to_dicts()
+
+
+def _meta(view: GraphView, graph_nodes: list[dict], graph_edges: list[dict], positions: "np.ndarray") -> dict:
     nodes = view.nodes
     sizes = nodes.group_by("community").len().sort(["len", "community"], descending=[True, False], nulls_last=True)
     coloured = [c for c in sizes["community"].to_list() if community_colour(c) != OTHER_COLOUR]
-    net = Network(directed=True, cdn_resources="in_line")
-    for i, row in enumerate(nodes.iter_rows(named=True)):
-        net.add_node(row["id"], label=row["label"], title=_tooltip(row, view.niche),
-                     color=community_colour(row["community"]), value=float(row["score"] or 0.0),
-                     x=float(positions[i, 0]), y=float(positions[i, 1]), physics=False,
-                     community=row["community"], role=row["role"], tier=row["tier"], niches=row["niches"],
-                     search=f"{row['label']} {row['name'] or ''}".lower(), details=_details(row, view.niche))
-    kinds = [k for k in EDGE_KINDS if f"w_{k}" in view.edges.columns]
-    for row in view.edges.iter_rows(named=True):
-        parts = " · ".join(f"{k} {_number(row[f'w_{k}'])}" for k in kinds if row[f"w_{k}"])
-        net.add_edge(row["src"], row["dst"], value=float(row["weight"]), color=KIND_COLOURS.get(row["kind"], OTHER_COLOUR),
-                     title=f"{parts} (weight {_number(row['weight'])})", kind=row["kind"])
-    net.options = {
-        "physics": {"enabled": False},
-        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": view.edges.height > 2000},
-        "nodes": {"shape": "dot", "scaling": {"min": 4, "max": 40, "label": {"enabled": True, "min": 10, "max": 24}},
-                  "font": {"size": 12}},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.4}}, "smooth": False,
-                  "scaling": {"min": 0.5, "max": 6}, "color": {"inherit": False}},
-        "layout": {"improvedLayout": False},
-    }
-    graph_nodes, graph_edges, _heading, _height, _width, options = net.get_network_data()
     labels = view.community_labels
     counts = dict(sizes.iter_rows())
     legend = [{"color": community_colour(c), "label": f"community {c}{(': ' + labels[c]) if labels.get(c) else ''} ({counts[c]:,} shown)"}
               for c in coloured]
     if any(community_colour(c) == OTHER_COLOUR for c in sizes["community"].to_list()):
         legend.append({"color": OTHER_COLOUR, "label": "other communities, or none computed"})
-    meta = {"caption": view.caption(), "nodes": len(graph_nodes), "edges": len(graph_edges),
+    kinds = sorted({e["kind"] for e in graph_edges}, key=lambda k: EDGE_KINDS.index(k) if k in EDGE_KINDS else 99)
+    linked = {e["from"] for e in graph_edges} | {e["to"] for e in graph_edges}
+    return {"caption": view.caption(), "nodes": len(graph_nodes), "edges": len(graph_edges),
             "total_nodes": view.total_nodes, "total_edges": view.total_edges, "niche": view.niche,
-            "legend": legend, "edge_legend": [{"color": KIND_COLOURS[k], "label": k} for k in kinds],
+            "unlinked": sum(1 for n in graph_nodes if n["id"] not in linked), "top_labels": TOP_LABELS,
+            "legend": legend, "edge_legend": [{"color": KIND_COLOURS.get(k, OTHER_COLOUR), "label": k} for k in kinds],
             "facets": {"community": [[v, f"community {label}"] for v, label in _facet(nodes, "community")],
                        "role": _facet(nodes, "role"), "tier": _facet(nodes, "tier"),
                        "niche": _facet(nodes.select(pl.col("niches").explode().alias("niche")), "niche")}}
-    data_json = script_json({"nodes": graph_nodes, "edges": graph_edges, "options": json.loads(options), "meta": meta})
-    vis_js, app_js = _vis_asset("vis-network.min.js"), asset("map.js")
+
+
+OPTIONS = {
+    "physics": {"enabled": False},
+    "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": True},
+    "nodes": {"shape": "dot", "borderWidth": 1},
+    "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.4}}, "smooth": False,
+              "scaling": {"min": 0.5, "max": 5}, "color": {"inherit": False, "opacity": 0.55}},
+    "layout": {"improvedLayout": False},
+}
+
+
+def render_map(view: GraphView, positions: "np.ndarray", *, title: str, badges: pl.DataFrame | None = None) -> str:
+    """The map page for `view`, as HTML text, with node i drawn at `positions[i]` (pixels).
+
+    Up to `LARGE_VIEW` accounts the page draws with vis-network (canvas); above, with sigma.js on
+    graphology (WebGL), which stays responsive with tens of thousands of accounts. Both read the
+    same data (pyvis's data model: nodes with id, title, color, size, x, y; edges with from, to,
+    value, color, title) and share the page's controls. `badges` (see `ranking_badges`) adds the
+    warnings and audience quality to the detail panel.
+
+    Example: ``render_map(view, layout(view, seed=0), title="influgraph map")``.
+    """
     from markupsafe import Markup
 
-    return render_page("map.html", title=title, caption=view.caption(), score_name=view.score_name,
-                       truncated=view.nodes.height < view.total_nodes, version=__version__, csp=csp([vis_js, app_js]),
-                       styles=[Markup(_vis_asset("vis-network.css")), Markup(asset("map.css"))],
-                       data_json=Markup(data_json), scripts=[Markup(vis_js), Markup(app_js)])
+    from .. import __version__
+
+    graph_nodes, graph_edges = _graph_nodes(view, positions, badges), _graph_edges(view)
+    meta = _meta(view, graph_nodes, graph_edges, positions)
+    large = len(graph_nodes) > LARGE_VIEW
+    meta["renderer"] = "sigma" if large else "vis-network"
+    data_json = script_json({"nodes": graph_nodes, "edges": graph_edges, "options": OPTIONS, "meta": meta})
+    if large:
+        libraries = [_library("graphology.umd.min.js"), _library("sigma.min.js")]
+        app_js, styles = asset("map-sigma.js"), [Markup(asset("map.css"))]
+    else:
+        libraries = [_vis_asset("vis-network.min.js")]
+        app_js, styles = asset("map.js"), [Markup(_vis_asset("vis-network.css")), Markup(asset("map.css"))]
+    scripts = [*libraries, asset("map-labels.js"), app_js]
+    return render_page("map.html", title=title, caption=view.caption(), score_name=view.score_name, unlinked=meta["unlinked"],
+                       renderer=meta["renderer"], truncated=view.nodes.height < view.total_nodes, version=__version__,
+                       csp=csp(scripts), styles=styles, data_json=Markup(data_json), scripts=[Markup(s) for s in scripts])
 
 
 def _title(niche: str | None) -> str:
@@ -194,13 +288,15 @@ def _title(niche: str | None) -> str:
     return f"influgraph map: niche {niche}" if niche else "influgraph map: whole workspace"
 
 
-def write_map(view: GraphView, out: str | Path, *, seed: int = 0) -> Path:
+def write_map(view: GraphView, out: str | Path, *, seed: int = 0, badges: pl.DataFrame | None = None) -> Path:
     """Lay `view` out (seeded) and write its interactive map to `out`, atomically; returns the path.
+
+    `badges`: warnings, flags and audience quality per account (`ranking_badges`), for the detail panel.
 
     Example: ``write_map(graph_view(read_view_data(ws), max_nodes=DEFAULT_MAX_NODES), "map.html")``.
     """
     out = Path(out)
-    data = render_map(view, layout(view, seed), title=_title(view.niche)).encode("utf-8")
+    data = render_map(view, layout(view, seed), title=_title(view.niche), badges=badges).encode("utf-8")
     with guard_write(out):
         atomic_write_bytes(out, data)
     return out

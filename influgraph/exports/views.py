@@ -9,6 +9,9 @@ builds the graph once. Rules (documented in the README):
   with a niche, that niche's ranked candidates. Each node has its handle, name, bio, followers,
   tier, community and community role (from the stored communities), the niches in which it is
   ranked, and its influence role (from the niche where it ranks best).
+- **Node ids**: an account is (platform, id), so the same id on two platforms is two nodes. A
+  node's `id` (the GEXF/GraphML node id, the edges' `src`/`dst`) is the account id, or
+  `platform:id` when another platform has the same id; the `platform` column is always there.
 - **Score** (the node size): `niche_influence` with a niche, else weighted in-strength.
 - **Edges**: interactions among the nodes, self-loops left out, parallel interactions summed
   into one edge with per-kind weights `w_<kind>` and the dominant `kind` (the heaviest one).
@@ -22,10 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import polars as pl
 
 from ..errors import BadInput
-from ..graph import build_graph
+from ..graph import BuiltGraph, build_graph, node_id_expr
 from ..labels import tier_expr
 from ..results import StoredRanking, load_communities, load_community_profiles, stored_rankings
 from ..schema import EDGE_KINDS
@@ -37,7 +41,7 @@ __all__ = ["GraphView", "ViewData", "read_view_data", "graph_view", "community_l
 
 NICHE_COLUMNS = ("rank", "niche_influence", "audience_relevance", "reach", "evidence")
 WEIGHT_COLUMNS = tuple(f"w_{kind}" for kind in EDGE_KINDS)
-RANKING_SCHEMA = {"id": pl.String, "niche": pl.String, "rank": pl.Int64, "role": pl.String, "tier": pl.String,
+RANKING_SCHEMA = {"platform": pl.String, "id": pl.String, "niche": pl.String, "rank": pl.Int64, "role": pl.String, "tier": pl.String,
                   "niche_influence": pl.Float64, "audience_relevance": pl.Float64, "reach": pl.Int64, "evidence": pl.String}
 
 
@@ -66,29 +70,44 @@ class GraphView:
 
 @dataclass(frozen=True)
 class ViewData:
-    """What every view of a workspace is cut from, read once by `read_view_data`."""
+    """What every view of a workspace is cut from, read once by `read_view_data`.
 
-    pairs: pl.DataFrame  # src, dst, weight, kind, w_<kind>: edges summed per pair, sorted by (src, dst)
-    nodes: pl.DataFrame  # every node with strengths, community, community_role, niches, best role and niche_tier
+    The edges stay arrays (`built`): a view picks its nodes from `nodes`, keeps the edges
+    among them with one numpy mask, and makes a table of those edges only.
+    """
+
+    built: BuiltGraph  # the whole graph (every kind, self-loops left out): endpoints, weights, per-kind weights
+    nodes: pl.DataFrame  # every vertex (column `ix`) with its node id, strengths, community, niches, best role
     rankings: dict[str, StoredRanking]  # niche -> stored ranking
-    ranked: pl.DataFrame  # the rankings stacked: id, niche, rank, role, tier and the niche columns
+    ranked: pl.DataFrame  # the rankings stacked: platform, id, niche, rank, role, tier and the niche columns
     profiles: pl.DataFrame | None  # the stored community profiles
     community_labels: dict[int, str]
 
+    @property
+    def pairs(self) -> pl.DataFrame:
+        """Every edge as a table (src, dst as node ids, weight, kind, w_<kind>), in vertex order: costly at scale."""
+        return _edge_table(self, np.arange(len(self.built.ends)))
 
-def _pairs(workspace: "Workspace") -> pl.DataFrame:
-    """Edges summed per (src, dst) by the graph builder (self-loops left out), with per-kind weights
-    and the dominant kind, sorted by (src, dst)."""
-    kinds = list(EDGE_KINDS)
-    pairs = build_graph(workspace).edge_frame()
-    return pairs.with_columns(
-        pl.concat_list(WEIGHT_COLUMNS).list.arg_max().replace_strict(dict(enumerate(kinds)), return_dtype=pl.String)
-        .alias("kind")).select("src", "dst", "weight", "kind", *WEIGHT_COLUMNS)
+
+def _edge_table(data: ViewData, chosen: np.ndarray) -> pl.DataFrame:
+    """The edges `chosen` (positions in `data.built`) as a table: src, dst (node ids), weight, dominant kind, w_<kind>."""
+    built = data.built
+    node_ids = data.nodes["id"]  # in vertex order
+    ends = built.ends[chosen]
+    per_kind = {f"w_{kind}": (built.kind_weights[kind][chosen] if kind in built.kind_weights else np.zeros(len(chosen)))
+                for kind in EDGE_KINDS}
+    heaviest = np.column_stack(list(per_kind.values())).argmax(axis=1) if len(chosen) else np.zeros(0, np.int64)
+    kind = pl.Series(heaviest).replace_strict(dict(enumerate(EDGE_KINDS)), return_dtype=pl.String)  # first heaviest
+    return pl.DataFrame({"src": node_ids.gather(ends[:, 0]), "dst": node_ids.gather(ends[:, 1]),
+                         "weight": built.weight[chosen], "kind": kind,
+                         **per_kind}).select("src", "dst", "weight", "kind", *WEIGHT_COLUMNS)
 
 
 def _stacked(rankings: dict[str, StoredRanking]) -> pl.DataFrame:
-    """Every niche ranking, stacked: id, niche, rank, role, tier, and the niche columns."""
-    frames = [stored.table.select("id", pl.col("niche").cast(pl.String), pl.col("rank").cast(pl.Int64),
+    """Every niche ranking, stacked: platform, id, niche, rank, role, tier, and the niche columns."""
+    frames = [stored.table.select(pl.col("platform").cast(pl.String) if "platform" in stored.table.columns
+                                  else pl.lit(None, pl.String).alias("platform"),
+                                  "id", pl.col("niche").cast(pl.String), pl.col("rank").cast(pl.Int64),
                                   pl.col("role").cast(pl.String), pl.col("tier").cast(pl.String),
                                   *[pl.col(c) for c in NICHE_COLUMNS if c != "rank"])
               for stored in rankings.values()]
@@ -110,28 +129,38 @@ def community_labels(profiles: pl.DataFrame | None) -> dict[int, str]:
     return labels
 
 
-def _nodes(workspace: "Workspace", pairs: pl.DataFrame, ranked: pl.DataFrame) -> pl.DataFrame:
-    """Every account and edge end, with strengths, community, the niches it is ranked in and its best role."""
-    accounts = (workspace.table("accounts").sort("platform", "id").unique("id", keep="first", maintain_order=True)
-                .select("id", "handle", "name", "bio", "followers"))
-    ends = pl.concat([pairs.select(pl.col("src").alias("id")), pairs.select(pl.col("dst").alias("id"))]).unique()
-    nodes = (pl.concat([accounts.select("id"), ends]).unique().join(accounts, on="id", how="left")
-             .join(pairs.group_by("dst").agg(pl.col("weight").sum().alias("in_strength")),
-                   left_on="id", right_on="dst", how="left")
-             .join(pairs.group_by("src").agg(pl.col("weight").sum().alias("out_strength")),
-                   left_on="id", right_on="src", how="left")
-             .with_columns(pl.col("in_strength").fill_null(0.0), pl.col("out_strength").fill_null(0.0),
-                           pl.coalesce("handle", "id").alias("label")))
+def _keyed(nodes: pl.DataFrame, other: pl.DataFrame, how: str = "left") -> pl.DataFrame:
+    """`nodes` joined with a stored table by (platform, id), or by id alone where the table has no platform
+    (stored before accounts were keyed by platform)."""
+    other = other.rename({"id": "account_id"})
+    if "platform" in other.columns and other["platform"].null_count() < other.height:
+        return nodes.join(other, on=["platform", "account_id"], how=how, maintain_order="left", nulls_equal=True)
+    return nodes.join(other.drop("platform", strict=False), on="account_id", how=how, maintain_order="left")
+
+
+def _nodes(workspace: "Workspace", built: BuiltGraph, ranked: pl.DataFrame) -> pl.DataFrame:
+    """Every vertex (in vertex order, column `ix`): its node id, account columns, strengths, community,
+    the niches it is ranked in and its best role."""
+    n, (sources, targets) = built.n, built.ends.T
+    accounts = (workspace.table("accounts").unique(["platform", "id"], keep="first")
+                .select("platform", pl.col("id").alias("account_id"), "handle", "name", "bio", "followers"))
+    nodes = (built.id_frame.with_columns(node_id_expr().alias("node")).rename({"id": "account_id"})
+             .join(accounts, on=["platform", "account_id"], how="left", maintain_order="left", nulls_equal=True)
+             .with_columns(pl.Series("in_strength", np.bincount(targets, weights=built.weight, minlength=n)),
+                           pl.Series("out_strength", np.bincount(sources, weights=built.weight, minlength=n)),
+                           pl.coalesce("handle", "account_id").alias("label"))
+             .rename({"node": "id"}))
     communities = load_communities(workspace)
     if communities is not None:
-        nodes = nodes.join(communities.select("id", pl.col("community").cast(pl.Int64),
-                                              pl.col("role").cast(pl.String).alias("community_role")),
-                           on="id", how="left")
+        nodes = _keyed(nodes, communities.select(
+            pl.col("platform") if "platform" in communities.columns else pl.lit(None, pl.String).alias("platform"),
+            "id", pl.col("community").cast(pl.Int64), pl.col("role").cast(pl.String).alias("community_role"))
+            .unique(["platform", "id"], keep="first"))
     else:
         nodes = nodes.with_columns(pl.lit(None, pl.Int64).alias("community"), pl.lit(None, pl.String).alias("community_role"))
-    best = (ranked.sort("rank", "niche").group_by("id", maintain_order=True)
+    best = (ranked.sort("rank", "niche").group_by("platform", "id", maintain_order=True)
             .agg(pl.col("niche").sort().alias("niches"), pl.col("role").first(), pl.col("tier").first().alias("niche_tier")))
-    return nodes.join(best, on="id", how="left").with_columns(pl.col("niches").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+    return _keyed(nodes, best).with_columns(pl.col("niches").fill_null(pl.lit([], dtype=pl.List(pl.String))))
 
 
 def read_view_data(workspace: "Workspace") -> ViewData:
@@ -139,19 +168,19 @@ def read_view_data(workspace: "Workspace") -> ViewData:
 
     Example: ``data = read_view_data(ws); graph_view(data, niche="persian-books").caption()``.
     """
-    pairs = _pairs(workspace)
+    built = build_graph(workspace)
     rankings = stored_rankings(workspace)
     ranked = _stacked(rankings)
     profiles = load_community_profiles(workspace)
-    return ViewData(pairs=pairs, nodes=_nodes(workspace, pairs, ranked), rankings=rankings, ranked=ranked,
+    return ViewData(built=built, nodes=_nodes(workspace, built, ranked), rankings=rankings, ranked=ranked,
                     profiles=profiles, community_labels=community_labels(profiles))
 
 
-def _among(edges: pl.DataFrame, nodes: pl.DataFrame) -> pl.DataFrame:
-    """The edges whose two ends are both nodes."""
-    kept = nodes.select("id")
-    return (edges.join(kept.rename({"id": "src"}), on="src", how="semi")
-            .join(kept.rename({"id": "dst"}), on="dst", how="semi"))
+def _among(built: BuiltGraph, nodes: pl.DataFrame) -> np.ndarray:
+    """Positions of the edges whose two ends are both nodes (one numpy mask over the edge arrays)."""
+    keep = np.zeros(built.n, dtype=bool)
+    keep[nodes["ix"].to_numpy()] = True
+    return np.flatnonzero(keep[built.ends[:, 0]] & keep[built.ends[:, 1]])
 
 
 def _scored(data: ViewData, niche: str | None) -> pl.DataFrame:
@@ -165,13 +194,16 @@ def _scored(data: ViewData, niche: str | None) -> pl.DataFrame:
         known = sorted(data.ranked["niche"].unique().to_list())
         raise BadInput(f"no ranking for niche {niche!r} in this workspace", param="niche",
                        hint="rank the niche and save its ranking first" + (f"; ranked niches: {', '.join(known)}" if known else ""))
-    return (nodes.drop("role").join(mine.select("id", "role", "tier", *NICHE_COLUMNS), on="id", how="inner")
+    return (_keyed(nodes.drop("role"), mine.select("platform", "id", "role", "tier", *NICHE_COLUMNS), how="inner")
             .with_columns(pl.col("niche_influence").alias("score")))
 
 
 def graph_view(data: ViewData, *, niche: str | None = None, max_nodes: int | None = None,
                max_edges: int | None = None) -> GraphView:
     """The nodes and edges to export, for one niche or the whole workspace, within the budgets.
+
+    The nodes are chosen from the node table and the edges among them from the edge arrays
+    (a mask), so a map of 1,000 accounts from a 10M-edge workspace never tables every edge.
 
     Parameters
     ----------
@@ -187,14 +219,15 @@ def graph_view(data: ViewData, *, niche: str | None = None, max_nodes: int | Non
     nodes = _scored(data, niche).drop("niche_tier", strict=False).sort(["score", "id"], descending=[True, False],
                                                                        nulls_last=True)
     total_nodes = nodes.height
-    edges = _among(data.pairs, nodes)
-    total_edges = edges.height
+    chosen = _among(data.built, nodes)
+    total_edges = len(chosen)
     if max_nodes is not None and nodes.height > max_nodes:
         nodes = nodes.head(max_nodes)
-        edges = _among(edges, nodes)
+        chosen = _among(data.built, nodes)
+    edges = _edge_table(data, chosen)
     if max_edges is not None and edges.height > max_edges:
         edges = edges.sort(["weight", "src", "dst"], descending=[True, False, False]).head(max_edges).sort("src", "dst")
-    columns = ["id", "label", "handle", "name", "bio", "followers", "tier", "community", "community_role", "niches",
-               "role", "score", "in_strength", "out_strength"] + (list(NICHE_COLUMNS) if niche else [])
+    columns = ["id", "label", "platform", "handle", "name", "bio", "followers", "tier", "community", "community_role",
+               "niches", "role", "score", "in_strength", "out_strength"] + (list(NICHE_COLUMNS) if niche else [])
     return GraphView(nodes=nodes.select(columns), edges=edges, total_nodes=total_nodes, total_edges=total_edges,
                      niche=niche, community_labels=data.community_labels)

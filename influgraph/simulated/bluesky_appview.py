@@ -1,7 +1,9 @@
 """The simulated world in the shapes of Bluesky's AppView (app.bsky.* XRPC) and its login, for the Bluesky crawler's tests.
 
-Mapping: an account's did is `did:plc:sim<id>` and its handle `<username>.bsky.social`; a post's
-uri is `at://<did>/app.bsky.feed.post/<id>`. Reposts are not posts on Bluesky: the world's
+Mapping: an account's did is `did:plc:sim<id>` and its handle `<username>.bsky.social` with each
+'_' written '-' (`handle_of`: a handle is letters, digits and hyphens, per `handle.ts`); a post's
+uri is `at://<did>/app.bsky.feed.post/<id>`. Cursors look like the recorded ones: an offset for
+`searchPosts` ("25"), a 13-character TID-like key ("3l...") for the other lists. Reposts are not posts on Bluesky: the world's
 retweets are served only by `getRepostedBy`. Shapes follow the recorded responses in
 `../shared/data/bluesky-bskyr-vcr` (post views with record, facets, reply and embed; profile
 views; `cursor` pagination). `server.SimServer` serves them under /xrpc/.
@@ -16,7 +18,9 @@ from .world import World
 if TYPE_CHECKING:
     from .x_api import XIndex
 
-__all__ = ["BlueskyIndex", "did_of", "uri_of", "paged", "route", "create_session"]
+__all__ = ["BlueskyIndex", "did_of", "uri_of", "handle_of", "paged", "cursor_for", "route", "create_session"]
+
+_SORTABLE = "234567abcdefghijklmnopqrstuvwxyz"  # the base32 alphabet of AT Protocol record keys (TIDs)
 
 
 def did_of(account_id: str) -> str:
@@ -27,6 +31,42 @@ def did_of(account_id: str) -> str:
 def uri_of(author_id: str, post_id: str) -> str:
     """The simulated at:// uri of a post."""
     return f"at://{did_of(author_id)}/app.bsky.feed.post/{post_id}"
+
+
+def handle_of(username: str) -> str:
+    """The simulated handle of a username: lower case, '_' as '-', under .bsky.social (a valid handle)."""
+    return f"{username.lower().replace('_', '-')}.bsky.social"
+
+
+def cursor_for(offset: int, nsid: str) -> str:
+    """The cursor of `offset` for `nsid`: the offset itself for searchPosts, else a TID-like "3l..." key.
+
+    >>> cursor_for(25, "app.bsky.feed.searchPosts"), cursor_for(100, "app.bsky.graph.getFollowers")
+    ('25', '3l22222222252')
+    """
+    if nsid == "app.bsky.feed.searchPosts":
+        return str(offset)
+    digits = ""
+    while True:
+        offset, rest = divmod(offset, 32)
+        digits = _SORTABLE[rest] + digits
+        if not offset:
+            break
+    return "3l" + digits.rjust(11, "2")
+
+
+def offset_of(cursor: str | None, nsid: str) -> int | None:
+    """The offset of a cursor of `cursor_for` (0 without one); None for a cursor not issued here."""
+    if not cursor:
+        return 0
+    if nsid == "app.bsky.feed.searchPosts":
+        return int(cursor) if cursor.isdigit() else None
+    if len(cursor) != 13 or not cursor.startswith("3l") or any(c not in _SORTABLE for c in cursor[2:]):
+        return None
+    value = 0
+    for char in cursor[2:]:
+        value = value * 32 + _SORTABLE.index(char)
+    return value
 
 
 def _facets(text: str, hashtags: list[dict], mentions: list[dict]) -> list[dict]:
@@ -56,7 +96,7 @@ class BlueskyIndex:
         self.x = x_index
         self.accounts = {a["id"]: a for a in world.accounts}
         self.by_did = {did_of(a["id"]): a["id"] for a in world.accounts}
-        self.by_handle = {f"{a['username'].lower()}.bsky.social": a["id"] for a in world.accounts}
+        self.by_handle = {handle_of(a["username"]): a["id"] for a in world.accounts}
         self.posts = {t["id"]: t for t in world.posts if not any(r["type"] == "retweeted" for r in t.get("referenced_tweets", []))}
         self.by_uri = {uri_of(t["author_id"], t["id"]): t["id"] for t in self.posts.values()}
         self.replies: dict[str, list[str]] = defaultdict(list)
@@ -74,7 +114,7 @@ class BlueskyIndex:
 
     def profile(self, account_id: str, detailed: bool = False) -> dict:
         a = self.accounts[account_id]
-        view = {"did": did_of(account_id), "handle": f"{a['username']}.bsky.social", "displayName": a["name"],
+        view = {"did": did_of(account_id), "handle": handle_of(a["username"]), "displayName": a["name"],
                 "viewer": {"muted": False, "blockedBy": False}, "labels": [], "createdAt": a["created_at"],
                 "description": a.get("description", ""), "indexedAt": a["created_at"]}
         if detailed:
@@ -116,11 +156,11 @@ class BlueskyIndex:
         return node
 
 
-def paged(items: list, cursor: str | None, limit: int) -> tuple[list, str | None]:
-    """A page of `items` after `cursor` (an offset), and the next cursor."""
-    start = int(cursor) if cursor and cursor.isdigit() else 0
+def paged(items: list, cursor: str | None, limit: int, nsid: str = "") -> tuple[list, str | None]:
+    """A page of `items` after `cursor` (`cursor_for`), and the next cursor."""
+    start = offset_of(cursor, nsid) or 0
     chunk = items[start:start + limit]
-    return chunk, (str(start + limit) if start + limit < len(items) else None)
+    return chunk, (cursor_for(start + limit, nsid) if start + limit < len(items) else None)
 
 
 def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[int, dict]:
@@ -132,10 +172,12 @@ def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[
     def bad(message: str) -> tuple[int, dict]:
         return 400, {"error": "InvalidRequest", "message": message}
 
+    if offset_of(cursor, nsid) is None:
+        return bad(f"Error: malformed cursor {cursor[:40]!r}")
     if nsid == "app.bsky.feed.searchPosts":
         if not one.get("q"):
             return bad("Params must have the property \"q\"")
-        ids, following = paged(index.search(one["q"], one.get("lang")), cursor, limit)
+        ids, following = paged(index.search(one["q"], one.get("lang")), cursor, limit, nsid)
         return 200, {"posts": [index.post(i) for i in ids], **({"cursor": following} if following else {})}
     if nsid == "app.bsky.actor.getProfiles":
         actors = query.get("actors", [])
@@ -147,7 +189,7 @@ def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[
         if subject is None:
             return bad("Profile not found")
         relation = index.x.followers if nsid.endswith("Followers") else index.x.following
-        ids, following = paged(relation.get(subject, []), cursor, limit)
+        ids, following = paged(relation.get(subject, []), cursor, limit, nsid)
         key = "followers" if nsid.endswith("Followers") else "follows"
         return 200, {key: [index.profile(i) for i in ids], "subject": index.profile(subject),
                      **({"cursor": following} if following else {})}
@@ -159,11 +201,11 @@ def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[
         if nsid == "app.bsky.feed.getPostThread":
             return 200, {"thread": index.thread(post_id, min(int(one.get("depth", "6") or 6), 10))}
         if nsid == "app.bsky.feed.getRepostedBy":
-            ids, following = paged(index.x.retweeters.get(post_id, []), cursor, limit)
+            ids, following = paged(index.x.retweeters.get(post_id, []), cursor, limit, nsid)
             return 200, {"repostedBy": [index.profile(i) for i in ids], "uri": one["uri"], **({"cursor": following} if following else {})}
         if nsid == "app.bsky.feed.getLikes":
             return 200, {"likes": [], "uri": one["uri"]}
-        ids, following = paged(index.quotes.get(post_id, []), cursor, limit)
+        ids, following = paged(index.quotes.get(post_id, []), cursor, limit, nsid)
         return 200, {"posts": [index.post(i) for i in ids], "uri": one["uri"], **({"cursor": following} if following else {})}
     return 501, {"error": "MethodNotImplemented", "message": f"Method Not Implemented: {nsid}"}
 

@@ -1,5 +1,6 @@
-"""A local HTTP server on 127.0.0.1 that serves a simulated World: the X API v2 (routes in `x_api`)
-and, under /xrpc/, Bluesky's AppView (routes in `bluesky_appview`), with a bearer token check.
+"""A local HTTP server on 127.0.0.1 that serves a simulated World: the X API v2 (routes in `x_api`),
+under /xrpc/, Bluesky's AppView (routes in `bluesky_appview`), with a bearer token check, and under
+/api/, two federated Mastodon instances (`mastodon_api`: 127.0.0.1:PORT and localhost:PORT).
 
 Faults can be injected per path prefix for crawler tests: a status code with headers (429 with
 or without `x-rate-limit-reset`, a usage-cap body, 401, 403, 503...), a delay, a truncated body,
@@ -18,10 +19,21 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-from . import bluesky_appview, x_api
+from . import bluesky_appview, contracts, mastodon_api, x_api
 from .world import World
 
-__all__ = ["SimServer", "Fault"]
+__all__ = ["SimServer", "Fault", "Logged"]
+
+
+@dataclass
+class Logged:
+    """One X or XRPC request the server received: method, path, every query value, status, contract errors."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+    errors: list = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +78,8 @@ class _Handler(BaseHTTPRequestHandler):
         sim.requests.append(url.path)
         if sim.latency:
             time.sleep(sim.latency)
+        if url.path.startswith("/api/"):
+            return self._mastodon(url)
         if sim.token and self.headers.get("Authorization") != f"Bearer {sim.token}":
             return self._send(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
         fault = sim.take_fault(url.path)
@@ -74,10 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and not fault.truncate and fault.next_token is None:
             headers = {**fault.headers, **({"X-Echo-Authorization": self.headers.get("Authorization", "")} if fault.echo else {})}
             return self._send(fault.status, fault.answer(self.headers.get("Authorization", "")), headers)
-        if url.path.startswith("/xrpc/"):
-            status, body = self._bluesky(url.path[len("/xrpc/"):], parse_qs(url.query))
-        else:
-            status, body = x_api.route(sim.index, url.path, {k: v[-1] for k, v in parse_qs(url.query).items()})
+        status, body = self._route(url)
         if fault and fault.next_token is not None and status == 200:
             if url.path.startswith("/xrpc/"):
                 body["cursor"] = fault.next_token
@@ -97,7 +108,27 @@ class _Handler(BaseHTTPRequestHandler):
             body = {}
         if url.path != "/xrpc/com.atproto.server.createSession":
             return self._send(501, {"error": "MethodNotImplemented"})
-        return self._send(*bluesky_appview.create_session(body, sim.login, sim.token))
+        return self._send(*bluesky_appview.create_session(body, sim.login, sim.token or sim.session_token))
+
+    def _route(self, url) -> tuple[int, dict]:
+        """Check an X or XRPC request against the published contract (`contracts`), then answer it; log both."""
+        sim = self.server.sim
+        query = parse_qs(url.query, keep_blank_values=True)
+        if url.path.startswith("/xrpc/"):
+            nsid = url.path[len("/xrpc/"):]
+            if (nsid == "app.bsky.feed.searchPosts" and sim.session_token
+                    and self.headers.get("Authorization") != f"Bearer {sim.session_token}"):
+                sim.log.append(Logged("GET", url.path, query, 403))  # as the public AppView answers a search without a session
+                return 403, {"error": "Forbidden", "message": "searchPosts requires an authenticated session"}
+            errors = sim.contract.check_bluesky(nsid, query) if nsid in sim.contract.bluesky else []
+            status, body = (400, {"error": "InvalidRequest", "message": errors[0]}) if errors else self._bluesky(nsid, query)
+        else:
+            route, path_params = x_api.template(url.path)
+            errors = sim.contract.check_x(route, path_params, query, tier=sim.tier) if route in sim.contract.x else []
+            status, body = ((400, contracts.x_refusal(errors)) if errors else
+                            x_api.route(sim.index, url.path, {k: v[-1] for k, v in query.items()}))
+        sim.log.append(Logged("GET", url.path, query, status, errors))
+        return status, body
 
     def _bluesky(self, nsid: str, query: dict[str, list[str]]) -> tuple[int, dict]:
         """Answer an app.bsky.* query, building the Bluesky views of the world on the first one."""
@@ -106,6 +137,22 @@ class _Handler(BaseHTTPRequestHandler):
             if sim.bluesky is None:
                 sim.bluesky = bluesky_appview.BlueskyIndex(sim.world, sim.index)
         return bluesky_appview.route(sim.bluesky, nsid, query)
+
+    def _mastodon(self, url) -> None:
+        """Answer a Mastodon /api/ request (`mastodon_api`), with the faults of its path like the other routes."""
+        sim = self.server.sim
+        authorization = self.headers.get("Authorization")
+        fault = sim.take_fault(url.path)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
+        if fault and not fault.truncate and fault.next_token is None:
+            return self._send(fault.status, fault.answer(authorization or ""), fault.headers)
+        status, body, headers = mastodon_api.serve(sim.mastodon_index, self.headers.get("Host", ""), url.path,
+                                                   parse_qs(url.query), authorization, sim.token,
+                                                   self.client_address[0], sim.clock(), sim.mastodon_public)
+        if fault and fault.next_token is not None and status == 200:
+            headers["Link"] = f'<http://{self.headers.get("Host")}{url.path}?max_id={fault.next_token}>; rel="next"'
+        self._send(status, body, headers, truncate=bool(fault and fault.truncate))
 
     def _send(self, status: int, body: dict, headers: dict | None = None, truncate: bool = False) -> None:
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -136,11 +183,18 @@ class SimServer:
     """The simulated platform on 127.0.0.1 (an OS-assigned port); a context manager that stops itself."""
 
     def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0,
-                 login: tuple[str, str] | None = None):
+                 login: tuple[str, str] | None = None, tier: str = "self-serve", session_token: str | None = None):
         self.world = world
+        self.tier = tier  # the X access tier whose query length the contract holds requests to
+        self.session_token = session_token  # set: searchPosts needs this session token (403 without), like the public AppView
+        self.contract = contracts.load()  # the package's contract.json, derived from the published specs
+        self.log: list[Logged] = []  # every X and XRPC request with its query and status (for contract tests)
         self.login = login  # (handle, app password) that createSession accepts, answering `token`
         self.latency = latency  # seconds added to every answer, as a network would
         self.bluesky: bluesky_appview.BlueskyIndex | None = None  # Bluesky views, built on the first /xrpc/ request
+        self.mastodon: mastodon_api.MastodonIndex | None = None  # Mastodon views, built on the first /api/ request
+        self.mastodon_public = True  # False: the primary instance answers 401 to requests without the token
+        self.clock = time.time  # the Mastodon rate-limit windows' clock (tests may move it)
         self.index = x_api.XIndex(world)
         self.token = token
         self.port = port
@@ -155,6 +209,14 @@ class SimServer:
         """`http://127.0.0.1:PORT` once started."""
         assert self._server is not None, "start the server first (use it as a context manager)"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def mastodon_index(self) -> mastodon_api.MastodonIndex:
+        """The Mastodon views of the world: this server is `127.0.0.1:PORT` and, federated with it, `localhost:PORT`."""
+        with self._lock:
+            if self.mastodon is None:
+                port = self._server.server_address[1]
+                self.mastodon = mastodon_api.MastodonIndex(self.world, f"127.0.0.1:{port}", f"localhost:{port}")
+        return self.mastodon
 
     def add_fault(self, path_prefix: str, fault: Fault) -> None:
         """Answer requests whose path starts with `path_prefix` with `fault` (first added, first used)."""

@@ -101,6 +101,7 @@ class World:
     roles: dict[str, str] = field(default_factory=dict)
     community: dict[str, str] = field(default_factory=dict)
     bridges: dict[str, tuple[str, str]] = field(default_factory=dict)
+    inauthentic: dict = field(default_factory=dict)  # bought followers, hunters and rings (see the module docstring)
 
     def truth(self) -> dict:
         """The planted truth, JSON-ready: niches, and each account's community and role."""
@@ -118,6 +119,7 @@ class World:
                              **({"bridges": list(self.bridges[i])} if i in self.bridges else {})}
                          for i in sorted(self.roles)},
             "planted": {role: sorted(ids) for role, ids in sorted(planted.items())},
+            "inauthentic": self.inauthentic,
         }
 
 
@@ -137,10 +139,15 @@ class _Builder:
         self.post_count = 0
         self.follows: set[tuple[str, str]] = set()
         self.minute = 0
+        self.extra_following: dict[str, int] = {}  # accounts followed beyond this world (mass followers)
 
     # ------------------------------------------------------------ accounts
-    def account(self, community: str, role: str, niche: Niche | None, lang: str) -> str:
-        """A new account of `community` with a planted `role`; returns its id."""
+    def account(self, community: str, role: str, niche: Niche | None, lang: str, kind: str | None = None,
+                created_days: int | None = None) -> str:
+        """A new account of `community` with a planted `role`; returns its id.
+
+        `kind` (bought, hunter, ring) names an inauthentic account's handle prefix and empties a bought
+        account's bio; `created_days` dates it that many days before START."""
         index = len(self.world.accounts)
         account_id = str(ACCOUNT_BASE + index * 97)  # neighbours collide as floats: string ids are required
         rng = self.rng
@@ -154,9 +161,16 @@ class _Builder:
         if role == "celebrity":
             name, bio = f"{name} (official)", "Actor, singer, entertainer"
         created = START - timedelta(days=int(rng.integers(400, 4000)) if role != "bot" else int(rng.integers(1, 30)))
+        if created_days is not None:
+            created = START - timedelta(days=created_days, minutes=int(rng.integers(0, 600)))
+        if kind == "bought":
+            name, bio = f"user{index}", ""
+        elif kind == "hunter":
+            bio = "Contests, freebies and giveaways. Follow to win!"
         code = {"specialty-coffee": "cof", "kuliner-nusantara": "kul", "persian-books": "buk"}.get(community, "gen")
         prefix = {"celebrity": "star", "expert": "pro", "local": "loc", "broker": "link", "vanity": "vain", "brand": "brand",
                   "bot": "bot", "peer": "u"}[role]
+        prefix = {"bought": "fan", "hunter": "win", "ring": "pod"}.get(kind or "", prefix)
         account = {"id": account_id, "username": f"{prefix}_{code}{index}",
                    "name": name, "description": bio, "lang": lang, "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                    "verified": role in ("celebrity", "brand"), "protected": False}
@@ -289,6 +303,7 @@ def build_world(seed: int = 7, scale: float = 1.0) -> World:
     cast = _plant_accounts(b)
     _follow(b, cast)
     _post_and_engage(b, cast)
+    _plant_inauthentic(b, cast)
     _count_metrics(b)
     return b.world
 
@@ -441,5 +456,81 @@ def _count_metrics(b: _Builder) -> None:
     for account in b.world.accounts:
         boost = {"celebrity": 2_500_000, "vanity": 120_000}.get(b.world.roles[account["id"]], 0)
         account["public_metrics"] = {"followers_count": followers[account["id"]] + boost,
-                                     "following_count": following[account["id"]],
+                                     "following_count": following[account["id"]] + b.extra_following.get(account["id"], 0),
                                      "tweet_count": tweets[account["id"]], "listed_count": 0}
+
+
+def _plant_inauthentic(b: _Builder, cast: _Cast) -> None:
+    """Bought followers of every vanity account, giveaway hunters and one engagement ring per niche
+    (see the module docstring), recorded in `World.inauthentic`; drawn after every other step."""
+    b.world.inauthentic = {"bought_followers": _bought_followers(b, cast), "hunters": _hunters(b, cast),
+                           "rings": [{"niche": niche.name, "members": _ring(b, cast, niche)} for niche in NICHES]}
+    b.world.follows = sorted(b.follows)
+
+
+def _bought_followers(b: _Builder, cast: _Cast) -> dict[str, list[str]]:
+    """Per vanity account, its bought followers: created in three batches, no posts, no bio, following
+    thousands of accounts beyond this world and, in it, the vanity account only."""
+    rng = b.rng
+    out = {}
+    for niche in NICHES:
+        vanity = cast.planted[niche.name]["vanity"][0]
+        batches = rng.integers(5, 60, size=3)
+        fans = []
+        for _ in range(max(int(300 * b.scale), 40)):
+            fan = b.account("general", "peer", None, "en", kind="bought", created_days=int(batches[rng.integers(3)]))
+            b.follows.add((fan, vanity))
+            b.extra_following[fan] = int(rng.integers(1_500, 6_000))
+            fans.append(fan)
+        out[vanity] = sorted(fans)
+    return out
+
+
+def _hunters(b: _Builder, cast: _Cast) -> list[str]:
+    """Giveaway hunters, created together: they repost every vanity account's viral giveaway post and two
+    random original posts of peers or brands in every niche, and post giveaway lines of their own."""
+    rng = b.rng
+    day = int(rng.integers(200, 400))
+    hunters = [b.account("general", "peer", None, "en", kind="hunter", created_days=day + int(rng.integers(0, 3)))
+               for _ in range(max(int(90 * b.scale), 20))]
+    viral = [p for p in b.world.posts if b.world.roles[p["author_id"]] == "vanity" and f"#{MASS_HASHTAG}" in p["text"]]
+    originals = {n.name: [p for p in b.world.posts if not p.get("referenced_tweets") and b.world.community[p["author_id"]] == n.name
+                          and b.world.roles[p["author_id"]] in ("peer", "brand")] for n in NICHES}
+    for hunter in hunters:
+        b.follow_many(hunter, cast.general, int(rng.integers(5, 15)))
+        for post in viral:
+            if rng.random() < 0.9:
+                b.minute += 1
+                b.repost(hunter, post, b.minute)
+        for niche in NICHES:
+            pool = originals[niche.name]
+            for j in rng.choice(len(pool), size=min(2, len(pool)), replace=False):
+                b.minute += 1
+                b.repost(hunter, pool[j], b.minute)
+        for _ in range(2):
+            b.minute += 1
+            b.post(hunter, _GENERAL_TEMPLATES[int(rng.integers(len(_GENERAL_TEMPLATES)))], "en", b.minute)
+    return sorted(hunters)
+
+
+def _ring(b: _Builder, cast: _Cast, niche: Niche) -> list[str]:
+    """An engagement ring of `niche`: 8 to 13 members created together, following each other, each
+    posting 4 niche posts that nearly every other member reposts; a few niche peers follow each member."""
+    rng = b.rng
+    day = int(rng.integers(150, 300))
+    ring = [b.account(niche.name, "peer", niche, niche.lang, kind="ring", created_days=day + int(rng.integers(0, 4)))
+            for _ in range(int(rng.integers(8, 14)))]
+    peers = cast.members[niche.name]
+    for member in ring:
+        b.follows.update((member, other) for other in ring if other != member)
+        b.follow_many(member, peers, 10)
+        for j in rng.choice(len(peers), size=8, replace=False):
+            b.follows.add((peers[j], member))
+    for member in ring:
+        for _ in range(4):
+            post = b.niche_post(member, niche)
+            for other in ring:
+                if other != member and rng.random() < 0.85:
+                    b.minute += 1
+                    b.repost(other, post, b.minute)
+    return sorted(ring)

@@ -5,7 +5,13 @@ Endpoints: `/2/tweets/search/recent` (query of `#hashtag` and keyword terms join
 `data`, `includes.users`, `includes.tweets` and `meta.next_token` like the recorded pages),
 `/2/users/ID/followers` and `/following`, `/2/tweets/ID/retweeted_by` and `/liking_users`, and
 `/2/tweets/ID/quote_tweets`, `/2/users?ids=` and `/2/users/by?usernames=` (unknown ids or
-names come back as partial `errors[]`, as the real API does). `server.SimServer` serves them.
+names come back as partial `errors[]`, as the real API does). `server.SimServer` serves them,
+after checking each request against the published contract (`contracts`).
+
+Pagination tokens look like the real ones (recorded in `../shared/data`): recent search, quotes,
+reposts and likes answer 45-character base36 `next_token`s ("b26v89c19zqg8o3fp..."), followers
+and following 16-character base32 ones ending "ZZZ"; a token the simulator did not issue is
+refused with HTTP 400, as X refuses a forged one.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ from collections import defaultdict
 
 from .world import World
 
-__all__ = ["XIndex", "route"]
+__all__ = ["XIndex", "route", "template", "token_for", "offset_of"]
 
 _USER_FIELDS = ("id", "username", "name", "description", "created_at", "verified", "protected", "location", "public_metrics")
 
@@ -71,12 +77,67 @@ class XIndex:
         return includes
 
 
-def _page(items: list, token: str | None, size: int) -> tuple[list, str | None]:
-    """A page of `items` after `token` (`pg` + a hex offset), and the next token."""
-    start = int(token[2:], 16) if token and token.startswith("pg") and token[2:].isalnum() else 0
+_B36_PREFIX = "b26v89c19zqg8o3fp"  # the first 17 characters of a recorded recent-search next_token
+_B32 = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+FOLLOW_TEMPLATES = ("/2/users/:id/followers", "/2/users/:id/following")
+
+
+def token_for(offset: int, endpoint: str) -> str:
+    """The pagination token of `offset` for `endpoint` (a route template), shaped like X's real tokens.
+
+    >>> token_for(100, "/2/users/:id/followers"), len(token_for(100, "/2/tweets/search/recent"))
+    ('0000000000034ZZZ', 45)
+    """
+    if endpoint in FOLLOW_TEMPLATES:
+        digits = ""
+        while True:
+            offset, rest = divmod(offset, 32)
+            digits = _B32[rest] + digits
+            if not offset:
+                break
+        return digits.rjust(13, "0") + "ZZZ"
+    digits = ""
+    while True:
+        offset, rest = divmod(offset, 36)
+        digits = _BASE36[rest] + digits
+        if not offset:
+            break
+    return _B36_PREFIX + digits.rjust(28, "0")
+
+
+def offset_of(token: str | None, endpoint: str) -> int | None:
+    """The offset a token of `token_for` stands for (0 without a token); None for a token not issued here."""
+    if not token:
+        return 0
+    if endpoint in FOLLOW_TEMPLATES:
+        ok = len(token) == 16 and token.endswith("ZZZ") and all(c in _B32 for c in token[:13])
+        return int(token[:13], 32) if ok else None
+    ok = len(token) == 45 and token.startswith(_B36_PREFIX) and all(c in _BASE36 for c in token[17:])
+    return int(token[17:], 36) if ok else None
+
+
+def _page(items: list, token: str | None, size: int, endpoint: str) -> tuple[list, str | None]:
+    """A page of `items` after `token`, and the next token (`token_for`)."""
+    start = offset_of(token, endpoint) or 0
     chunk = items[start:start + size]
-    following = f"pg{start + size:x}" if start + size < len(items) else None
+    following = token_for(start + size, endpoint) if start + size < len(items) else None
     return chunk, following
+
+
+def template(path: str) -> tuple[str, dict[str, str]]:
+    """The route template of a path (`/2/users/:id/followers`) and its path parameters ({"id": ...})."""
+    parts = path.strip("/").split("/")
+    if len(parts) == 4 and parts[:2] in (["2", "users"], ["2", "tweets"]):
+        return f"/{parts[0]}/{parts[1]}/:id/{parts[3]}", {"id": parts[2]}
+    return path.rstrip("/") or "/", {}
+
+
+def _bad_token(name: str, value: str) -> tuple[int, dict]:
+    from .contracts import x_refusal
+
+    return 400, x_refusal([{"parameters": {name: [value]}, "message": f"The `{name}` query parameter value [{value}] "
+                                                                     "is not a valid pagination token"}])
 
 
 def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
@@ -86,7 +147,10 @@ def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
     if path == "/2/tweets/search/recent":
         if not query.get("query"):
             return 400, {"title": "Invalid Request", "detail": "query is required", "status": 400}
-        tweets, token = _page(index.search(query["query"]), query.get("next_token"), min(size, 100))
+        given = query.get("next_token") or query.get("pagination_token")
+        if offset_of(given, path) is None:
+            return _bad_token("next_token" if "next_token" in query else "pagination_token", given)
+        tweets, token = _page(index.search(query["query"]), given, min(size, 100), path)
         meta = {"result_count": len(tweets)}
         if tweets:
             meta.update(newest_id=tweets[0]["id"], oldest_id=tweets[-1]["id"])
@@ -99,12 +163,17 @@ def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
         if parts[2] not in index.users:
             return 200, {"errors": [{"resource_type": "user", "parameter": "id", "resource_id": parts[2],
                                      "value": parts[2], "title": "Not Found Error", "detail": f"Could not find user with id: [{parts[2]}]."}]}
-        ids, token = _page(relation.get(parts[2], []), query.get("pagination_token"), size)
+        route_of = template(path)[0]
+        if offset_of(query.get("pagination_token"), route_of) is None:
+            return _bad_token("pagination_token", query["pagination_token"])
+        ids, token = _page(relation.get(parts[2], []), query.get("pagination_token"), size, route_of)
         return 200, _users(index, ids, token)
     if len(parts) == 4 and parts[:2] == ["2", "tweets"] and parts[3] == "quote_tweets":
         quotes = [t for t in index.newest_first
                   if any(r["type"] == "quoted" and r["id"] == parts[2] for r in t.get("referenced_tweets", []))]
-        tweets, token = _page(quotes, query.get("pagination_token"), min(size, 100))
+        if offset_of(query.get("pagination_token"), "quote") is None:
+            return _bad_token("pagination_token", query["pagination_token"])
+        tweets, token = _page(quotes, query.get("pagination_token"), min(size, 100), "quote")
         meta = {"result_count": len(tweets), **({"next_token": token} if token else {})}
         return 200, ({"data": tweets, "includes": index.expand(tweets), "meta": meta} if tweets else {"meta": meta})
     if path == "/2/users/by":
@@ -120,7 +189,9 @@ def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
         return 200, body
     if len(parts) == 4 and parts[:2] == ["2", "tweets"] and parts[3] in ("retweeted_by", "liking_users"):
         ids = index.retweeters.get(parts[2], []) if parts[3] == "retweeted_by" else []
-        ids, token = _page(ids, query.get("pagination_token"), min(size, 100))
+        if offset_of(query.get("pagination_token"), "users") is None:
+            return _bad_token("pagination_token", query["pagination_token"])
+        ids, token = _page(ids, query.get("pagination_token"), min(size, 100), "users")
         return 200, _users(index, ids, token)
     if path == "/2/users":
         wanted = [i for i in query.get("ids", "").split(",") if i]

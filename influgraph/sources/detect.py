@@ -10,7 +10,9 @@ from .base import GZIP_MAGIC
 
 __all__ = ["detect_format"]
 
-_HINT = "set `format` to x-json, bluesky-json, csv, tsv, parquet, snap, graphml, gexf or gml"
+_MASTODON = re.compile(r'(?<!\\)"acct"\s*:\s*"')  # a key of every Mastodon account view (inside a string it is escaped)
+
+_HINT = "set `format` to x-json, bluesky-json, mastodon-json, csv, tsv, parquet, snap, graphml, gexf or gml"
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -30,7 +32,11 @@ def _head(path: Path, size: int = 1 << 16) -> bytes:
 
 
 def detect_format(path: Path) -> str:
-    """The format name of `path`: x-json, csv, tsv, parquet, snap, graphml, gexf or gml."""
+    """The format name of `path`: x-json, bluesky-json, mastodon-json, csv, tsv, parquet, snap, graphml, gexf or gml.
+
+    Mastodon answers are told from X pages by their keys: an account's `acct` (X users have none),
+    a context's `ancestors`, or the crawler's `__mastodon` envelope.
+    """
     head = _head(Path(path))
     if not head.strip():
         raise BadInput("file is empty", path=path, hint="nothing to import")
@@ -55,6 +61,8 @@ def detect_format(path: Path) -> str:
         if '"__influgraph"' in first and "/xrpc/app.bsky." in first or re.match(
                 r'\[?\s*\{\s*"(posts|profiles|thread|followers|follows|repostedBy|likes|subject|cursor)"', text):
             return "bluesky-json"
+        if _MASTODON.search(text[:1 << 16]) or re.match(r'\[?\s*\{\s*"(__mastodon|ancestors)"', text):
+            return "mastodon-json"
         return "x-json"
     if re.match(r"(Creator\s+\"[^\"]*\"\s+)?graph\s*\[", text):
         return "gml"

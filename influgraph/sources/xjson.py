@@ -170,6 +170,10 @@ class _Collector:
         if not isinstance(doc, dict):
             self.bad.bad(line, f"expected an X API page (a JSON object), got {type(doc).__name__}")
             return
+        if "acct" in doc or "__mastodon" in doc or {"ancestors", "descendants"} <= set(doc) \
+                or isinstance(doc.get("account"), dict):  # Mastodon's accounts also have id and username
+            self.bad.bad(line, "a Mastodon API answer, not an X API v2 page", hint="import it with `format` mastodon-json")
+            return
         if any(key in doc for key in ("data", "includes", "errors", "meta")):
             self.page(line, doc)
         elif "id" in doc and ("author_id" in doc or "text" in doc):

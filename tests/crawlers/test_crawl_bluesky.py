@@ -16,6 +16,7 @@ from influgraph.errors import UpstreamUnavailable
 from influgraph.niches import load_query
 from influgraph.sources.bluesky import read_bluesky_pages
 from influgraph.simulated import Fault, SimServer
+from influgraph.simulated.bluesky_appview import cursor_for
 from influgraph.workspace import Workspace
 from shared_data import shared_path
 
@@ -40,9 +41,15 @@ def world(demo_world):
     return demo_world
 
 
+def _query():
+    """kuliner-nusantara with its seeds as Bluesky handles (the query file names X usernames, with '_')."""
+    query = load_query(QUERIES / "kuliner-nusantara.toml")
+    return replace(query, seed_accounts=tuple(s.replace("_", "-") for s in query.seed_accounts))
+
+
 def _crawl(path: Path, server: SimServer, clock: Clock | None = None, query=None, **options):
     transport = {"sleep": clock.sleep, "now": clock.now} if clock else {}
-    return crawl(Workspace(path), query or load_query(QUERIES / "kuliner-nusantara.toml"), "bluesky",
+    return crawl(Workspace(path), query or _query(), "bluesky",
                  api_url=server.base_url, overrides=SMALL, transport_options=transport, **options)
 
 
@@ -91,7 +98,8 @@ def test_truncated_answers_are_retried_and_a_repeated_cursor_ends_pagination(wor
     warnings: list[str] = []
     with SimServer(world) as server:
         server.add_fault(SEARCH, Fault(status=200, truncate=True, times=2))
-        server.add_fault("/xrpc/app.bsky.graph.getFollowers", Fault(status=200, next_token="100", times=None))
+        server.add_fault("/xrpc/app.bsky.graph.getFollowers",
+                         Fault(status=200, next_token=cursor_for(100, "app.bsky.graph.getFollowers"), times=None))
         result = _crawl(tmp_path / "ws", server, Clock(), warn=warnings.append)
     assert result.complete
     assert any("repeated a pagination token" in w for w in warnings)
@@ -107,9 +115,13 @@ def test_503_streak_opens_the_breaker(world, tmp_path: Path) -> None:
 
 def test_profiles_requested_equal_stored_plus_tombstoned(world, tmp_path: Path) -> None:
     query = replace(load_query(QUERIES / "kuliner-nusantara.toml"),
-                    seed_accounts=("pro_kul617", "ghost_account", "pro_kul618.bsky.social"))
+                    seed_accounts=("pro-kul617", "ghost-account", "pro-kul618.bsky.social", "pro_kul619"))
     with SimServer(world) as server:
         result = _crawl(tmp_path / "ws", server, Clock(), query=query)
+        assert not any(e.path.endswith("getProfiles") and "pro_kul619" in str(e.query) for e in server.log)
+    lookup = result.phases[0]
+    assert lookup["phase"] == "lookup" and lookup["refused"] == 1 and "pro_kul619" in lookup["reason"]
+    assert lookup["status"] == "partial" and "handle" in lookup["fix"]
     state = CrawlState(result.state)
     gone = state.tombstoned()
     for task in state.tasks():
@@ -119,7 +131,7 @@ def test_profiles_requested_equal_stored_plus_tombstoned(world, tmp_path: Path) 
         stored = {p["handle"] for p in body["profiles"]} | {p["did"] for p in body["profiles"]}
         for actor in task.params["actors"]:
             assert (actor in stored) != (actor in gone), actor
-    assert gone.get("ghost_account.bsky.social") == "not_found"
+    assert gone.get("ghost-account.bsky.social") == "not_found"
     state.close()
 
 

@@ -76,6 +76,7 @@ BASE: dict[str, tuple[tuple[str, ...], str, tuple[tuple[str, bytes], ...]]] = {
     "communities": (("communities", "-w", "{ws}"), "results", ()),
     "rank": (("rank", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}"), "results", ()),
     "shortlist": (("shortlist", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}"), "results", ()),
+    "lookalikes": (("lookalikes", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}", "--account", "1000"), "none", ()),
     "export": (("export", "-w", "{ws}", "--format", "gexf", "--out", "{d}/out.gexf"), "none", ()),
     "import": (("import", "{d}/good.csv", "-w", "{ws}"), "tables", GOOD),
     "crawl": (("crawl", "{q}/hostile.toml", "--platform", "x", "--dry-run"), "none", ()),
@@ -116,6 +117,7 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("shortlist", "--objective", "choice", (), "REACH"), ("shortlist", "--audience", "choice", (), "BOTH"),
     ("shortlist", "--tiers", "list", (), ""), ("shortlist", "--exclude-roles", "list", (), ""),
     ("shortlist", "--must-include", "text", (), ""), ("shortlist", "--must-exclude", "text", (), ""),
+    ("lookalikes", "--top", "int", (), ""), ("lookalikes", "--account", "text", (), ""),
     ("export", "--max-nodes", "int", (), ""), ("export", "--max-edges", "int", (), ""),
     ("export", "--seed", "int", ("--format", "html", "--out", "{d}/map.html"), ""),
     ("export", "--format", "choice", (), "GEXF"),
@@ -262,6 +264,10 @@ QUERY_FILES: dict[str, tuple[bytes, frozenset[int]]] = {
     "crawl-float": (_toml(_tail="[crawl]\ndepth = 1.5\n"), REFUSE),
     "crawl-bool": (_toml(_tail="[crawl]\ndepth = true\n"), REFUSE),
     "crawl-depth-9": (_toml(_tail="[crawl]\ndepth = 9\n"), ANY),
+    "crawl-since-8-days": (_toml(_tail="[crawl]\nsince_days = 8\n"), REFUSE),  # recent search serves 7 days
+    "crawl-tier-bogus": (_toml(_tail="[crawl]\ntier = \"gold\"\n"), REFUSE),
+    "prices-unknown": (_toml(_tail="[prices]\nbogus = 1\n"), REFUSE),
+    "prices-string": (_toml(_tail="[prices]\npost = \"cheap\"\n"), REFUSE),
     "deep-array": (_toml(_tail="deep = " + "[" * 10_000 + "]" * 10_000 + "\n"), REFUSE),
     "deep-inline-table": (_toml(_tail="deep = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n"), REFUSE),
     "unknown-key": (_toml(bogus="1"), REFUSE),
@@ -311,6 +317,8 @@ H = b"source,target,weight\n"
 PARQUET = _parquet(pl.DataFrame({"source": ["1", "2"], "target": ["2", "3"]}))
 PAGE = {"data": [{"id": "70", "author_id": "71", "text": "hi #hostile", "created_at": "2026-01-01T00:00:00.000Z"}],
         "includes": {"users": [{"id": "71", "username": "u71", "name": "n"}]}}
+MASTODON_LIST = json.dumps([{"id": "109", "username": "alice", "acct": "alice@example.org", "display_name": "A",
+                             "url": "https://social.example.org/@alice", "followers_count": 3}]).encode()
 IMPORT_FILES: dict[str, tuple[str, bytes, tuple[str, ...], frozenset[int]]] = {
     "empty": ("csv", b"", (), REFUSE),
     "header-only": ("csv", H, (), ANY),
@@ -368,6 +376,13 @@ IMPORT_FILES: dict[str, tuple[str, bytes, tuple[str, ...], frozenset[int]]] = {
     "gml-garbage": ("gml", b"graph [ node [ id 1 ] edge [ source 1 target", (), REFUSE),
     "same-id-two-platforms": ("csv", H + b"1000,1001,1\n", ("--platform", "bluesky"), ANY),
     "format-mismatch": ("csv", GOOD_CSV, ("--format", "graphml"), REFUSE),
+    # Mastodon API answers: never read as X, and the Mastodon reader refuses what is no Mastodon answer
+    "mastodon-as-x-json": ("json", MASTODON_LIST, ("--format", "x-json"), REFUSE),
+    "x-as-mastodon-json": ("json", json.dumps(PAGE).encode(), ("--format", "mastodon-json"), REFUSE),
+    "mastodon-no-username": ("json", b'[{"id": 1, "acct": "", "url": "ftp://x"}]', (), REFUSE),
+    "mastodon-torn-jsonl": ("jsonl", MASTODON_LIST + b"\n" + MASTODON_LIST[:40] + b"\n", (), REFUSE),
+    "mastodon-huge-username": ("json", MASTODON_LIST.replace(b'"username": "alice"', b'"username": "' + b"a" * 300 + b'"'),
+                               (), ANY),
 }
 
 
@@ -652,9 +667,26 @@ def _crawl_cases() -> list[Case]:
     # (an empty --api-url falls back to the variable, and a URL that is merely odd is tried: both would wait
     # for connection retries, so they are not here)
     for label, url in (("words", "not a url"), ("file-scheme", "file:///etc/passwd"), ("no-host", "http://"),
-                       ("ftp", "ftp://127.0.0.1:9"), ("javascript", "javascript:alert(1)")):
+                       ("ftp", "ftp://127.0.0.1:9"), ("javascript", "javascript:alert(1)"),
+                       ("line-break", "http://127.0.0.1:9\n"), ("inner-line-break", "http://127.0.0.1:9\n/2"),
+                       ("space", "http://127.0.0.1 :9"), ("tab", "\thttp://127.0.0.1:9"), ("nul", "http://127.0.0.1:9\x01")):
         cases.append(Case(id=f"crawl/api-url-{label}", args=(*CRAWL, "--api-url", url), expect=REFUSE,
                           names=("--api-url", "API URL"), env=TOKEN))
+    mastodon = (*CRAWL[:3], "mastodon", *CRAWL[4:])
+    cases.append(Case(id="crawl/mastodon-no-instance", args=mastodon, expect=REFUSE, names=("instance", "--api-url")))
+    for label, url in (("words", "not a url"), ("file-scheme", "file:///etc/passwd"), ("ftp", "ftp://127.0.0.1:9"),
+                       ("line-break", "https://mastodon.social\n/x"), ("javascript", "javascript:alert(1)")):
+        cases.append(Case(id=f"crawl/mastodon-instance-{label}", args=(*mastodon, "--instance", url), expect=REFUSE,
+                          names=("--api-url", "API URL", "--instance")))
+    cases.append(Case(id="crawl/mastodon-token-control-character", args=(*mastodon, "--instance", "http://127.0.0.1:9"),
+                      expect=frozenset({4}), names=("MASTODON_ACCESS_TOKEN",), env=(("MASTODON_ACCESS_TOKEN", "ab\x01cd"),)))
+    cases.append(Case(id="crawl/mastodon-dry-run", args=("crawl", "{q}/hostile.toml", "--platform", "mastodon", "--dry-run"),
+                      expect=frozenset({0})))
+    for label, extra in (("max-cost-negative", ("--max-cost", "-1")), ("price-malformed", ("--price", "post")),
+                         ("price-unknown-kind", ("--price", "bogus=1")), ("price-negative", ("--price", "post=-1")),
+                         ("x-tier-bogus", ("--x-tier", "gold"))):
+        cases.append(Case(id=f"crawl/{label}", args=(*CRAWL, *extra), expect=REFUSE,
+                          names=("--max-cost", "--price", "--x-tier", "price"), env=TOKEN))
     cases.append(Case(id="crawl/pds-url-words", args=(*CRAWL[:3], "bluesky", *CRAWL[4:], "--pds-url", "not a url",
                                                        "--api-url", "ftp://x"),
                       expect=REFUSE, names=("--pds-url", "--api-url", "URL")))
