@@ -232,9 +232,11 @@ def _edges_in_spec(edges: pl.LazyFrame, spec: GraphSpec) -> pl.LazyFrame:
 
 def _kind_codes(kinds: list[str]) -> pl.Expr:
     """Each row's kind as its position in `kinds` (rows of other kinds are filtered out before)."""
+    physical = pl.col("kind").cast(KIND).to_physical().cast(pl.Int64)
+    if list(kinds) == list(EDGE_KINDS)[:len(kinds)]:
+        return physical.alias("k")  # the schema's own order: the codes are the positions already
     codes = {EDGE_KINDS.index(kind): i for i, kind in enumerate(kinds)}
-    return (pl.col("kind").cast(KIND).to_physical().cast(pl.Int64)
-            .replace_strict(codes, default=-1, return_dtype=pl.Int64).alias("k"))
+    return physical.replace_strict(codes, default=-1, return_dtype=pl.Int64).alias("k")
 
 
 def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
@@ -293,15 +295,22 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
 
 def _assemble(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int, kinds: list[str],
               spec: GraphSpec, *, keys: "pl.DataFrame | Callable[[], pl.DataFrame]",
-              index_of: np.ndarray | None = None) -> BuiltGraph:
-    """Drop self-loops (unless kept), sum parallel edges, and wrap the arrays as a BuiltGraph."""
+              index_of: np.ndarray | None = None, presorted: bool = False) -> BuiltGraph:
+    """Drop self-loops (unless kept), sum parallel edges, and wrap the arrays as a BuiltGraph.
+
+    `presorted`: the rows are probably in (src, dst, kind) order (the workspace stores its edges
+    so): checked in one pass, and then summed without a sort."""
     loops = 0
     if not spec.self_loops:
         loop = s == d
         if loop.any():
             loops, keep = int(loop.sum()), ~loop
             s, d, kind, weight = s[keep], d[keep], kind[keep], weight[keep]
-    ends, total, by_kind = _sum_parallel(s, d, kind, weight, n, [spec.kind_weight(k) for k in kinds])
+    multipliers = [spec.kind_weight(k) for k in kinds]
+    if presorted and _sorted_rows(s, d, kind, n, max(len(kinds), 1)):
+        ends, total, by_kind = _sum_sorted(s, d, kind, weight, multipliers)
+    else:
+        ends, total, by_kind = _sum_parallel(s, d, kind, weight, n, multipliers)
     return BuiltGraph(n=n, ends=ends, weight=total, kind_weights=dict(zip(kinds, by_kind)), spec=spec,
                       self_loops=loops, keys=keys, index_of=index_of)
 
@@ -343,49 +352,89 @@ def _build_indexed(workspace: "Workspace", index: pl.LazyFrame, spec: GraphSpec,
         return everyone if chosen is None else everyone[chosen]
 
     n = total if chosen is None else len(chosen)
-    return _assemble(s, d, kind, weight, n, kinds, spec, keys=keys,
+    return _assemble(s, d, kind, weight, n, kinds, spec, keys=keys, presorted=True,
                      index_of=np.arange(total, dtype=np.int64) if chosen is None else chosen)
+
+
+def _sorted_rows(s: np.ndarray, d: np.ndarray, kind: np.ndarray, n: int, kinds: int) -> bool:
+    """True when the rows are in (src, dst, kind) order, as the workspace stores its edges: one O(m) check."""
+    if len(s) < 2:
+        return True
+    if n and n * n * kinds >= 2**62:
+        return False
+    key = s * (n * kinds)
+    key += d * kinds
+    key += kind
+    return bool(np.all(key[1:] >= key[:-1]))
+
+
+def _sum_sorted(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray,
+                multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """`_sum_parallel` for rows already in (src, dst, kind) order: runs found by comparing neighbours, no sort."""
+    m, kinds = len(s), max(len(multipliers), 1)
+    if m == 0:
+        return np.zeros((0, 2), np.int64), np.zeros(0), [np.zeros(0) for _ in multipliers]
+    same_pair = np.zeros(m, dtype=bool)
+    np.equal(s[1:], s[:-1], out=same_pair[1:])
+    same_pair[1:] &= d[1:] == d[:-1]
+    new_run = ~same_pair
+    new_run[1:] |= kind[1:] != kind[:-1]
+    run_starts = np.flatnonzero(new_run)
+    del new_run
+    unit = bool(np.all(weight == 1.0))
+    run_sum = np.diff(run_starts, append=m).astype(np.float64) if unit else np.add.reduceat(weight, run_starts)
+    run_kind = kind[run_starts]
+    pair_start = ~same_pair[run_starts]  # per run: it opens a new (src, dst) pair
+    first_rows = run_starts[pair_start]
+    count = len(first_rows)
+    single = count == len(run_starts)
+    scaled = run_sum if all(x == 1.0 for x in multipliers) else run_sum * np.asarray(multipliers)[run_kind]
+    total = scaled.copy() if single else np.add.reduceat(scaled, np.flatnonzero(pair_start))
+    pair_of_run = np.arange(count) if single else np.cumsum(pair_start) - 1
+    table = np.zeros((kinds, count))
+    table[run_kind, pair_of_run] = run_sum
+    ends = np.empty((count, 2), np.int64)
+    ends[:, 0], ends[:, 1] = s[first_rows], d[first_rows]
+    return ends, total, list(table[:len(multipliers)])
 
 
 def _sum_parallel(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int,
                   multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """One edge per (src, dst), sorted: endpoints, weighted sum, and the raw sum of each kind.
 
-    Rows are packed into one int64 key (src bits | dst bits | kind bits) and sorted; runs of
-    equal keys are summed. Unit weights (the common case) need no permutation at all.
+    The rows go through scipy's COO -> CSR conversion (a counting sort by src, then duplicates
+    summed within each row) with column `dst * kinds + kind`, so one pass yields the raw sum of
+    every (src, dst, kind) run, ordered by (src, dst, kind); the runs of one (src, dst) are then
+    combined with the kinds' multipliers. The same work as a CSR build from integer arrays.
     """
-    vertex_bits = max(int(n - 1).bit_length(), 1)
-    kind_bits = max(len(multipliers) - 1, 1).bit_length()
-    if 2 * vertex_bits + kind_bits > 62:
+    from scipy import sparse
+
+    kinds = max(len(multipliers), 1)
+    if n and (n - 1) * kinds + kinds - 1 >= 2**62:
         raise BadInput(f"the graph has too many vertices ({n:,}) for one machine", hint="use the Spark engine")
-    packed = s << vertex_bits  # in place from here: fresh memory is the cost at 10M rows
-    packed |= d
-    packed <<= kind_bits
-    packed |= kind
-    if np.all(weight == 1.0):
-        packed, run_weight = np.sort(packed), None
-    else:
-        order = np.argsort(packed)
-        packed, run_weight = packed[order], weight[order]
-    if len(packed) == 0:
+    if len(s) == 0:
         return np.zeros((0, 2), np.int64), np.zeros(0), [np.zeros(0) for _ in multipliers]
-    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
-    run_key = packed[starts]
-    run_sum = (np.diff(starts, append=len(packed)).astype(np.float64) if run_weight is None
-               else np.add.reduceat(run_weight, starts))
-    run_kind, pair = run_key & ((1 << kind_bits) - 1), run_key >> kind_bits
-    pair_starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]])
+    column = d * kinds
+    column += kind
+    runs = sparse.csr_matrix((weight, (s, column)), shape=(n, n * kinds))  # sums duplicate (src, dst, kind) rows
+    del column
+    runs.sum_duplicates()
+    run_src = np.repeat(np.arange(n, dtype=runs.indices.dtype), np.diff(runs.indptr))
+    run_dst, run_kind = np.divmod(runs.indices, kinds)
+    run_sum = runs.data
+    new_pair = np.empty(len(run_src), dtype=bool)
+    new_pair[0] = True
+    np.not_equal(run_src[1:], run_src[:-1], out=new_pair[1:])
+    new_pair[1:] |= run_dst[1:] != run_dst[:-1]
+    pair_starts = np.flatnonzero(new_pair)
     count = len(pair_starts)
-    pair_index = np.repeat(np.arange(count), np.diff(pair_starts, append=len(pair)))
-    scale = np.asarray(multipliers, dtype=np.float64)[run_kind]
-    total = np.add.reduceat(run_sum * scale, pair_starts)
-    by_kind = []
-    for k in range(len(multipliers)):  # a handful of kinds, each one vectorised scatter
-        values = np.zeros(count)
-        chosen = run_kind == k
-        values[pair_index[chosen]] = run_sum[chosen]  # (pair, kind) runs are unique: no accumulation needed
-        by_kind.append(values)
-    pairs = pair[pair_starts]
+    scaled = run_sum if all(m == 1.0 for m in multipliers) else run_sum * np.asarray(multipliers)[run_kind]
+    single = count == len(run_sum)  # no pair has two kinds: each run is its own edge
+    total = scaled.copy() if single else np.add.reduceat(scaled, pair_starts)
+    pair_index = np.arange(count) if single else np.cumsum(new_pair) - 1
+    table = np.zeros((kinds, count))
+    table[run_kind, pair_index] = run_sum  # (pair, kind) runs are unique: one scatter, no accumulation
+    by_kind = list(table[:len(multipliers)])
     ends = np.empty((count, 2), np.int64)
-    ends[:, 0], ends[:, 1] = pairs >> vertex_bits, pairs & ((1 << vertex_bits) - 1)
+    ends[:, 0], ends[:, 1] = run_src[pair_starts], run_dst[pair_starts]
     return ends, total, by_kind

@@ -1,6 +1,7 @@
 """The workspace manifest's rules: what a valid manifest holds, how table files are named and stamped.
 
-The manifest is the one file that says which table files make the current generation. It is
+The manifest is the one file that says which table files make the current generation (the
+three tables and the vertex index, `vertices`, which a workspace written before it lacks). It is
 read by every command, so it is validated whole before anything trusts it: a manifest that is
 not JSON, whose `tables` is not an object, whose entry lacks `file`, whose `rows` is not an
 integer, or whose file name points anywhere but a plain `NAME-GENERATION.parquet` in `tables/`
@@ -24,14 +25,14 @@ from typing import BinaryIO
 import polars as pl
 
 from .errors import BadInput
-from .schema import TABLES
+from .schema import STORED
 
 __all__ = ["MANIFEST", "JOURNAL", "TABLE_FILE", "TAIL_BYTES", "HINT_MANIFEST", "HINT_TABLE", "HINT_RESULT",
            "table_file_name", "file_generation", "validate_manifest", "file_stamp", "verify_stamp"]
 
 MANIFEST = "manifest.json"
 JOURNAL = "commit-journal.json"
-TABLE_FILE = re.compile(r"(accounts|posts|edges)-([0-9]{6,12})\.parquet\Z")
+TABLE_FILE = re.compile(r"(accounts|posts|edges|vertices)-([0-9]{6,12})\.parquet\Z")
 TAIL_BYTES = 64 * 1024
 PARQUET_MAGIC = b"PAR1"
 HINT_MANIFEST = ("restore manifest.json from a backup (the table files beside it are kept), "
@@ -66,7 +67,7 @@ def _is_count(value: object) -> bool:
 
 def _entry_problem(table: str, entry: object) -> str | None:
     """What is wrong with the manifest entry of `table`, or None."""
-    if table not in TABLES:
+    if table not in STORED:
         return f"names an unknown table {table!r}"
     if not isinstance(entry, dict):
         return f"entry of table {table!r} is not an object"

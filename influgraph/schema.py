@@ -25,6 +25,9 @@ __all__ = [
     "POSTS",
     "EDGES",
     "TABLES",
+    "VERTICES",
+    "INDEX_COLUMNS",
+    "STORED",
     "KEYS",
     "Batch",
     "conform",
@@ -101,6 +104,14 @@ EDGES = pl.Schema(
 
 TABLES: dict[str, pl.Schema] = {"accounts": ACCOUNTS, "posts": POSTS, "edges": EDGES}
 
+# The workspace's vertex index: one row per account key (platform, id) ever imported, numbered
+# from 0 in the order first seen (the new keys of one commit in (platform, id) order). The
+# workspace keeps it and adds `INDEX_COLUMNS` (the endpoints' numbers) to the edges it stores,
+# so a graph build reads integers. It is derived data: never part of the content hash.
+VERTICES = pl.Schema({"ix": pl.Int64, "platform": pl.String, "id": pl.String})
+INDEX_COLUMNS: tuple[str, ...] = ("src_ix", "dst_ix")
+STORED: dict[str, pl.Schema] = {**TABLES, "vertices": VERTICES}  # every table a workspace stores
+
 # Upsert keys. Rows with equal keys are the same fact: a re-import replaces, never duplicates.
 KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("platform", "id"),
@@ -138,8 +149,8 @@ def bad_id_reason(value: object) -> str | None:
 
 
 def empty(table: str) -> pl.DataFrame:
-    """An empty frame with the schema of `table`."""
-    return pl.DataFrame(schema=TABLES[table])
+    """An empty frame with the schema of `table` (one of `STORED`)."""
+    return pl.DataFrame(schema=STORED[table])
 
 
 def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -148,7 +159,7 @@ def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
     Extra columns are dropped. Edge weights default to 1.0 and edge origins to "".
     Casting is strict, so a wrong type raises instead of becoming null.
     """
-    schema = TABLES[table]
+    schema = STORED[table]
     columns = []
     for name, dtype in schema.items():
         if name in df.columns:

@@ -46,7 +46,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from .algorithms.coverage import Selection, greedy_cover, marginal_gain, mark_covered, reverse_reachable_sets
+from .algorithms.coverage import Selection, greedy_cover, live_probabilities, marginal_gain, mark_covered, opim_c
 from .errors import BadInput
 from .labels import ROLES, TIERS, named_expr
 from .niches import NicheQuery
@@ -198,13 +198,18 @@ def shortlist(source: "Workspace", query: NicheQuery, *, ranked: pl.DataFrame, k
     cost_array = eligible["cost"].fill_null(0.0).to_numpy() if costs is not None else None
     _check_constraints(eligible, len(include), k=k, budget=budget, cost_array=cost_array, max_per_community=max_per_community)
     groups = eligible["community"].fill_null(-1).cast(pl.Int64).to_numpy() if "community" in eligible.columns else None
+    keyed = "platform" in table.columns  # the same id on two platforms is two accounts: join on (platform, id) keys
+    table, eligible_keys = _keyed(table, keyed, "id"), _keyed(eligible, keyed, "id")
     members = _authentic_members(table, notes)
-    edges = source.scan("edges").filter(pl.col("src").is_in(members.implode())).collect()
-    reach_matrix = audience_matrix(edges, eligible["id"], members, audience)
+    raw_ids = members.str.splitn(_KEY_SEP, 2).struct.field("field_1") if keyed else members
+    edges = _keyed(source.scan("edges").filter(pl.col("src").is_in(raw_ids.implode())).collect(), keyed, "src", "dst")
+    edges = edges.filter(pl.col("src").is_in(members.implode()))
+    reach_matrix = audience_matrix(edges, eligible_keys["id"], members, audience)
     if objective == "reach":
         cover = reach_matrix
     else:
-        cover = _spread_cover(table, edges, members, eligible, samples=samples, p=p, seed=seed)
+        cover = _spread_cover(table, edges, members, eligible_keys, samples=samples, p=p, seed=seed, k=k or eligible.height)
+        samples = cover.shape[1]  # OPIM-C chose how many RR sets (at most `samples`)
     selection = greedy_cover(cover, k=k, costs=cost_array, budget=budget, forced=list(range(len(include))), groups=groups,
                              max_per_group=max_per_community)
     picks = _explain(eligible, reach_matrix, selection, objective, len(members), samples)
@@ -218,6 +223,17 @@ def shortlist(source: "Workspace", query: NicheQuery, *, ranked: pl.DataFrame, k
               for reason, n in counts.iter_rows()]
     return ShortlistResult(picks=picks, overlap=overlap, baselines=baselines, objective=objective, niche=query.name, notes=notes,
                            left_out=left_out)
+
+
+_KEY_SEP = "\x1f"  # between platform and id in an account key (no platform name holds it)
+
+
+def _keyed(frame: pl.DataFrame, keyed: bool, *columns: str) -> pl.DataFrame:
+    """`frame` with each of the id `columns` made an account key `platform<US>id` when `keyed`, so the coverage
+    joins never merge the same id on two platforms; as it is otherwise (a table without `platform`)."""
+    if not keyed:
+        return frame
+    return frame.with_columns((pl.col("platform").fill_null("") + _KEY_SEP + pl.col(c)).alias(c) for c in columns)
 
 
 def _authentic_members(table: pl.DataFrame, notes: list[str]) -> pl.Series:
@@ -327,20 +343,21 @@ def _check_constraints(eligible: pl.DataFrame, forced: int, *, k: int | None, bu
 
 
 def _spread_cover(table: pl.DataFrame, edges: pl.DataFrame, members: pl.Series, eligible: pl.DataFrame, *, samples: int,
-                  p: float, seed: int) -> sparse.csr_matrix:
-    """The spread objective's coverage matrix: eligible candidates x reverse-reachable sets rooted at members."""
+                  p: float, seed: int, k: int = 10) -> sparse.csr_matrix:
+    """The spread objective's coverage matrix: eligible candidates x the reverse-reachable sets rooted at members that
+    OPIM-C (`opim_c`, at most `samples` sets) drew until its k seeds were a (1 - 1/e - 0.1)-approximation."""
     nodes = pl.concat([table.select("id"), edges.select(pl.col("src").alias("id")),
                        edges.select(pl.col("dst").alias("id"))]).unique().sort("id")["id"]
     position = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes))})
     targets = position.join(pl.DataFrame({"id": members}), on="id")["ix"].to_numpy()
-    set_ids, node_ix = reverse_reachable_sets(edges, nodes, targets, samples=samples, p=p, seed=seed)
     candidate_ix = position.join(eligible.select("id").with_row_index("row"), on="id").select("ix", "row")
     lookup = np.full(len(nodes), -1, dtype=np.int64)
     lookup[candidate_ix["ix"].to_numpy()] = candidate_ix["row"].to_numpy()
-    rows = lookup[node_ix]
-    keep = rows >= 0
-    cover = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], set_ids[keep])),
-                              shape=(eligible.height, samples))
+    if not len(targets) or eligible.height == 0:
+        return sparse.csr_matrix((eligible.height, max(samples, 1)), dtype=bool)
+    found = opim_c(live_probabilities(edges, nodes, p), targets, lookup, k, max_samples=samples, seed=seed)
+    cover = sparse.csr_matrix((np.ones(len(found.rows), dtype=bool), (found.rows, found.sets)),
+                              shape=(eligible.height, found.samples))
     cover.sum_duplicates()
     return cover
 

@@ -54,7 +54,7 @@ from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, re
 from .errors import BadInput
 from .manifest import (HINT_MANIFEST, HINT_RESULT, HINT_TABLE, JOURNAL, MANIFEST, TABLE_FILE, file_generation,
                        file_stamp, table_file_name, validate_manifest, verify_stamp)
-from .schema import KEYS, TABLES, Batch, conform, empty, repeated_keys
+from .schema import INDEX_COLUMNS, KEYS, TABLES, Batch, conform, empty, repeated_keys
 
 __all__ = ["Workspace", "CommitResult", "KEEP_GENERATIONS"]
 
@@ -118,6 +118,15 @@ def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
     overlap = old.join(key_frame, on=keys, how="semi", nulls_equal=True)
     merged = _dedupe_coalescing(pl.concat([overlap, new], how="vertical"), keys) if overlap.height else new
     return pl.concat([untouched, merged], how="vertical").rechunk()
+
+
+def _with_ends(edges: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
+    """`edges` with `INDEX_COLUMNS`: the index numbers of (platform, src) and (platform, dst)."""
+    keyed = index.select("platform", "id", "ix")
+    for end, column in zip(("src", "dst"), INDEX_COLUMNS):
+        edges = edges.join(keyed.rename({"id": end, "ix": column}), on=["platform", end], how="left",
+                           maintain_order="left", nulls_equal=True)
+    return edges
 
 
 class _Vanished(Exception):
@@ -303,9 +312,19 @@ class Workspace:
         return self._table_path(name)
 
     def vertex_index(self) -> pl.LazyFrame | None:
-        """The stable vertex index (columns platform, id, ix; row i has ix i), or None when this
-        workspace has none (written before the index existed, or empty)."""
-        return None
+        """The stable vertex index (columns ix, platform, id; row i has ix i), or None when this
+        workspace has none (empty, or written before the index existed: its first commit adds it).
+
+        Its edges then carry `src_ix` and `dst_ix` (`scan("edges")`), the numbers of their ends.
+        """
+        entries = self.manifest()["tables"]
+        if "vertices" not in entries:
+            return None
+        return pl.scan_parquet(self.path / "tables" / entries["vertices"]["file"])
+
+    def vertex_count(self) -> int:
+        """Rows of the vertex index (0 without one): every (platform, id) the workspace holds."""
+        return int(self.manifest()["tables"].get("vertices", {}).get("rows", 0))
 
     def tables(self) -> Batch:
         """All three tables as a Batch."""
@@ -403,26 +422,81 @@ class Workspace:
                 kept.append(item)
         return kept
 
+    def _stored_edges(self) -> pl.DataFrame:
+        """The edges table with its `INDEX_COLUMNS` (absent in a workspace written before the index)."""
+        path = self._table_path("edges")
+        if path is None:
+            return empty("edges").with_columns(pl.lit(None, pl.Int64).alias(c) for c in INDEX_COLUMNS)
+        try:
+            frame = pl.read_parquet(path)
+        except _READ_ERRORS as exc:
+            raise BadInput(f"table file is unreadable ({exc.__class__.__name__})", path=path, hint=HINT_TABLE) from None
+        if not set(INDEX_COLUMNS) <= set(frame.columns):
+            return conform(frame, "edges")
+        return conform(frame, "edges").with_columns(frame.select(pl.col(c).cast(pl.Int64) for c in INDEX_COLUMNS))
+
+    def _index_update(self, batch: Batch, manifest: dict) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame]]:
+        """The vertex index after this commit (None when it gains no key), and the edge frames to upsert with
+        their `INDEX_COLUMNS`: the batch's edges, and (once, for a workspace without the index) the stored ones."""
+        stored = None
+        if "vertices" in manifest["tables"]:
+            stored = pl.read_parquet(self.path / "tables" / manifest["tables"]["vertices"]["file"])
+        sources = [batch.accounts.select("platform", "id"), *(batch.edges.select("platform", pl.col(end).alias("id"))
+                                                            for end in ("src", "dst"))]
+        old_edges = None
+        if stored is None and manifest["tables"]:  # an old workspace: index everything it holds, once
+            old_edges = self._stored_edges()
+            sources += [self.table("accounts").select("platform", "id"),
+                        *(old_edges.select("platform", pl.col(end).alias("id")) for end in ("src", "dst"))]
+        known = stored if stored is not None else empty("vertices")
+        fresh = (pl.concat(sources).unique().join(known.select("platform", "id"), on=["platform", "id"], how="anti",
+                                                   nulls_equal=True)
+                 .sort("platform", "id", nulls_last=False))
+        index = known
+        if fresh.height:
+            index = pl.concat([known, fresh.select(
+                (pl.int_range(pl.len(), dtype=pl.Int64) + known.height).alias("ix"), "platform", "id")])
+        frames = {"edges": _with_ends(batch.edges, index)}
+        if old_edges is not None:
+            frames["stored_edges"] = _with_ends(old_edges.drop(INDEX_COLUMNS, strict=False), index)
+        return (index if fresh.height or stored is None else None), frames
+
     def _write_tables(self, batch: Batch, manifest: dict, generation: int) -> dict:
-        """Write the new files of the tables `batch` changes (journal first); returns the new `tables` entries."""
+        """Write the new files of the tables `batch` changes and of the vertex index (journal first); returns
+        the new `tables` entries."""
         new_tables = dict(manifest["tables"])
-        candidates = [table_file_name(name, generation) for name, rows in batch.frames().items() if rows.height]
+        index, edges = self._index_update(batch, manifest)
+        candidates = [table_file_name(name, generation) for name in (*TABLES, "vertices")]
         journaled = False
-        for name, rows in batch.frames().items():
-            if rows.height == 0:
-                continue
-            merged = upsert(self.table(name), rows, name)
-            digest = table_hash(merged)
-            if digest == manifest["tables"].get(name, {}).get("sha256"):
-                continue
+
+        def write(name: str, frame: pl.DataFrame, digest: str) -> None:
+            nonlocal journaled
             if not journaled:
                 atomic_write_bytes(self.path / JOURNAL,
                                    json.dumps({"generation": generation, "files": candidates}).encode())
                 journaled = True
             file_name = table_file_name(name, generation)
             path = self.path / "tables" / file_name
-            atomic_write(path, lambda handle, frame=merged: frame.write_parquet(handle, statistics=True))
-            new_tables[name] = {"file": file_name, "rows": merged.height, "sha256": digest, **file_stamp(path)}
+            atomic_write(path, lambda handle: frame.write_parquet(handle, statistics=True))
+            new_tables[name] = {"file": file_name, "rows": frame.height, "sha256": digest, **file_stamp(path)}
+
+        for name, rows in batch.frames().items():
+            migrating = name == "edges" and "stored_edges" in edges
+            if rows.height == 0 and not migrating:
+                continue
+            if name == "edges":
+                old = edges["stored_edges"] if migrating else self._stored_edges()
+                merged = upsert(old, edges["edges"], name)
+                digest = table_hash(merged.drop(INDEX_COLUMNS))  # the index is derived: not content
+                if digest != manifest["tables"].get(name, {}).get("sha256") or migrating:
+                    merged = merged.sort(*INDEX_COLUMNS, "kind")  # a build then sums neighbours: no sort
+            else:
+                merged = upsert(self.table(name), rows, name)
+                digest = table_hash(merged)
+            if digest != manifest["tables"].get(name, {}).get("sha256") or migrating:
+                write(name, merged, digest)
+        if index is not None:
+            write("vertices", index, table_hash(index))
         return new_tables
 
     def commit(self, batch: Batch, *, sources: dict[str, dict] | None = None) -> CommitResult:

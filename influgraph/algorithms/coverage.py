@@ -19,7 +19,8 @@ from scipy import sparse
 
 from ..errors import BadInput
 
-__all__ = ["Selection", "marginal_gain", "mark_covered", "greedy_cover", "reverse_reachable_sets"]
+__all__ = ["expected_spread", "Selection", "AdaptiveSpread", "marginal_gain", "mark_covered", "greedy_cover", "reverse_reachable_sets", "opim_c",
+           "live_probabilities"]
 
 
 @dataclass
@@ -250,8 +251,8 @@ def reverse_reachable_sets(edges: pl.DataFrame, nodes: pl.Series, targets: np.nd
 
     Notes
     -----
-    Each set is one depth-first walk over a CSR matrix of edge probabilities, drawing every
-    out-edge's liveness as it is reached.
+    Sets are drawn RR_BATCH at a time by one breadth-first search of the whole batch over a CSR
+    matrix of edge probabilities (`_rr_batch`), drawing every out-edge's liveness as it is reached.
 
     References
     ----------
@@ -262,37 +263,235 @@ def reverse_reachable_sets(edges: pl.DataFrame, nodes: pl.Series, targets: np.nd
     .. [3] Y. Tang, X. Xiao and Y. Shi, "Influence maximization: near-optimal time complexity
        meets practical efficiency", Proceedings of SIGMOD 2014, pp. 75-86.
     """
-    graph = _live_probabilities(edges, nodes, p)
+    graph = live_probabilities(edges, nodes, p)
     rng = np.random.default_rng(seed)
-    roots = targets[rng.integers(0, len(targets), samples)] if len(targets) else np.zeros(0, dtype=np.int64)
-    set_ids, members = [], []
-    seen = np.full(len(nodes), -1, dtype=np.int64)
-    for sample, root in enumerate(roots):
-        seen[root] = sample
-        frontier = [int(root)]
-        visited = [int(root)]
-        while frontier:
-            node = frontier.pop()
-            start, end = graph.indptr[node], graph.indptr[node + 1]
-            if start == end:
-                continue
-            neighbours = graph.indices[start:end]
-            live = neighbours[(rng.random(end - start) < graph.data[start:end]) & (seen[neighbours] != sample)]
-            seen[live] = sample
-            frontier.extend(live.tolist())
-            visited.extend(live.tolist())
-        set_ids.append(np.full(len(visited), sample, dtype=np.int64))
-        members.append(np.asarray(visited, dtype=np.int64))
-    if not set_ids:
+    if not len(targets) or samples <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    set_ids, members = [], []
+    for start in range(0, samples, RR_BATCH):
+        ids, nodes = _rr_batch(graph, targets[rng.integers(0, len(targets), min(RR_BATCH, samples - start))], rng)
+        order = np.argsort(ids, kind="stable")  # each set together, its root first
+        set_ids.append(ids[order] + start)
+        members.append(nodes[order])
     return np.concatenate(set_ids), np.concatenate(members)
 
 
-def _live_probabilities(edges: pl.DataFrame, nodes: pl.Series, p: float) -> sparse.csr_matrix:
-    """CSR (node x node) of the probability 1 - (1 - p)^w that each src -> dst edge (weights summed) is live."""
+def live_probabilities(edges: pl.DataFrame, nodes: pl.Series, p: float) -> sparse.csr_matrix:
+    """CSR (node x node) of the probability 1 - (1 - p)^w that each src -> dst edge (weights summed) is live.
+
+    Example: ``live_probabilities(pl.DataFrame({"src": ["a"], "dst": ["b"], "weight": [1.0]}), pl.Series(["a", "b"]), 0.1)``.
+    """
     index = pl.DataFrame({"id": nodes, "ix": np.arange(len(nodes), dtype=np.int64)})
     pairs = (edges.lazy().filter(pl.col("src") != pl.col("dst")).group_by("src", "dst").agg(pl.col("weight").sum())
              .join(index.lazy().rename({"id": "src", "ix": "s"}), on="src")
              .join(index.lazy().rename({"id": "dst", "ix": "d"}), on="dst").select("s", "d", "weight").collect())
     probability = 1.0 - np.power(1.0 - p, pairs["weight"].to_numpy().clip(0, None))
     return sparse.csr_matrix((probability, (pairs["s"].to_numpy(), pairs["d"].to_numpy())), shape=(len(nodes), len(nodes)))
+
+
+OPIM_EPSILON = 0.1  # default epsilon of `opim_c`: a (1 - 1/e - 0.1)-approximation with probability 1 - delta
+RR_BATCH = 1 << 15  # reverse-reachable sets sampled together, one breadth-first level at a time
+
+
+@dataclass
+class AdaptiveSpread:
+    """What `opim_c` chose and proved: seeds, the RR sets it chose them on, and the guarantee reached."""
+
+    seeds: list[int]  # candidate rows, in greedy order
+    sets: np.ndarray  # (set id, candidate row) pairs of the selection collection R1 (non-candidates left out)
+    rows: np.ndarray
+    samples: int  # RR sets in R1 (R2 has as many)
+    approximation: float  # lower bound on spread(seeds) / optimum, with probability >= 1 - delta
+    spread_lower: float  # lower bound on the expected spread of `seeds` (from R2), in targets reached
+    spread_estimate: float  # unbiased estimate from R2
+
+
+def _rr_batch(graph: sparse.csr_matrix, roots: np.ndarray, rng: np.random.Generator,
+              owners: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """RR sets of `roots` (set i is rooted at roots[i], or at every root whose `owners` entry is i) by a
+    breadth-first search of all of them at once; with the graph's transpose and `owners`, one cascade per set.
+
+    Each level gathers the out-edges of the whole frontier, draws their liveness, and keeps each
+    (set, node) pair once and only if the set does not hold the node yet (sorted codes).
+    """
+    n = graph.shape[0]
+    start = np.arange(len(roots), dtype=np.int64) if owners is None else owners.astype(np.int64)
+    seen = np.sort(start * n + roots.astype(np.int64))
+    seen = seen[np.r_[True, seen[1:] != seen[:-1]]] if len(seen) else seen
+    sets, nodes = [seen // n], [seen % n]
+    frontier_set, frontier = sets[0], nodes[0]
+    while len(frontier):
+        starts, lengths = graph.indptr[frontier], np.diff(graph.indptr)[frontier]
+        total = int(lengths.sum())
+        if total == 0:
+            break
+        offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(total)
+        live = rng.random(total) < graph.data[offsets]
+        codes = np.repeat(frontier_set, lengths)[live] * n + graph.indices[offsets][live]
+        codes = np.sort(codes)
+        codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+        at = np.searchsorted(seen, codes)
+        new = codes[(at >= len(seen)) | (seen[np.minimum(at, len(seen) - 1)] != codes)]
+        seen = np.sort(np.concatenate([seen, new]))
+        frontier_set, frontier = new // n, new % n
+        sets.append(frontier_set)
+        nodes.append(frontier)
+    return np.concatenate(sets), np.concatenate(nodes)
+
+
+def _greedy_sets(set_ids: np.ndarray, rows: np.ndarray, samples: int, candidates: int, k: int) -> tuple[list[int], int, float]:
+    """Plain greedy maximum coverage of RR sets (Borgs et al.): the picks, the sets they cover, and an upper bound
+    on the best coverage of any k rows (OPIM-C's: min over rounds of covered + the k largest marginal gains)."""
+    by_row = np.argsort(rows, kind="stable")
+    row_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=candidates))]
+    row_sets = set_ids[by_row]
+    by_set = np.argsort(set_ids, kind="stable")
+    set_ptr = np.r_[0, np.cumsum(np.bincount(set_ids, minlength=samples))]
+    set_rows = rows[by_set]
+    gains = np.bincount(rows, minlength=candidates).astype(np.int64)
+    covered = np.zeros(samples, dtype=bool)
+    picks, total, bound = [], 0, math.inf
+    for _ in range(min(k, candidates)):
+        top = np.partition(gains, -min(k, candidates))[-min(k, candidates):].sum() if candidates else 0
+        bound = min(bound, total + float(top))
+        row = int(np.argmax(gains))
+        if gains[row] <= 0:
+            break
+        fresh = row_sets[row_ptr[row]:row_ptr[row + 1]]
+        fresh = fresh[~covered[fresh]]
+        covered[fresh] = True
+        total += len(fresh)
+        starts, lengths = set_ptr[fresh], set_ptr[fresh + 1] - set_ptr[fresh]
+        members = set_rows[np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(int(lengths.sum()))]
+        np.subtract.at(gains, members, 1)
+        picks.append(row)
+    return picks, total, min(bound, total / (1 - 1 / math.e)) if picks else 0.0
+
+
+def _sample(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, count: int, rng: np.random.Generator,
+            first: int) -> tuple[np.ndarray, np.ndarray]:
+    """`count` RR sets rooted uniformly in `targets`, numbered from `first`, as (set id, candidate row) pairs."""
+    sets, rows = [], []
+    for start in range(0, count, RR_BATCH):
+        roots = targets[rng.integers(0, len(targets), min(RR_BATCH, count - start))]
+        ids, nodes = _rr_batch(graph, roots, rng)
+        keep = row_of[nodes] >= 0
+        sets.append(ids[keep] + first + start)
+        rows.append(row_of[nodes[keep]])
+    empty = np.zeros(0, dtype=np.int64)
+    return (np.concatenate(sets), np.concatenate(rows)) if sets else (empty, empty)
+
+
+def opim_c(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, k: int, *, epsilon: float = OPIM_EPSILON,
+           delta: float | None = None, max_samples: int | None = None, seed: int = 0) -> AdaptiveSpread:
+    """Influence maximisation under the independent cascade by OPIM-C: adaptive reverse-reachable sampling.
+
+    Two collections of RR sets of equal size: greedy chooses k seeds on R1, R2 gives a lower
+    bound on their spread and R1 an upper bound on the optimum's; both double until the ratio
+    reaches 1 - 1/e - epsilon (or theta_max, or `max_samples`). The seeds are then a
+    (1 - 1/e - epsilon)-approximation with probability at least 1 - delta.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_matrix
+        Node x node live probabilities of the reverse walk (row v: where v's RR set goes next).
+    targets : numpy.ndarray
+        Node indices the roots are drawn from; spread counts them.
+    row_of : numpy.ndarray
+        Per node, its candidate row, or -1 for a node that cannot be a seed.
+    k : int
+        The number of seeds.
+    epsilon : float, default OPIM_EPSILON
+        The approximation slack.
+    delta : float, optional
+        Failure probability (default 1 / len(targets)).
+    max_samples : int, optional
+        A cap on the RR sets of each collection; the guarantee reached is in the result.
+    seed : int, default 0
+        Seed of numpy's generator.
+
+    Returns
+    -------
+    AdaptiveSpread
+        The seeds, R1 as (set, row) pairs, its size, and the approximation and spread bounds.
+
+    Examples
+    --------
+    >>> star = sparse.csr_matrix((np.ones(3), ([1, 2, 3], [0, 0, 0])), shape=(4, 4))  # 1, 2, 3 follow 0
+    >>> opim_c(star, np.arange(4), np.arange(4), 1, seed=1).seeds
+    [0]
+
+    References
+    ----------
+    .. [1] J. Tang, X. Tang, X. Xiao and J. Yuan, "Online processing algorithms for influence
+       maximization", Proceedings of SIGMOD 2018, pp. 991-1005.
+    .. [2] C. Borgs, M. Brautbar, J. Chayes and B. Lucier, "Maximizing social influence in nearly
+       optimal time", Proceedings of SODA 2014, pp. 946-957.
+    """
+    n, candidates = len(targets), int(row_of.max()) + 1 if len(row_of) else 0
+    k = max(1, min(k, max(candidates, 1)))
+    delta = 1.0 / max(n, 2) if delta is None else delta
+    log_choose = math.lgamma(candidates + 1) - math.lgamma(k + 1) - math.lgamma(candidates - k + 1) if candidates else 0.0
+    goal = 1 - 1 / math.e
+    theta_max = 2 * n * (goal * math.sqrt(math.log(6 / delta)) + math.sqrt(goal * (log_choose + math.log(6 / delta)))) ** 2 \
+        / (epsilon ** 2 * k)
+    theta = max(int(theta_max * epsilon ** 2 * k / n), 1)
+    rounds = max(math.ceil(math.log2(max(theta_max / theta, 2))), 1)
+    a1, a2 = math.log(3 * rounds / delta) + log_choose, math.log(3 * rounds / delta)
+    rng = np.random.default_rng(seed)
+    cap = max_samples or int(theta_max) + 1
+    theta = min(theta, cap)
+    one, two = _sample(graph, targets, row_of, theta, rng, 0), _sample(graph, targets, row_of, theta, rng, 0)
+    for round_ in range(1, rounds + 1):
+        seeds, covered, upper = _greedy_sets(one[0], one[1], theta, candidates, k)
+        chosen = np.zeros(max(candidates, 1), dtype=bool)
+        chosen[seeds] = True
+        hit = int(np.unique(two[0][chosen[two[1]]]).size) if len(two[0]) else 0
+        lower = ((math.sqrt(hit + 2 * a2 / 9) - math.sqrt(a2 / 2)) ** 2 - a2 / 18) * n / theta
+        optimum = (math.sqrt(upper + a1 / 2) + math.sqrt(a1 / 2)) ** 2 * n / theta
+        ratio = max(lower, 0.0) / optimum if optimum > 0 else 1.0
+        if ratio >= goal - epsilon or round_ == rounds or theta >= cap:
+            break
+        more = min(theta, cap - theta)
+        extra1, extra2 = _sample(graph, targets, row_of, more, rng, theta), _sample(graph, targets, row_of, more, rng, theta)
+        one = (np.concatenate([one[0], extra1[0]]), np.concatenate([one[1], extra1[1]]))
+        two = (np.concatenate([two[0], extra2[0]]), np.concatenate([two[1], extra2[1]]))
+        theta += more
+    return AdaptiveSpread(seeds=seeds, sets=one[0], rows=one[1], samples=theta, approximation=ratio,
+                          spread_lower=max(lower, 0.0), spread_estimate=hit * n / theta)
+
+
+def expected_spread(graph: sparse.csr_matrix, seeds: np.ndarray, *, runs: int = 1000, seed: int = 0) -> float:
+    """Monte Carlo estimate of the expected number of nodes an independent cascade from `seeds` activates.
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_matrix
+        Node x node probability that u activates v (row u: whom u can activate): the transpose of
+        the reverse walk's matrix (`live_probabilities` followed by `.T.tocsr()`).
+    seeds : numpy.ndarray
+        The node indices active at the start.
+    runs : int, default 1000
+        Independent cascades, simulated together by one breadth-first search (`_rr_batch`).
+    seed : int, default 0
+        Seed of numpy's generator.
+
+    Returns
+    -------
+    float
+        The mean number of active nodes at the end, seeds included.
+
+    Examples
+    --------
+    >>> chain = sparse.csr_matrix((np.ones(2), ([0, 1], [1, 2])), shape=(3, 3))
+    >>> expected_spread(chain, np.array([0]), runs=10)
+    3.0
+    """
+    seeds = np.asarray(seeds, dtype=np.int64)
+    total, rng = 0, np.random.default_rng(seed)
+    batch = max(RR_BATCH // max(len(seeds), 1), 1)
+    for start in range(0, runs, batch):
+        count = min(batch, runs - start)
+        owners = np.repeat(np.arange(count, dtype=np.int64), len(seeds))
+        total += len(_rr_batch(graph, np.tile(seeds, count), rng, owners)[1])
+    return total / runs if runs else 0.0

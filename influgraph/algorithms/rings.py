@@ -4,8 +4,9 @@ Definition. Two accounts are *reciprocal* when each engages with the other (repo
 replies to or likes the other's posts) at least once. An **engagement ring** is a group S of at
 least `min_size` accounts of the reciprocal graph R such that
 
-1. S is a community of R's `(min_size - 1)`-core (Leiden, modularity, seeded), peeled until every
-   member is reciprocal with at least `min_member_share` of the other members;
+1. S is a connected component of R's `(min_size - 1)`-core or, when the component as a whole fails
+   the tests below, one of its communities (Leiden, modularity, seeded), peeled until every member
+   is reciprocal with at least `min_member_share` of the other members;
 2. its density `e(S) / (|S| (|S| - 1) / 2)` is at least `min_density`;
 3. its *lift*, `e(S)` over the reciprocal pairs expected by chance inside S, is at least
    `min_lift`. By chance, account i engages with j with probability `out_i * in_j / E` (E distinct
@@ -87,6 +88,20 @@ def _peel(graph: ig.Graph, vertices: np.ndarray, min_member_share: float) -> np.
     return vertices
 
 
+def _tested(graph: ig.Graph, vertices: np.ndarray, partners: tuple[np.ndarray, np.ndarray, int],
+            rules: tuple[int, float, float, float]) -> tuple[np.ndarray, int, float, float] | None:
+    """`vertices` peeled, with its pairs, density and lift, when it passes the ring tests; else None."""
+    min_size, min_density, min_member_share, min_lift = rules
+    members = _peel(graph, vertices, min_member_share)
+    size = len(members)
+    if size < min_size:
+        return None
+    inside = graph.induced_subgraph(members.tolist()).ecount()
+    density = inside / (size * (size - 1) / 2)
+    lift = inside / max(_expected(members, *partners), 1e-12)
+    return (members, inside, density, lift) if density >= min_density and lift >= min_lift else None
+
+
 def find_rings(src: np.ndarray, dst: np.ndarray, n: int, *, min_size: int = 4, min_density: float = 0.5,
                min_member_share: float = 0.5, min_lift: float = 5.0, seed: int = 0) -> Rings:
     """The engagement rings of the directed engagements `src -> dst` on vertices 0..n-1.
@@ -125,25 +140,23 @@ def find_rings(src: np.ndarray, dst: np.ndarray, n: int, *, min_size: int = 4, m
     ring = np.full(n, -1, dtype=np.int64)
     graph = ig.Graph(n=n, edges=pairs.tolist(), directed=False)
     core = np.flatnonzero(np.asarray(graph.coreness()) >= max(min_size - 1, 1))
+    code = np.unique(np.asarray(src, dtype=np.int64) * n + np.asarray(dst))
+    code = code[code // n != code % n]
+    partners = (np.bincount(code // n, minlength=n), np.bincount(code % n, minlength=n), len(code))
+    rules = (min_size, min_density, min_member_share, min_lift)
     found: list[tuple[np.ndarray, int, float, float]] = []
-    if len(core) >= min_size:
-        sub = graph.induced_subgraph(core.tolist())
-        sub.es["weight"] = 1.0
-        membership = np.asarray(find_partition("leiden", sub, None, 1.0, seed))  # type: ignore[arg-type]
-        code = np.unique(np.asarray(src, dtype=np.int64) * n + np.asarray(dst))
-        code = code[code // n != code % n]
-        out_partners = np.bincount(code // n, minlength=n)
-        in_partners = np.bincount(code % n, minlength=n)
-        for label in np.unique(membership):
-            members = _peel(graph, core[membership == label], min_member_share)
-            size = len(members)
-            if size < min_size:
-                continue
-            inside = graph.induced_subgraph(members.tolist()).ecount()
-            density = inside / (size * (size - 1) / 2)
-            lift = inside / max(_expected(members, out_partners, in_partners, len(code)), 1e-12)
-            if density >= min_density and lift >= min_lift:
-                found.append((members, inside, density, lift))
+    sub = graph.induced_subgraph(core.tolist())
+    for component in sub.connected_components():  # components, not edges
+        vertices = core[np.asarray(component)]
+        whole = _tested(graph, vertices, partners, rules)
+        if whole is not None:
+            found.append(whole)
+            continue
+        part = sub.induced_subgraph(component)
+        part.es["weight"] = 1.0
+        membership = np.asarray(find_partition("leiden", part, None, 1.0, seed))  # type: ignore[arg-type]
+        found.extend(t for label in np.unique(membership)
+                     if (t := _tested(graph, vertices[membership == label], partners, rules)) is not None)
     found.sort(key=lambda item: (-len(item[0]), int(item[0].min())))
     for k, (members, *_rest) in enumerate(found):
         ring[members] = k

@@ -159,6 +159,10 @@ class PhasedCrawler:
     def listed_users(self, body: dict) -> list[tuple[str, int]]:  # pragma: no cover - each platform defines it
         raise NotImplementedError
 
+    def error_text(self, error: BaseException) -> str:
+        """One line saying why a request failed (a platform may read its answer's detail)."""
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+
     def charges(self, task: Task, body: dict) -> list[tuple[str, str]]:
         """(kind, id) of each billed resource a page returned (none: this platform charges nothing)."""
         return []

@@ -364,10 +364,14 @@ def mastodon_cost_plan(query, limits):
         planned = max(0, min(wanted, left))
         left -= planned
         total += planned
-        table.append({"endpoint": endpoint, "requests": planned, "post_reads": min(reads, planned * 40),
-                      "per_window": REQUESTS_PER_WINDOW, "window_minutes": WINDOW_MINUTES, "rate_limit_wait_minutes": 0})
+        kind = "post" if reads else "user"
+        items = min(reads, planned * 40) if reads else planned * ENDPOINTS.get(endpoint.split(" ")[0], (1, ""))[0]
+        table.append({"endpoint": endpoint, "requests": planned, "items": items, "kind": kind,
+                      "post_reads": items if reads else 0, "per_window": REQUESTS_PER_WINDOW,
+                      "window_minutes": WINDOW_MINUTES, "rate_limit_wait_minutes": 0, "cost": 0.0})
     minutes = max(0, -(-total // REQUESTS_PER_WINDOW) - 1) * WINDOW_MINUTES
     return CostPlan(niche=query.name, platform="mastodon", max_requests=limits.max_requests, requests=total,
                     post_reads=sum(r["post_reads"] for r in table), rate_limit_wait_minutes=minutes, endpoints=tuple(table),
+                    tier="public", items=sum(r["items"] for r in table),
                     note="upper bounds from the query's limits; the 300 requests / 5 minutes window is per instance and "
                          "shared by every endpoint; Mastodon's API costs nothing")

@@ -27,7 +27,7 @@ from ..niches import NicheQuery
 from .base import LOST, PHASES, phase_reports
 from .pricing import PRICES, PriceTable, price_table, query_length, tier_limits
 from .state import CrawlState, Task
-from .transport import Forbidden, Transport, check_secret, install_log_redaction
+from .transport import Forbidden, Transport, check_secret, install_log_redaction, status_refused
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -207,6 +207,10 @@ def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | Non
     52.3
     """
     limits = _limits(query, max_requests, depth, {**(overrides or {}), **({"tier": tier} if tier else {})})
+    if platform == "mastodon":  # free; one window of 300 requests / 5 min per instance for every endpoint
+        from .mastodon import mastodon_cost_plan
+
+        return mastodon_cost_plan(query, limits)
     table = price_table({**query.prices, **(prices or {})})
     rows, total, left, minutes, money = [], 0, limits.max_requests, 0, 0.0
     for endpoint, wanted, items, kind in _plan_rows(query, limits, platform):
@@ -486,13 +490,13 @@ def _fetch(crawler, state: CrawlState, task: Task, warning) -> tuple[dict, str] 
     except crawler.request_errors as error:
         sent = crawler.transport.sent
         state.add_requests(len(sent) - before, task.stage)
-        text = crawler.transport.redact(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        text = crawler.transport.redact(crawler.error_text(error))
         if not any(one.status is not None for one in sent):  # never "complete" with nothing fetched
             raise UpstreamUnavailable(f"{task.endpoint}: no request of this crawl reached {crawler.transport.base_url} "
-                                      f"({text})", hint="check `api_url` and the network, then crawl again with "
+                          f"({text})", hint="check `api_url` and the network, then crawl again with "
                                       "`resume`", param="api_url") from None
         status = sent[-1].status if len(sent) > before else None
-        refused = status is not None and 400 <= status < 500
+        refused = status_refused(status)
         warning(f"{task.endpoint} {json.dumps(task.params, ensure_ascii=False)[:80]}: {text}; "
                 f"{'refused' if refused else 'skipped'}")
         if refused:

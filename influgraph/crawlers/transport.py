@@ -387,6 +387,11 @@ def iso_epoch(text: str) -> float | None:
     return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
+def status_refused(status: int | None) -> bool:
+    """True for an answer that refuses the request itself (4xx other than 401 and 429)."""
+    return status is not None and 400 <= status < 500 and status not in (401, 429)
+
+
 def _detail(response: requests.Response) -> str:
     """The status and the reason an (already scrubbed) error body gives."""
     try:
@@ -395,5 +400,8 @@ def _detail(response: requests.Response) -> str:
         return f"HTTP {response.status_code}"
     if isinstance(body, dict):
         parts = [str(body.get(k)) for k in ("title", "detail", "reason", "error", "message") if body.get(k)]
+        errors = body.get("errors")
+        if status_refused(response.status_code) and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            parts += [str(errors[0].get("message"))[:200]] if errors[0].get("message") else []  # X's invalid-request
         return f"HTTP {response.status_code}: " + "; ".join(parts)[:300] if parts else f"HTTP {response.status_code}"
     return f"HTTP {response.status_code}"

@@ -297,6 +297,11 @@ class XCrawler(PhasedCrawler):
         """Stored pages as one Batch (the X JSON reader's rules)."""
         return read_x_pages(pages, source=f"crawl:x:{self.query.name}")
 
+    def error_text(self, error: BaseException) -> str:
+        """What a refused request's answer said (the transport's detail), else tweepy's first line."""
+        body = self.bridge.last_body or {}
+        return str(body.get("__detail") or (str(error).splitlines()[0] if str(error) else type(error).__name__))
+
     def charges(self, task: Task, body: dict) -> list[tuple[str, str]]:
         """(kind, id) of the posts and users a page returned, `data` and `includes` alike (each is billed)."""
         kind = "post" if task.endpoint in TWEET_TYPES else "user"

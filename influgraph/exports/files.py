@@ -18,20 +18,23 @@ Rules (documented in the README):
   Node ids are kept verbatim when the format can carry them, else written with `_xHHHH_`
   escapes (`xml_id`: GraphML ids must be XML name tokens, kept to ASCII letters, digits and
   . : _ -), so distinct ids stay distinct.
-  GEXF leaves out the xsi:schemaLocation (networkx misspells its namespace) and the empty graph
-  name, which the GEXF 1.3 RelaxNG schema does not allow: files validate against it and against
-  the GraphML XSD.
+  GEXF and GraphML are written directly from the view's tables, a chunk of rows at a time
+  (polars string expressions, not networkx's writers); GEXF has no xsi:schemaLocation and no
+  empty graph name, which the GEXF 1.3 RelaxNG schema does not allow: files validate against it
+  and against the GraphML XSD.
 """
 from __future__ import annotations
 
-import io
 import re
+from datetime import date
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ..atomic import atomic_write_bytes
+from ..atomic import atomic_write, atomic_write_bytes
 from ..errors import BadInput
 from ..jsonout import dumps
 from .paths import check_file, check_folder, guard_write
@@ -69,47 +72,167 @@ def xml_id(node: str, fmt: str) -> str:
     return re.sub(f"_(?=x)|{ID_UNSAFE[fmt].pattern}", lambda found: f"_x{ord(found.group()):04X}_", node)
 
 
-def _xml_safe_graph(graph: "nx.DiGraph", fmt: str = "gexf") -> tuple["nx.DiGraph", int]:
-    """`graph` with `xml_safe` applied to every text attribute and `xml_id` to every node id (for `fmt`);
-    and the count of characters replaced."""
-    import networkx as nx
+GEXF_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<gexf xmlns=\"http://gexf.net/1.3\" "
+             "xmlns:viz=\"http://gexf.net/1.3/viz\" version=\"1.3\"><meta lastmodifieddate=\"{date}\">"
+             "<creator>influgraph</creator></meta>")  # no xsi:schemaLocation; the RelaxNG schema allows none
+GRAPHML_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
+                "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
+                "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">")
+XML_UNSAFE_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # XML_UNSAFE on UTF-8 text (no surrogates there)
+CHUNK_ROWS = 20_000  # rows turned into XML text at a time
+GEXF_TYPES = {"i": "long", "u": "long", "f": "double", "b": "boolean"}  # numpy kind -> GEXF and GraphML type
+ATTRIBUTE_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;"),
+                     ("\r", "&#13;"))
 
-    replaced = 0
 
-    def fix(value: object) -> object:
-        nonlocal replaced
-        if not isinstance(value, str):
-            return value
-        value, count = xml_safe(value)
-        replaced += count
-        return value
+def _xml_type(dtype: pl.DataType) -> str:
+    """The GEXF and GraphML type of a polars column: long, double, boolean or string."""
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype.is_integer():
+        return "long"
+    return "double" if dtype.is_float() else "string"
 
-    for *_, data in [*graph.nodes(data=True), *graph.edges(data=True)]:
-        for key, value in data.items():
-            data[key] = fix(value)
-    mapping = {node: xml_id(node, fmt) for node in graph if isinstance(node, str) and ID_UNSAFE[fmt].search(node)}
-    if len(set(graph) - set(mapping) | set(mapping.values())) < graph.number_of_nodes():
+
+def _text(column: str | pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A column as escaped XML attribute text (XML-safe first): numbers as xsd:double spells them, null stays null."""
+    expr = pl.col(column) if isinstance(column, str) else column
+    if dtype.is_float():
+        text = expr.cast(pl.String)
+        return text.replace_strict({"inf": "INF", "-inf": "-INF"}, default=text)
+    if dtype == pl.Boolean or dtype.is_integer():
+        return expr.cast(pl.String)
+    text = expr.cast(pl.String).str.replace_all(XML_UNSAFE_PATTERN, XML_REPLACEMENT)
+    for plain, escaped in ATTRIBUTE_ESCAPES:
+        text = text.str.replace_all(plain, escaped, literal=True)
+    return text
+
+
+def _scalar_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with list columns joined by "; " (XML attributes hold scalars only)."""
+    lists = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.List)]
+    return frame.with_columns(pl.col(name).cast(pl.List(pl.String)).list.join("; ") for name in lists)
+
+
+def _count_unsafe(*frames: pl.DataFrame) -> int:
+    """How many characters XML 1.0 cannot carry the text columns of `frames` hold (ids and ends excluded)."""
+    total = 0
+    for frame in frames:
+        text = [n for n, t in frame.schema.items() if t == pl.String and n not in ("id", "src", "dst")]
+        if text and frame.height:
+            counts = frame.select(pl.col(n).str.count_matches(XML_UNSAFE_PATTERN).sum() for n in text)
+            total += int(sum(v or 0 for v in counts.row(0)))
+    return total
+
+
+def _xml_ids(nodes: pl.DataFrame, edges: pl.DataFrame, fmt: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Ids as `fmt` can carry them (`xml_id`, applied only to the ids that need it), in nodes and edge ends.
+
+    Raises BadInput when two ids would become one.
+    """
+    pattern = XML_UNSAFE_PATTERN if fmt == "gexf" else ID_UNSAFE[fmt].pattern
+    unsafe = nodes.filter(pl.col("id").str.contains(pattern))["id"].to_list()
+    if not unsafe:
+        return nodes, edges
+    mapping = {node: xml_id(node, fmt) for node in unsafe}
+    nodes = nodes.with_columns(pl.col("id").replace(mapping))
+    if nodes["id"].n_unique() < nodes.height:
         raise BadInput(f"two account ids become one id in the {fmt} file", param="fmt",
                        hint="use `fmt` json, csv or parquet, which keep ids verbatim")
-    return (nx.relabel_nodes(graph, mapping) if mapping else graph), replaced
+    return nodes, edges.with_columns(pl.col("src").replace(mapping), pl.col("dst").replace(mapping))
 
 
-def _xml_bytes(graph: "nx.DiGraph", fmt: str) -> bytes:
-    """GEXF 1.3 or GraphML bytes of `graph` (already XML-safe)."""
-    import networkx as nx
-    from networkx.readwrite.gexf import GEXFWriter
+def _fragments(frame: pl.DataFrame, columns: list[str], keys: dict[str, str], fmt: str) -> pl.Expr:
+    """Per row, the attribute values of `columns` as GEXF <attvalue> or GraphML <data> elements (nulls left out)."""
+    parts = []
+    for name in columns:
+        value = _text(name, frame.schema[name])
+        if fmt == "gexf":
+            element = pl.concat_str([pl.lit(f'<attvalue for="{keys[name]}" value="'), value, pl.lit('" />')])
+        else:
+            element = pl.concat_str([pl.lit(f'<data key="{keys[name]}">'), value, pl.lit("</data>")])
+        parts.append(element.fill_null(""))
+    return pl.concat_str(parts) if parts else pl.lit("")
 
-    buffer = io.BytesIO()
+
+def _declarations(frame: pl.DataFrame, columns: list[str], keys: dict[str, str], kind: str, fmt: str) -> str:
+    """The GEXF <attributes> block or the GraphML <key> elements of `columns`."""
     if fmt == "graphml":
-        nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=False)
-        return buffer.getvalue()
-    writer = GEXFWriter(encoding="utf-8", prettyprint=False, version="1.3")
-    for attribute in ("xmlns:xsi", "xsi:schemaLocation"):  # not in the GEXF 1.3 RelaxNG schema (networkx misspells one)
-        writer.xml.attrib.pop(attribute, None)
-    writer.add_graph(graph)
-    writer.graph_element.attrib.pop("name", None)  # networkx writes name="", which the schema does not allow
-    writer.write(buffer)
-    return buffer.getvalue()
+        return "".join(f'<key id="{keys[c]}" for="{kind}" attr.name={quoteattr(c)} attr.type="{_xml_type(frame.schema[c])}"/>'
+                       for c in columns)
+    inner = "".join(f'<attribute id="{keys[c]}" title={quoteattr(c)} type="{_xml_type(frame.schema[c])}" />' for c in columns)
+    return f'<attributes mode="static" class="{kind}">{inner}</attributes>' if columns else ""
+
+
+def _viz(nodes: pl.DataFrame) -> pl.Expr:
+    """Gephi's <viz:color> by community (the map's colours) and <viz:size> by score, per node."""
+    from .html_map import community_colour
+
+    communities = nodes["community"].unique().to_list() if "community" in nodes.columns else [None]
+    colours = {}
+    for community in communities:
+        colour = community_colour(community)
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        colours[community] = f'<viz:color r="{r}" g="{g}" b="{b}" a="1.0" />'
+    top = max(float(nodes["score"].max() or 0.0), 1e-12) if nodes.height else 1.0
+    colour = (pl.col("community").replace_strict(colours, default=colours.get(None, ""), return_dtype=pl.String)
+              if "community" in nodes.columns else pl.lit(colours[None]))
+    size = (4.0 + 36.0 * pl.col("score").fill_null(0.0).cast(pl.Float64) / top).cast(pl.String)
+    return pl.concat_str([colour.fill_null(colours.get(None, "")), pl.lit('<viz:size value="'), size, pl.lit('" />')])
+
+
+def _xml_chunks(view: GraphView, fmt: str) -> tuple[Iterator[str], int]:
+    """The GEXF 1.3 or GraphML text of `view`, as chunks made on demand from its tables; and the characters replaced."""
+    nodes, edges = _scalar_columns(view.nodes), _scalar_columns(view.edges)
+    replaced = _count_unsafe(nodes, edges)
+    nodes, edges = _xml_ids(nodes, edges, fmt)
+    skip_nodes = {"id", "label"} if fmt == "gexf" else {"id"}
+    node_columns = [c for c in nodes.columns if c not in skip_nodes]
+    edge_columns = [c for c in edges.columns if c not in ("src", "dst") and not (fmt == "gexf" and c == "weight")]
+    keys = {c: (str(i) if fmt == "gexf" else f"d{i}") for i, c in enumerate(node_columns)}
+    edge_keys = {c: (str(i) if fmt == "gexf" else f"d{i}") for i, c in enumerate(edge_columns, start=len(node_columns))}
+    ident = _text("id", pl.String)
+    if fmt == "gexf":
+        head = [GEXF_HEAD.format(date=date.today().isoformat()), '<graph defaultedgetype="directed" mode="static">',
+                _declarations(edges, edge_columns, edge_keys, "edge", fmt),
+                _declarations(nodes, node_columns, keys, "node", fmt), "<nodes>"]
+        label = _text(pl.coalesce("label", "id") if "label" in nodes.columns else pl.col("id"), pl.String)
+        attvalues = _fragments(nodes, node_columns, keys, fmt)
+        node_text = pl.concat_str([pl.lit('<node id="'), ident, pl.lit('" label="'), label, pl.lit('">'), _viz(nodes),
+                                   pl.when(attvalues != "").then(pl.concat_str([pl.lit("<attvalues>"), attvalues,
+                                                                                pl.lit("</attvalues>")])).otherwise(pl.lit("")),
+                                   pl.lit("</node>")])
+        edge_values = _fragments(edges, edge_columns, edge_keys, fmt)
+        weight = (pl.concat_str([pl.lit('" weight="'), _text("weight", edges.schema["weight"])]).fill_null("")
+                  if "weight" in edges.columns else pl.lit(""))
+        edge_text = pl.concat_str([pl.lit('<edge source="'), _text("src", pl.String), pl.lit('" target="'),
+                                   _text("dst", pl.String), pl.lit('" id="'), pl.col("_row").cast(pl.String),
+                                   weight, pl.lit('">'),
+                                   pl.when(edge_values != "").then(pl.concat_str([pl.lit("<attvalues>"), edge_values,
+                                                                                  pl.lit("</attvalues>")])).otherwise(pl.lit("")),
+                                   pl.lit("</edge>")])
+        middle, tail = "</nodes><edges>", "</edges></graph></gexf>\n"
+    else:
+        head = [GRAPHML_HEAD, _declarations(nodes, node_columns, keys, "node", fmt),
+                _declarations(edges, edge_columns, edge_keys, "edge", fmt), '<graph edgedefault="directed">']
+        node_text = pl.concat_str([pl.lit('<node id="'), ident, pl.lit('">'), _fragments(nodes, node_columns, keys, fmt),
+                                   pl.lit("</node>")])
+        edge_text = pl.concat_str([pl.lit('<edge source="'), _text("src", pl.String), pl.lit('" target="'),
+                                   _text("dst", pl.String), pl.lit('">'), _fragments(edges, edge_columns, edge_keys, fmt),
+                                   pl.lit("</edge>")])
+        middle, tail = "", "</graph></graphml>\n"
+    edges = edges.with_row_index("_row")
+
+    def chunks() -> Iterator[str]:
+        yield "".join(head)
+        for part in nodes.iter_slices(CHUNK_ROWS):
+            yield part.select(node_text.alias("x"))["x"].str.join("").item()
+        yield middle
+        for part in edges.iter_slices(CHUNK_ROWS):
+            yield part.select(edge_text.alias("x"))["x"].str.join("").item()
+        yield tail
+
+    return chunks(), replaced
 
 
 def _flat_nodes(view: GraphView) -> pl.DataFrame:
@@ -180,11 +303,10 @@ def write_graph_file(view: GraphView, fmt: str, out: str | Path, *, excel: bool 
         with guard_write(out):
             atomic_write_bytes(out, data)
         return [out]
-    graph, replaced = _xml_safe_graph(to_networkx(view, viz=fmt == "gexf"), fmt)
+    chunks, replaced = _xml_chunks(view, fmt)
     if replaced and notes is not None:
         notes.append(f"{replaced:,} character{'s' if replaced != 1 else ''} that XML 1.0 cannot carry "
                      f"(control characters, lone surrogates, U+FFFE, U+FFFF) written as U+FFFD")
-    data = _xml_bytes(graph, fmt)
     with guard_write(out):
-        atomic_write_bytes(out, data)
+        atomic_write(out, lambda handle: handle.writelines(chunk.encode("utf-8") for chunk in chunks))
     return [out]

@@ -2,8 +2,8 @@
 
 Definition. Accounts with at least one edge in the view are grouped by community (communities
 with fewer than `MIN_GROUP` drawn members share one "other" group). Each group is laid out on
-its own with Fruchterman-Reingold on the edges inside it (Fruchterman & Reingold 1991, igraph;
-DrL for groups above `LARGE_GROUP`) and scaled to a disc whose area grows with the group's size.
+its own with Fruchterman-Reingold on the edges inside it (Fruchterman & Reingold 1991, igraph; its
+grid variant and fewer iterations for groups of 1,000 and above `LARGE_GROUP`) and scaled to a disc whose area grows with the group's size.
 The discs are then placed by a force layout of the community graph (one node per group, edge
 weights = edges between the groups), and pushed apart until no two discs overlap, so
 communities sit apart and their members together: the group-in-a-box idea of Rodrigues et al.
@@ -30,7 +30,7 @@ from .views import GraphView
 __all__ = ["layout", "edge_index", "MIN_GROUP", "LARGE_GROUP", "NODE_SPACING"]
 
 MIN_GROUP = 3  # communities with fewer drawn members go to the "other" group
-LARGE_GROUP = 3000  # above this, a group is laid out with DrL (fast) instead of Fruchterman-Reingold
+LARGE_GROUP = 3000  # above this, a group gets 100 Fruchterman-Reingold iterations (grid variant) instead of 150
 NODE_SPACING = 30.0  # pixels: a group of n accounts gets a disc of radius NODE_SPACING * sqrt(n)
 ISOLATE_SPACING = 14.0  # pixels between accounts with no edge in the view
 
@@ -70,12 +70,10 @@ def _local(size: int, edges: np.ndarray, rng: np.random.Generator) -> np.ndarray
     if size == 1:
         return np.zeros((1, 2))
     graph = ig.Graph(n=size, edges=edges.tolist(), directed=False)
-    if size > LARGE_GROUP:
-        coords = np.asarray(graph.layout_drl().coords, dtype=float)
-    else:
-        start = rng.uniform(-1, 1, size=(size, 2)) * np.sqrt(size)
-        coords = np.asarray(graph.layout_fruchterman_reingold(seed=start.tolist(), niter=300 if size < 1000 else 150,
-                                                              grid="nogrid" if size < 1000 else "grid").coords, dtype=float)
+    start = rng.uniform(-1, 1, size=(size, 2)) * np.sqrt(size)
+    niter = 300 if size < 1000 else 150 if size <= LARGE_GROUP else 100
+    coords = np.asarray(graph.layout_fruchterman_reingold(seed=start.tolist(), niter=niter,
+                                                          grid="nogrid" if size < 1000 else "grid").coords, dtype=float)
     coords -= np.median(coords, axis=0)
     radius = np.linalg.norm(coords, axis=1)
     scale = np.quantile(radius, 0.97) or radius.max() or 1.0

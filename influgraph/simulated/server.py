@@ -34,6 +34,7 @@ class Logged:
     query: dict[str, list[str]]
     status: int
     errors: list = field(default_factory=list)
+    fault: bool = False  # answered by an injected fault, not by the routes
 
 
 @dataclass
@@ -87,6 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
         if fault and not fault.truncate and fault.next_token is None:
             headers = {**fault.headers, **({"X-Echo-Authorization": self.headers.get("Authorization", "")} if fault.echo else {})}
+            sim.log.append(Logged("GET", url.path, parse_qs(url.query, keep_blank_values=True), fault.status, fault=True))
             return self._send(fault.status, fault.answer(self.headers.get("Authorization", "")), headers)
         status, body = self._route(url)
         if fault and fault.next_token is not None and status == 200:

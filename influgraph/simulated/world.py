@@ -18,6 +18,17 @@ the scenes, a core-periphery structure);
 **brokers** followed and engaged by two niches; a **vanity** account whose niche post is
 reposted mostly by general-population users of the mass hashtag; **brands**; **bots** (many
 posts, mass mentions, recent accounts, no real engagement); and ordinary **peers**.
+
+Planted inauthentic audiences (`_plant_inauthentic`, drawn after everything else and recorded in
+`World.truth()["inauthentic"]` beside the roles; their accounts keep the role "peer"):
+
+- **bought followers** of each vanity account: young accounts created in three batches, no posts,
+  no bio, following thousands (beyond this world; in it, only the vanity account) and followed
+  by no one;
+- **giveaway hunters** of the general population, created together, who repost (nearly) every
+  vanity account's viral giveaway post and post giveaway lines of their own;
+- one **engagement ring** per niche (8 to 13 accounts, created together) whose members follow
+  each other and repost nearly every post of every other member.
 """
 from __future__ import annotations
 
@@ -487,26 +498,19 @@ def _bought_followers(b: _Builder, cast: _Cast) -> dict[str, list[str]]:
 
 
 def _hunters(b: _Builder, cast: _Cast) -> list[str]:
-    """Giveaway hunters, created together: they repost every vanity account's viral giveaway post and two
-    random original posts of peers or brands in every niche, and post giveaway lines of their own."""
+    """Giveaway hunters, created together: they repost (nearly) every vanity account's viral giveaway post
+    and post giveaway lines of their own."""
     rng = b.rng
     day = int(rng.integers(200, 400))
     hunters = [b.account("general", "peer", None, "en", kind="hunter", created_days=day + int(rng.integers(0, 3)))
                for _ in range(max(int(90 * b.scale), 20))]
     viral = [p for p in b.world.posts if b.world.roles[p["author_id"]] == "vanity" and f"#{MASS_HASHTAG}" in p["text"]]
-    originals = {n.name: [p for p in b.world.posts if not p.get("referenced_tweets") and b.world.community[p["author_id"]] == n.name
-                          and b.world.roles[p["author_id"]] in ("peer", "brand")] for n in NICHES}
     for hunter in hunters:
         b.follow_many(hunter, cast.general, int(rng.integers(5, 15)))
         for post in viral:
-            if rng.random() < 0.9:
+            if rng.random() < 0.95:
                 b.minute += 1
                 b.repost(hunter, post, b.minute)
-        for niche in NICHES:
-            pool = originals[niche.name]
-            for j in rng.choice(len(pool), size=min(2, len(pool)), replace=False):
-                b.minute += 1
-                b.repost(hunter, pool[j], b.minute)
         for _ in range(2):
             b.minute += 1
             b.post(hunter, _GENERAL_TEMPLATES[int(rng.integers(len(_GENERAL_TEMPLATES)))], "en", b.minute)

@@ -128,7 +128,7 @@ def _page(items: list, token: str | None, size: int, endpoint: str) -> tuple[lis
 def template(path: str) -> tuple[str, dict[str, str]]:
     """The route template of a path (`/2/users/:id/followers`) and its path parameters ({"id": ...})."""
     parts = path.strip("/").split("/")
-    if len(parts) == 4 and parts[:2] in (["2", "users"], ["2", "tweets"]):
+    if len(parts) == 4 and parts[:2] in (["2", "users"], ["2", "tweets"]) and parts[2] != "search":
         return f"/{parts[0]}/{parts[1]}/:id/{parts[3]}", {"id": parts[2]}
     return path.rstrip("/") or "/", {}
 

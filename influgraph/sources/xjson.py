@@ -158,6 +158,7 @@ class _Collector:
         self.tombstones = 0
         self.other_errors = 0
         self.records = 0
+        self.other_kinds: dict[str, int] = {}  # twarc outputs that hold no tweets or users (`non_tweet_kind`)
 
     # ---------------------------------------------------------------- documents
     def document(self, line: int, doc: Any) -> None:
@@ -173,6 +174,10 @@ class _Collector:
         if "acct" in doc or "__mastodon" in doc or {"ancestors", "descendants"} <= set(doc) \
                 or isinstance(doc.get("account"), dict):  # Mastodon's accounts also have id and username
             self.bad.bad(line, "a Mastodon API answer, not an X API v2 page", hint="import it with `format` mastodon-json")
+            return
+        kind = non_tweet_kind(doc)
+        if kind is not None:
+            self.other_kinds[kind] = self.other_kinds.get(kind, 0) + 1
             return
         if any(key in doc for key in ("data", "includes", "errors", "meta")):
             self.page(line, doc)
@@ -370,6 +375,10 @@ class _Collector:
             else:
                 edge(target, "reply")
                 absorbed.add(target)
+        elif tweet.get("in_reply_to_user_id") is not None:  # a reply without referenced_tweets (fields not asked for)
+            target = str(tweet["in_reply_to_user_id"])
+            edge(target, "reply")
+            absorbed.add(target)
         for mid in mention_ids:
             if mid is None:
                 unresolved["mention"] += 1
@@ -445,6 +454,40 @@ class _Collector:
         return parsed.with_columns(pl.col("_t").alias(column)).drop("_t")
 
 
+# twarc2 outputs that are no tweets or users: kind -> (what it is, what to import instead)
+NON_TWEET = {
+    "counts": ("twarc2 counts output (tweet counts per time bucket, no tweets)",
+               "import the output of twarc2 search or twarc2 timeline instead"),
+    "lists": ("twarc2 lists output (list objects, no tweets)",
+              "import the output of twarc2 lists members or twarc2 lists followers (users) instead"),
+    "compliance": ("a twarc2 compliance file (compliance jobs or deletion events, no tweets)",
+                   "it is for removing deleted tweets from a dataset, not for import; import the tweets themselves"),
+}
+_READS = ("influgraph import reads twarc2 search, timeline, tweets, users, followers, following, liking-users, "
+          "retweeted-by and quotes output")
+
+
+def non_tweet_kind(doc: dict) -> str | None:
+    """The NON_TWEET kind of a twarc output page or line (counts, lists, compliance), or None for tweets and users.
+
+    >>> non_tweet_kind({"data": [{"start": "2021-09-13T19:18:24.000Z", "end": "2021-09-13T20:00:00.000Z", "tweet_count": 1}]})
+    'counts'
+    """
+    data = doc.get("data", doc) if isinstance(doc.get("data", doc), (dict, list)) else doc
+    items = [item for item in (data if isinstance(data, list) else [data]) if isinstance(item, dict)]
+    if not items or "__twarc" in items[0] and len(items) == 1 and "data" not in doc:
+        return None
+    first = items[0]
+    if "tweet_count" in first and ("start" in first or "end" in first) or "total_tweet_count" in (doc.get("meta") or {}):
+        return "counts"
+    if {"upload_url", "download_url"} & set(first) or {"action", "redacted_at"} <= set(first) or \
+            first.get("type") in ("tweets", "users") and "status" in first:
+        return "compliance"
+    if "name" in first and "id" in first and not {"username", "text", "author_id"} & set(first):
+        return "lists"
+    return None
+
+
 def read_x_json(path: Path, options: ImportOptions = ImportOptions()) -> ReadResult:
     """Read X API v2 JSON/JSONL (twarc2, tweepy) from `path` into a Batch; see the module docstring."""
     path = Path(path)
@@ -454,6 +497,9 @@ def read_x_json(path: Path, options: ImportOptions = ImportOptions()) -> ReadRes
     surrogates = LoneSurrogates()
     for line, doc in json_documents(text, path, bad, surrogates):
         collector.document(line, doc)
+    if collector.records == 0 and collector.other_kinds:
+        kind = max(collector.other_kinds, key=collector.other_kinds.get)
+        raise BadInput(f"this is {NON_TWEET[kind][0]}; {_READS}", path=path, hint=NON_TWEET[kind][1])
     if collector.records == 0 and not collector.tombstones and not bad.count:
         raise BadInput("no tweets or users in this file", path=path,
                        hint="expected X API v2 pages with data/includes, as twarc2 or tweepy write them")

@@ -116,3 +116,112 @@ def test_matches_a_networkx_reference_and_ignores_row_order(rows: list[tuple], r
         assert set(built.edges()) == set(reference.edges())
         for u, v, data in reference.edges(data=True):
             assert built[u][v]["weight"] == pytest.approx(data["weight"])
+
+
+# ----------------------------------------------------------------- (platform, id) keys and the vertex index
+def _two_platforms(ids: list[str]) -> list[Batch]:
+    """The same ids as X accounts and as generic edge-list nodes, with edges among them on each platform."""
+    batches = []
+    for platform, kind in (("x", "mention"), ("generic", "follow")):
+        accounts = pl.DataFrame({"id": ids, "platform": [platform] * len(ids),
+                                 "handle": [f"{platform}_{i}" for i in ids]})
+        src = ids[:-1] if platform == "x" else ids[1:]
+        dst = ids[1:] if platform == "x" else ids[:-1]
+        edges = pl.DataFrame({"src": src, "dst": dst, "kind": [kind] * len(src), "platform": [platform] * len(src)})
+        batches.append(Batch(accounts=accounts, edges=edges))
+    return batches
+
+
+def _keyed_edges(built) -> set[tuple]:
+    return set(built.edge_frame().select("platform", "src", "dst", "weight").rows())
+
+
+def test_the_same_id_on_two_platforms_is_two_vertices() -> None:
+    batch = Batch.concat(_two_platforms(["191", "192", "193"]))
+    built = build_graph(batch)
+    assert built.n == batch.accounts.height == 6
+    assert sorted(zip(built.platforms, built.ids)) == sorted(batch.accounts.select("platform", "id").rows())
+    assert _keyed_edges(built) == {("x", "191", "192", 1.0), ("x", "192", "193", 1.0),
+                                   ("generic", "192", "191", 1.0), ("generic", "193", "192", 1.0)}
+    assert sorted(built.node_ids) == ["generic:191", "generic:192", "generic:193", "x:191", "x:192", "x:193"]
+    assert built.to_networkx().number_of_nodes() == 6
+    assert build_graph(batch, GraphSpec(platform="x")).n == 3
+    assert built.index("191", "x") != built.index("191", "generic")
+    with pytest.raises(KeyError):
+        built.index("191")  # ambiguous without the platform
+
+
+def test_a_workspace_build_reads_the_vertex_index_and_matches_the_batch_build(tmp_path) -> None:
+    from influgraph.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    first, second = _two_platforms([str(i) for i in range(100, 140)])
+    ws.commit(second)
+    ws.commit(first)
+    ws.commit(Batch(edges=pl.DataFrame({"src": ["new", "100"], "dst": ["100", "new"], "kind": ["reply", "like"],
+                                        "platform": ["x", "x"]})))
+    index = ws.vertex_index().collect()
+    assert index["ix"].to_list() == list(range(index.height)) and index.height == ws.vertex_count() == 81
+    assert index.select("platform", "id").is_unique().all()
+    stored = ws.scan("edges").select("src_ix", "dst_ix").collect()
+    assert stored.null_count().row(0) == (0, 0)
+    for spec in (GraphSpec(), GraphSpec(platform="x"), GraphSpec(include_isolated=False, kinds=("reply",)),
+                 GraphSpec(weights={"follow": 0.5}, self_loops=True)):
+        from_index = build_graph(ws, spec)
+        from_tables = build_graph(ws.tables(), spec)
+        assert from_index.index_of is not None and from_tables.index_of is None
+        assert from_index.n == from_tables.n
+        assert set(zip(from_index.platforms, from_index.ids)) == set(zip(from_tables.platforms, from_tables.ids))
+        assert _keyed_edges(from_index) == _keyed_edges(from_tables)
+        assert from_index.self_loops == from_tables.self_loops
+    whole = build_graph(ws)
+    niche = build_graph(ws, GraphSpec(kinds=("follow",)), vertices_of=whole)
+    assert niche.n == whole.n and niche.vertices.equals(whole.vertices)
+
+
+def test_a_workspace_without_the_vertex_index_opens_builds_and_gains_it_on_the_next_commit(tmp_path) -> None:
+    import json
+
+    from influgraph.manifest import file_stamp
+    from influgraph.workspace import Workspace
+
+    ws = Workspace(tmp_path / "ws")
+    batches = _two_platforms(["7", "8", "9"])
+    ws.commit(Batch.concat(batches))
+    expected = _keyed_edges(build_graph(ws))
+    manifest = json.loads((ws.path / "manifest.json").read_text())  # make it as an earlier version wrote it
+    (ws.path / "tables" / manifest["tables"].pop("vertices")["file"]).unlink()
+    edges_file = ws.path / "tables" / manifest["tables"]["edges"]["file"]
+    pl.read_parquet(edges_file).drop("src_ix", "dst_ix").write_parquet(edges_file)
+    manifest["tables"]["edges"].update(file_stamp(edges_file))
+    (ws.path / "manifest.json").write_text(json.dumps(manifest))
+    old = Workspace(ws.path)
+    assert old.vertex_index() is None
+    assert _keyed_edges(build_graph(old)) == expected and build_graph(old).n == 6
+    content = old.content_hash()
+    old.commit(Batch(accounts=pl.DataFrame({"id": ["10"], "platform": ["x"]})))
+    assert old.vertex_count() == 7 and old.scan("edges").select("src_ix").collect().null_count().item() == 0
+    assert _keyed_edges(build_graph(old)) == expected and build_graph(old).n == 7
+    again = Workspace(ws.path)
+    again.commit(Batch(accounts=pl.DataFrame({"id": ["10"], "platform": ["x"]})))
+    assert again.content_hash() == old.content_hash() != content
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 3), st.sampled_from([1.0, 0.5, 3.0])),
+                max_size=60), st.lists(st.sampled_from([0.0, 1.0, 2.5]), min_size=4, max_size=4))
+def test_summing_sorted_rows_without_a_sort_equals_the_general_sum(rows: list[tuple], multipliers: list[float]) -> None:
+    import numpy as np
+
+    from influgraph.graph import _sorted_rows, _sum_parallel, _sum_sorted
+
+    rows = sorted(rows)  # (src, dst, kind) order, as the workspace stores its edges
+    s, d, kind, weight = (np.array([r[i] for r in rows], dtype=np.int64 if i < 3 else np.float64) for i in range(4))
+    assert _sorted_rows(s, d, kind, 6, 4)
+    general = _sum_parallel(s.copy(), d.copy(), kind.copy(), weight.copy(), 6, multipliers)
+    direct = _sum_sorted(s, d, kind, weight, multipliers)
+    assert np.array_equal(general[0], direct[0])
+    assert np.allclose(general[1], direct[1])
+    assert all(np.allclose(a, b) for a, b in zip(general[2], direct[2]))
+    if len(rows) > 1 and rows[0] != rows[-1]:
+        assert not _sorted_rows(s[::-1].copy(), d[::-1].copy(), kind[::-1].copy(), 6, 4)

@@ -164,7 +164,10 @@ def test_an_appview_that_needs_authentication_gets_a_login_with_the_app_password
 
         with pytest.raises(AuthError, match="`credentials`"):
             _crawl(tmp_path / "no-creds", server, Clock())
-        cli = CliRunner().invoke(main, ["crawl", str(QUERIES / "kuliner-nusantara.toml"), "--platform", "bluesky",
+        query = tmp_path / "kuliner.toml"  # its seeds as Bluesky handles (the shipped file names X usernames)
+        query.write_text((QUERIES / "kuliner-nusantara.toml").read_text(encoding="utf-8").replace("pro_kul", "pro-kul"),
+                         encoding="utf-8")
+        cli = CliRunner().invoke(main, ["crawl", str(query), "--platform", "bluesky",
                                         "-w", str(tmp_path / "cli"), "--api-url", server.base_url])
         assert cli.exit_code == 4 and "BLUESKY_APP_PASSWORD" in cli.stderr and len(cli.stderr.strip().splitlines()) == 1
         with pytest.raises(AuthError, match="refused the login"):

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import hostile_world
 from influgraph.cli import main
-from influgraph.exports.files import _xml_bytes, _xml_safe_graph, write_graph_file, xml_id, xml_safe
+from influgraph.exports.files import write_graph_file, xml_id, xml_safe
 from influgraph.exports.views import graph_view, read_view_data
 from influgraph.schema import Batch, conform
 from shared_data import shared_path
@@ -113,21 +113,47 @@ def test_xml_safe_replaces_exactly_what_xml_cannot_carry_surrogates_included(tex
     assert element.text in (None, safe.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def test_surrogates_and_controls_in_ids_and_attributes_still_give_valid_files(view, schemas, tmp_path: Path) -> None:
-    import networkx as nx
+@settings(max_examples=100, deadline=None)
+@given(text=TEXT)
+def test_the_writers_polars_rule_replaces_what_xml_safe_replaces(text: str) -> None:
+    from influgraph.exports.files import XML_UNSAFE_PATTERN
 
-    from influgraph.exports.files import to_networkx
+    found = pl.Series([text]).str.replace_all(XML_UNSAFE_PATTERN, "\ufffd")[0]
+    assert (found, pl.Series([text]).str.count_matches(XML_UNSAFE_PATTERN)[0]) == xml_safe(text)
 
+
+def test_controls_in_ids_and_attributes_still_give_valid_files_with_distinct_ids(view, schemas, tmp_path: Path) -> None:
+    # lone surrogates cannot reach the writer (a polars string is UTF-8): `xml_safe` is tested on them above
+    first, second, third = view.nodes["id"].to_list()[:3]
+    renamed = {second: "id\x02\ufffe", third: "id\x02\uffff"}
+    changed = replace(view, nodes=view.nodes.with_columns(
+        pl.when(pl.col("id") == first).then(pl.lit("controls \x01\x1f\ufffe\uffff")).otherwise(pl.col("name")).alias("name"),
+        pl.col("id").replace(renamed)),
+        edges=view.edges.with_columns(pl.col("src").replace(renamed), pl.col("dst").replace(renamed)))
     for fmt in ("gexf", "graphml"):
-        graph = to_networkx(view, viz=fmt == "gexf")
-        first, second, third = list(graph)[:3]
-        graph.nodes[first]["name"] = "lone \ud800 and \udfff, \x01\x1f\ufffe\uffff"
-        graph = nx.relabel_nodes(graph, {second: "id\x02\udc00", third: "id\x02\udc01"})
-        safe, replaced = _xml_safe_graph(graph, fmt)
-        assert replaced == 6 and safe.number_of_nodes() == view.nodes.height
-        assert {"id_x0002__xDC00_", "id_x0002__xDC01_"} <= set(safe)  # escaped, so still two ids
-        (tmp_path / f"g.{fmt}").write_bytes(_xml_bytes(safe, fmt))
-        parse_valid(tmp_path / f"g.{fmt}", schemas[fmt])
+        notes: list[str] = []
+        document = parse_valid(write_graph_file(changed, fmt, tmp_path / f"g.{fmt}", notes=notes)[0], schemas[fmt])
+        written = {node.get("id") for node in document.findall(".//{*}node")}
+        assert {"id_x0002__xFFFE_", "id_x0002__xFFFF_"} <= written and len(written) == view.nodes.height  # still two ids
+        assert notes and notes[0].startswith("4 characters")
+        ends = {edge.get(end) for edge in document.findall(".//{*}edge") for end in ("source", "target")}
+        assert ends <= written
+
+
+@pytest.mark.parametrize("niche", [None, "specialty-coffee", "kuliner-nusantara", "persian-books"])
+def test_every_demo_export_validates_against_the_official_schemas(demo_run, schemas, tmp_path: Path, niche) -> None:
+    from influgraph.workspace import Workspace
+
+    view = graph_view(read_view_data(Workspace(demo_run.result.workspace)), niche=niche)
+    for fmt in ("gexf", "graphml"):
+        path = write_graph_file(view, fmt, tmp_path / f"g.{fmt}")[0]
+        document = parse_valid(path, schemas[fmt])
+        head = path.read_bytes()[:600]
+        assert b"www.w3.org/2001/XMLSchema-instance" in head if fmt == "graphml" else b"xsi" not in head
+        graph = document.find("{*}graph")
+        assert graph is not None and graph.get("name") is None  # no empty <graph name="">
+        assert len(document.findall(".//{*}node")) == view.nodes.height
+        assert len(document.findall(".//{*}edge")) == view.edges.height
 
 
 def test_ids_keep_verbatim_when_they_can_and_stay_distinct_when_escaped() -> None:

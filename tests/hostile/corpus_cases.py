@@ -597,6 +597,8 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], tuple[str, ...], bool]] = {
     "truncated-edges": (lambda ws: _truncate(_table_file(ws, "edges")), ("edges",), True),
     "truncated-posts": (lambda ws: _truncate(_table_file(ws, "posts")), ("posts",), True),
     "garbage-edges": (lambda ws: _table_file(ws, "edges").write_bytes(b"garbage" * 100), ("edges",), True),
+    "truncated-vertex-index": (lambda ws: _truncate(_table_file(ws, "vertices")), ("vertices",), True),
+    "garbage-vertex-index": (lambda ws: _table_file(ws, "vertices").write_bytes(b"garbage" * 100), ("vertices",), True),
     "empty-edges-file": (lambda ws: _table_file(ws, "edges").write_bytes(b""), ("edges",), True),
     "missing-edges-file": (lambda ws: _table_file(ws, "edges").unlink(), ("edges",), True),
     "swapped-table-files": (_entry("edges", lambda e: e.update(file=e["file"].replace("edges", "accounts"))),

@@ -224,7 +224,7 @@ def _check(ws: Path, *flags: str) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 def test_check_reports_each_damage_kind_in_one_line(damage: str, tmp_path: Path) -> None:
     ws, _ = two_imports(tmp_path / "ws")
-    assert _check(ws.path) == (0, ["healthy: 3 tables and 0 stored results checked, 0 damaged, 0 dropped"])
+    assert _check(ws.path) == (0, ["healthy: 4 tables and 0 stored results checked, 0 damaged, 0 dropped"])
     harm, named = DAMAGE[damage]
     harm(ws.path)
     code, lines = _check(ws.path)
