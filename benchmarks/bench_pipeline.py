@@ -39,6 +39,23 @@ LOAD_ARRAYS = """
             ends = np.load(ARGS[1])
             n = int(ends.max()) + 1
 """
+BANDWIDTH_HELPERS = """
+            import time
+            def _copy_seconds(a, b):
+                t = time.perf_counter(); np.copyto(b, a); return time.perf_counter() - t
+            def _power_iterations(m, out):
+                n = m.shape[0]
+                inverse = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
+                dangling = out <= 0
+                x = np.full(n, 1.0 / n)
+                for it in range(1, 10_001):
+                    new = 0.85 * (m.T @ (x * inverse) + x[dangling].sum() / n) + 0.15 / n
+                    done = np.abs(new - x).sum() < TOL
+                    x = new
+                    if done:
+                        return it
+                return it
+"""
 SCIPY_PAGERANK = """
             def scipy_pagerank(m, resets):
                 out = np.asarray(m.sum(axis=1)).ravel()
@@ -53,6 +70,14 @@ SCIPY_PAGERANK = """
                         x = new
                         if done:
                             break
+"""
+LOAD_UNDIRECTED = LOAD_WS + """
+            import numpy as np
+            from influgraph.graph import build_graph
+            from influgraph.algorithms.communities import modularity, undirected
+            und = undirected(build_graph(ws))  # the graph detect_communities works on (kind weights, sum)
+            def q(membership):
+                return modularity(und, np.asarray(membership), 1.0)
 """
 NX_GRAPH = """
             import networkx as nx
@@ -144,6 +169,26 @@ STEPS: dict[str, dict[str, str]] = {
             start()
             pagerank(built)
         """,
+        "machine: memory-bandwidth bound of one PageRank (not a peer)": LOAD_WS + BANDWIDTH_HELPERS + """
+            import numpy as np
+            from influgraph.graph import build_graph
+            from influgraph.algorithms.centrality import DANGLING_SHARE
+            built = build_graph(ws)
+            m = built.matrix
+            n, edges = m.shape[0], m.nnz
+            big = np.ones(1 << 27)  # 1 GB of float64
+            copy = np.empty_like(big)
+            np.copyto(copy, big)
+            best = min(_copy_seconds(big, copy) for _ in range(3))
+            bandwidth = 2 * big.nbytes / best  # a copy reads and writes every byte
+            out = np.asarray(m.sum(axis=1)).ravel()
+            iterations = _power_iterations(m, out)
+            per_iteration = edges * (m.indices.itemsize + m.data.itemsize) + n * (m.indptr.itemsize + 16)
+            start()
+            NOTE = (f"bandwidth {bandwidth / 1e9:.1f} GB/s; {iterations} iterations x {per_iteration / 1e6:.0f} MB "
+                    f"(matrix + read and write x) = bound {iterations * per_iteration / bandwidth:.3f} s"
+                    + ("" if (out <= 0).mean() < DANGLING_SHARE else "; influgraph solves by levels here"))
+        """,
         "peer: scipy sparse power iteration": LOAD_ARRAYS + """
             from scipy import sparse
             m = sparse.csr_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
@@ -225,32 +270,35 @@ STEPS: dict[str, dict[str, str]] = {
         """,
     },
     "communities (Leiden)": {
-        "influgraph detect_communities": LOAD_WS + """
+        "influgraph detect_communities (whole call)": LOAD_WS + """
+            import networkit
             from influgraph.communities import detect_communities
             start()
             result = detect_communities(ws, runs=1, seed=1)
-            NOTE = f"{result.profiles.height:,} communities, modularity {result.modularity:.3f}"
+            NOTE = f"{result.profiles.height:,} communities, Q {result.modularity:.4f}"
         """,
-        "peer: igraph community_leiden, 2 iterations": LOAD_ARRAYS + """
-            import igraph as ig
-            g = ig.Graph(n=n, edges=ends, directed=True).as_undirected(mode="collapse")
+        "influgraph fast_leiden (engine alone)": LOAD_UNDIRECTED + """
+            from influgraph.algorithms.communities import find_partition
             start()
-            NOTE = f"Q {g.community_leiden(objective_function='modularity', n_iterations=2).quality:.3f}"
+            NOTE = f"Q {q(find_partition('leiden', und, None, 1.0, 1)):.4f}"
         """,
-        "peer: igraph community_leiden, until stable": LOAD_ARRAYS + """
-            import igraph as ig
-            g = ig.Graph(n=n, edges=ends, directed=True).as_undirected(mode="collapse")
+        "peer: igraph community_leiden, 2 iterations": LOAD_UNDIRECTED + """
+            g = und.graph
             start()
-            NOTE = f"Q {g.community_leiden(objective_function='modularity', n_iterations=-1).quality:.3f}"
+            NOTE = f"Q {q(g.community_leiden(objective_function='modularity', weights='weight', n_iterations=2).membership):.4f}"
         """,
-        "peer: networkit PLM (Louvain)": LOAD_ARRAYS + """
+        "peer: igraph community_leiden, until stable": LOAD_UNDIRECTED + """
+            g = und.graph
+            start()
+            NOTE = f"Q {q(g.community_leiden(objective_function='modularity', weights='weight', n_iterations=-1).membership):.4f}"
+        """,
+        "peer: networkit PLM with refinement": LOAD_UNDIRECTED + """
             import networkit as nk
             from scipy import sparse
-            m = sparse.coo_matrix((np.ones(len(ends)), (np.minimum(ends[:, 0], ends[:, 1]), np.maximum(ends[:, 0], ends[:, 1]))), shape=(n, n)).tocsr()
-            m.sum_duplicates()
-            g = nk.GraphFromCoo(m.tocoo(), n, directed=False)
+            g = nk.graph.GraphFromCsr(sparse.csr_matrix((und.weights, (und.ends[:, 0], und.ends[:, 1])), shape=(und.n, und.n)),
+                                      directed=False, weighted=True)
             start()
-            nk.community.PLM(g, refine=True).run()
+            NOTE = f"Q {q(nk.community.PLM(g, refine=True).run().getPartition().getVector()):.4f}"
         """,
         "peer: networkx louvain": LOAD_ARRAYS + """
             import networkx as nx
@@ -409,7 +457,7 @@ def measure(dataset: str, paths: list[str], niches: bool, networkx_timeout: floa
         peers = [m["seconds"] for label, m in measured.items() if label.startswith("peer") and m["seconds"]]
         fastest = min(peers) if peers else None
         for label, m in measured.items():
-            ours = not label.startswith("peer")
+            ours = not label.startswith(("peer", "machine"))
             ratio = (m["seconds"] / fastest) if (fastest and m["seconds"] and ours) else None
             rows.append({"dataset": dataset, "step": step.removeprefix("NICHE "), "who": label, **m,
                          "ratio_to_fastest_peer": ratio})

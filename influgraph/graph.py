@@ -307,10 +307,8 @@ def _assemble(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray
             loops, keep = int(loop.sum()), ~loop
             s, d, kind, weight = s[keep], d[keep], kind[keep], weight[keep]
     multipliers = [spec.kind_weight(k) for k in kinds]
-    if presorted and _sorted_rows(s, d, kind, n, max(len(kinds), 1)):
-        ends, total, by_kind = _sum_sorted(s, d, kind, weight, multipliers)
-    else:
-        ends, total, by_kind = _sum_parallel(s, d, kind, weight, n, multipliers)
+    summed = _sum_sorted(s, d, kind, weight, n, multipliers) if presorted else None
+    ends, total, by_kind = summed if summed is not None else _sum_parallel(s, d, kind, weight, n, multipliers)
     return BuiltGraph(n=n, ends=ends, weight=total, kind_weights=dict(zip(kinds, by_kind)), spec=spec,
                       self_loops=loops, keys=keys, index_of=index_of)
 
@@ -356,37 +354,38 @@ def _build_indexed(workspace: "Workspace", index: pl.LazyFrame, spec: GraphSpec,
                      index_of=np.arange(total, dtype=np.int64) if chosen is None else chosen)
 
 
-def _sorted_rows(s: np.ndarray, d: np.ndarray, kind: np.ndarray, n: int, kinds: int) -> bool:
-    """True when the rows are in (src, dst, kind) order, as the workspace stores its edges: one O(m) check."""
-    if len(s) < 2:
-        return True
-    if n and n * n * kinds >= 2**62:
-        return False
-    key = s * (n * kinds)
-    key += d * kinds
-    key += kind
-    return bool(np.all(key[1:] >= key[:-1]))
-
-
-def _sum_sorted(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray,
-                multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """`_sum_parallel` for rows already in (src, dst, kind) order: runs found by comparing neighbours, no sort."""
+def _sum_sorted(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int,
+                multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]] | None:
+    """`_sum_parallel` for rows already in (src, dst, kind) order, as the workspace stores its edges:
+    runs are found by comparing neighbours, no sort; None when the rows are not in that order."""
     m, kinds = len(s), max(len(multipliers), 1)
     if m == 0:
         return np.zeros((0, 2), np.int64), np.zeros(0), [np.zeros(0) for _ in multipliers]
-    same_pair = np.zeros(m, dtype=bool)
-    np.equal(s[1:], s[:-1], out=same_pair[1:])
-    same_pair[1:] &= d[1:] == d[:-1]
-    new_run = ~same_pair
-    new_run[1:] |= kind[1:] != kind[:-1]
+    if n * n * kinds >= 2**62:
+        return None
+    pair = s * n
+    pair += d
+    key = pair * kinds
+    key += kind
+    step = np.diff(key)
+    del key
+    if m > 1 and step.min() < 0:
+        return None  # not in (src, dst, kind) order
+    new_run = np.empty(m, dtype=bool)
+    new_run[0] = True
+    np.not_equal(step, 0, out=new_run[1:])
+    del step
     run_starts = np.flatnonzero(new_run)
     del new_run
-    unit = bool(np.all(weight == 1.0))
+    unit = weight.min() == weight.max() == 1.0
     run_sum = np.diff(run_starts, append=m).astype(np.float64) if unit else np.add.reduceat(weight, run_starts)
     run_kind = kind[run_starts]
-    pair_start = ~same_pair[run_starts]  # per run: it opens a new (src, dst) pair
-    first_rows = run_starts[pair_start]
-    count = len(first_rows)
+    run_pair = pair[run_starts]
+    del pair
+    pair_start = np.empty(len(run_starts), dtype=bool)  # per run: it opens a new (src, dst) pair
+    pair_start[0] = True
+    np.not_equal(run_pair[1:], run_pair[:-1], out=pair_start[1:])
+    count = int(pair_start.sum())
     single = count == len(run_starts)
     scaled = run_sum if all(x == 1.0 for x in multipliers) else run_sum * np.asarray(multipliers)[run_kind]
     total = scaled.copy() if single else np.add.reduceat(scaled, np.flatnonzero(pair_start))
@@ -394,7 +393,7 @@ def _sum_sorted(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarr
     table = np.zeros((kinds, count))
     table[run_kind, pair_of_run] = run_sum
     ends = np.empty((count, 2), np.int64)
-    ends[:, 0], ends[:, 1] = s[first_rows], d[first_rows]
+    np.divmod(run_pair if single else run_pair[pair_start], n, out=(ends[:, 0], ends[:, 1]))
     return ends, total, list(table[:len(multipliers)])
 
 

@@ -91,7 +91,9 @@ def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataF
         accounts, posts, edges = source.table("accounts"), source.table("posts"), source.table("edges")
     if platform:
         accounts, posts, edges = (t.filter(pl.col("platform") == platform) for t in (accounts, posts, edges))
-    built = build_graph(Batch(accounts=accounts, edges=edges), GraphSpec())
+    # from a workspace the build reads its vertex index (integers); from a Batch it maps the (platform, id) keys
+    built = build_graph(source if not isinstance(source, Batch) else Batch(accounts=accounts, edges=edges),
+                        GraphSpec(platform=platform))
     missing = built.id_frame.select(KEY).join(accounts.select(KEY), on=KEY, how="anti", nulls_equal=True)
     if missing.height:  # endpoints without an accounts row: every vertex is a row, in the same order
         accounts = pl.concat([accounts, missing], how="diagonal_relaxed")
@@ -174,7 +176,7 @@ class WholeGraph:
         weight = sum((built.kind_weights.get(k, 0.0) for k in ENGAGEMENT_KINDS), np.zeros(len(built.ends)))
         engaged = weight > 0
         pairs = pl.DataFrame({"d": built.ends[engaged, 1], "s": built.ends[engaged, 0], "w": weight[engaged]})
-        top = (pairs.sort(["d", "w", "s"], descending=[False, True, False])  # vertex order is id order
+        top = (pairs.sort(["d", "w", "s"], descending=[False, True, False])  # ties in vertex order (deterministic)
                .group_by("d", maintain_order=True).head(3))
         vertices = built.vertices
         labels = (self.accounts.select(*KEY, pl.coalesce("handle", "id").alias("label"))

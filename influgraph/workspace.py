@@ -120,6 +120,16 @@ def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
     return pl.concat([untouched, merged], how="vertical").rechunk()
 
 
+def _extend(index: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """`index` with the (platform, id) `keys` it lacks appended, numbered on, in (platform, id) order."""
+    fresh = (keys.unique().join(index.select("platform", "id"), on=["platform", "id"], how="anti", nulls_equal=True)
+             .sort("platform", "id", nulls_last=False))
+    if fresh.height == 0:
+        return index
+    return pl.concat([index, fresh.select((pl.int_range(pl.len(), dtype=pl.Int64) + index.height).alias("ix"),
+                                          "platform", "id")])
+
+
 def _with_ends(edges: pl.DataFrame, index: pl.DataFrame) -> pl.DataFrame:
     """`edges` with `INDEX_COLUMNS`: the index numbers of (platform, src) and (platform, dst)."""
     keyed = index.select("platform", "id", "ix")
@@ -437,29 +447,31 @@ class Workspace:
 
     def _index_update(self, batch: Batch, manifest: dict) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame]]:
         """The vertex index after this commit (None when it gains no key), and the edge frames to upsert with
-        their `INDEX_COLUMNS`: the batch's edges, and (once, for a workspace without the index) the stored ones."""
+        their `INDEX_COLUMNS`: the batch's edges, and (once, for a workspace without the index) the stored ones.
+
+        New keys are numbered after the known ones: first the new accounts, then the edge ends that have
+        no account row, each group in (platform, id) order. Edge ends are mapped by a join; only the ends
+        no account names (few: readers add an account row per end) go through a unique.
+        """
         stored = None
         if "vertices" in manifest["tables"]:
             stored = pl.read_parquet(self.path / "tables" / manifest["tables"]["vertices"]["file"])
-        sources = [batch.accounts.select("platform", "id"), *(batch.edges.select("platform", pl.col(end).alias("id"))
-                                                            for end in ("src", "dst"))]
-        old_edges = None
+        accounts, edge_frames = [batch.accounts.select("platform", "id")], {"edges": batch.edges}
         if stored is None and manifest["tables"]:  # an old workspace: index everything it holds, once
-            old_edges = self._stored_edges()
-            sources += [self.table("accounts").select("platform", "id"),
-                        *(old_edges.select("platform", pl.col(end).alias("id")) for end in ("src", "dst"))]
-        known = stored if stored is not None else empty("vertices")
-        fresh = (pl.concat(sources).unique().join(known.select("platform", "id"), on=["platform", "id"], how="anti",
-                                                   nulls_equal=True)
-                 .sort("platform", "id", nulls_last=False))
-        index = known
-        if fresh.height:
-            index = pl.concat([known, fresh.select(
-                (pl.int_range(pl.len(), dtype=pl.Int64) + known.height).alias("ix"), "platform", "id")])
-        frames = {"edges": _with_ends(batch.edges, index)}
-        if old_edges is not None:
-            frames["stored_edges"] = _with_ends(old_edges.drop(INDEX_COLUMNS, strict=False), index)
-        return (index if fresh.height or stored is None else None), frames
+            accounts.append(self.table("accounts").select("platform", "id"))
+            edge_frames["stored_edges"] = self._stored_edges().drop(INDEX_COLUMNS, strict=False)
+        index = _extend(stored if stored is not None else empty("vertices"), pl.concat(accounts))
+        frames = {name: _with_ends(frame, index) for name, frame in edge_frames.items()}
+        loose = [frame.filter(pl.col(column).is_null()).select("platform", pl.col(end).alias("id"))
+                 for frame in frames.values() for end, column in zip(("src", "dst"), INDEX_COLUMNS)]
+        loose = pl.concat(loose)
+        if loose.height:  # edge ends without an account row: numbered, then those rows mapped again
+            index = _extend(index, loose)
+            frames = {name: _with_ends(frame.drop(INDEX_COLUMNS), index) if frame.select(
+                pl.any_horizontal(pl.col(c).is_null() for c in INDEX_COLUMNS).any()).item() else frame
+                for name, frame in frames.items()}
+        grew = stored is None or index.height > stored.height
+        return (index if grew else None), frames
 
     def _write_tables(self, batch: Batch, manifest: dict, generation: int) -> dict:
         """Write the new files of the tables `batch` changes and of the vertex index (journal first); returns

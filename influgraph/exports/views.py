@@ -142,9 +142,11 @@ def _nodes(workspace: "Workspace", built: BuiltGraph, ranked: pl.DataFrame) -> p
     """Every vertex (in vertex order, column `ix`): its node id, account columns, strengths, community,
     the niches it is ranked in and its best role."""
     n, (sources, targets) = built.n, built.ends.T
-    accounts = (workspace.table("accounts").unique(["platform", "id"], keep="first")
+    accounts = (workspace.table("accounts")  # unique by (platform, id): the table's key
                 .select("platform", pl.col("id").alias("account_id"), "handle", "name", "bio", "followers"))
-    nodes = (built.id_frame.with_columns(node_id_expr().alias("node")).rename({"id": "account_id"})
+    one_platform = built.vertices["platform"].n_unique() <= 1  # then every id is unique as it is
+    nodes = (built.id_frame.with_columns(pl.col("id").alias("node") if one_platform else node_id_expr().alias("node"))
+             .rename({"id": "account_id"})
              .join(accounts, on=["platform", "account_id"], how="left", maintain_order="left", nulls_equal=True)
              .with_columns(pl.Series("in_strength", np.bincount(targets, weights=built.weight, minlength=n)),
                            pl.Series("out_strength", np.bincount(sources, weights=built.weight, minlength=n)),

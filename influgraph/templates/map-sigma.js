@@ -108,7 +108,7 @@
     var sw = el("span", null, "line"); sw.style.background = item.color;
     label.appendChild(box); label.appendChild(sw); label.appendChild(el("span", item.label));
     li.appendChild(label); edgeLegend.appendChild(li);
-    box.addEventListener("change", function () { state.hiddenKinds[item.label] = !box.checked; renderer.refresh({ skipIndexation: true }); });
+    box.addEventListener("change", function () { state.hiddenKinds[item.label] = !box.checked; renderer.refresh({ skipIndexation: true, schedule: true }); });
   });
 
   ["community", "role", "tier", "niche"].forEach(function (name) {
@@ -149,7 +149,7 @@
     }
     showDetails(id);
     state.clickedAt = performance.now();
-    renderer.refresh({ skipIndexation: true });
+    renderer.refresh({ skipIndexation: true, schedule: true });
     if (id !== null) centre(id);
   }
   window.influgraphMap.select = select;
@@ -161,7 +161,7 @@
     var q = search.value.trim().toLocaleLowerCase();
     while (results.firstChild) results.removeChild(results.firstChild);
     state.matches = {};
-    if (!q) { setStatus(""); renderer.refresh({ skipIndexation: true }); return []; }
+    if (!q) { setStatus(""); renderer.refresh({ skipIndexation: true, schedule: true }); return []; }
     var found = order.filter(function (n) { return !hidden[n.id] && n.search.indexOf(q) >= 0; });
     found.forEach(function (n) { state.matches[n.id] = true; });
     found.slice(0, 20).forEach(function (n) {
@@ -170,7 +170,7 @@
       results.appendChild(li);
     });
     setStatus(found.length ? found.length + " match" + (found.length === 1 ? "" : "es") + " highlighted" : "no match");
-    renderer.refresh({ skipIndexation: true });
+    renderer.refresh({ skipIndexation: true, schedule: true });
     if (found.length) centre(found[0].id);
     return found;
   }

@@ -213,15 +213,14 @@ def test_a_workspace_without_the_vertex_index_opens_builds_and_gains_it_on_the_n
 def test_summing_sorted_rows_without_a_sort_equals_the_general_sum(rows: list[tuple], multipliers: list[float]) -> None:
     import numpy as np
 
-    from influgraph.graph import _sorted_rows, _sum_parallel, _sum_sorted
+    from influgraph.graph import _sum_parallel, _sum_sorted
 
     rows = sorted(rows)  # (src, dst, kind) order, as the workspace stores its edges
     s, d, kind, weight = (np.array([r[i] for r in rows], dtype=np.int64 if i < 3 else np.float64) for i in range(4))
-    assert _sorted_rows(s, d, kind, 6, 4)
     general = _sum_parallel(s.copy(), d.copy(), kind.copy(), weight.copy(), 6, multipliers)
-    direct = _sum_sorted(s, d, kind, weight, multipliers)
+    direct = _sum_sorted(s, d, kind, weight, 6, multipliers)
     assert np.array_equal(general[0], direct[0])
     assert np.allclose(general[1], direct[1])
     assert all(np.allclose(a, b) for a, b in zip(general[2], direct[2]))
     if len(rows) > 1 and rows[0] != rows[-1]:
-        assert not _sorted_rows(s[::-1].copy(), d[::-1].copy(), kind[::-1].copy(), 6, 4)
+        assert _sum_sorted(s[::-1].copy(), d[::-1].copy(), kind[::-1].copy(), weight, 6, multipliers) is None
