@@ -490,7 +490,12 @@ def main() -> None:
     parser.add_argument("--networkx-timeout", type=float, default=60, help="seconds before a networkx step is stopped")
     parser.add_argument("--step-timeout", type=float, default=150, help="seconds before any other step is stopped")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--only", default="", help="comma-separated parts of step names: run only those steps")
     args = parser.parse_args()
+    if args.only:
+        wanted = [part.strip().lower() for part in args.only.split(",") if part.strip()]
+        for step in [s for s in STEPS if not any(part in s.lower() for part in wanted)]:
+            del STEPS[step]
     began = time.perf_counter()
     rows: list[dict] = []
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:

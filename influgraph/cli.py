@@ -25,6 +25,7 @@ import click
 
 from .errors import (EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, AuthError, BadInput, InflugraphError, Interrupted,
                      name_parameters)
+from .progress import Reporter  # progress of long steps: one way for the whole CLI
 
 __all__ = ["main"]
 
@@ -333,7 +334,8 @@ def _format_stats(result: dict) -> str:
 @main.command("communities")
 @workspace_option
 @click.option("--method", default="leiden", show_default=True,
-              help="leiden, louvain, label-propagation or infomap (infomap respects direction).")
+              help="leiden (networkit PLM + refinement, connected, Leiden-polished), igraph-leiden, louvain, "
+                   "label-propagation or infomap (infomap respects direction).")
 @click.option("--resolution", default=1.0, show_default=True, type=float, help="Modularity resolution (higher: smaller communities).")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Random seed; results are deterministic for a seed.")
 @click.option("--runs", default=1, show_default=True, type=click.IntRange(1, 1000), help="Runs with seeds seed..seed+N-1: best partition and mean pairwise NMI.")
@@ -377,8 +379,9 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
         else:
             click.echo(_format_rows(table.to_dicts()))
         return
-    result = detect_communities(ws, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
-                                symmetrise=symmetrise)
+    with Reporter.for_cli(as_json=as_json).step(f"finding communities ({method}, {runs} runs)"):
+        result = detect_communities(ws, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
+                                    symmetrise=symmetrise)
     save_communities(ws, result)
     written = (write_tables(out_file, result.membership, {"profiles": result.profiles}, workspace=ws.path)
                if out_file is not None else [])
@@ -459,7 +462,8 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
     if out_file is not None:
         table_paths(out_file, ["agreement"], ws.path)
     with open_engine(engine, ws, platform, spark_master) as running:
-        result = rank_niche(ws, query, platform=platform, betweenness=betweenness, engine=running)
+        with Reporter.for_cli(as_json=as_json).step(f"ranking niche {query.name}"):
+            result = rank_niche(ws, query, platform=platform, betweenness=betweenness, engine=running)
     save_ranking(ws, query.name, result)
     written = []
     if out_file is not None:
@@ -483,7 +487,10 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
         quality = "-" if row.get("audience_quality") is None else f"{row['audience_quality']:.2f}"
         click.echo(f"{row['rank']:>5}  {label:<22}{row['role']:<22}{row['tier']:<7}{row['niche_influence']:>10.3f}"
                    f"{row['audience_relevance']:>10.2f}{quality:>8}{row['reach']:>11,}{flag}")
+    ranked_ids = set(result.table["id"].to_list()) if result.table.height else set()
     for ring in (result.rings.iter_rows(named=True) if result.rings is not None else ()):
+        if not ranked_ids & set(ring["ids"]):
+            continue  # a ring of another niche
         click.echo(f"engagement ring {ring['ring']}: {ring['size']} accounts, density {ring['density']:.2f}, "
                    f"{ring['lift']:,.0f}x chance: {', '.join(ring['handles'][:8])}{' ...' if ring['size'] > 8 else ''}")
     if result.agreement.height:
@@ -520,7 +527,7 @@ def _names(value: str | None) -> list[str]:
 @click.option("--costs", "costs_file", default=None, type=click.Path(dir_okay=False), help="CSV with columns id (or handle) and cost.")
 @click.option("--tiers", default=None, help="Only these tiers, comma-separated: nano,micro,mid,macro,mega.")
 @click.option("--exclude-roles", default="bot", show_default=True,
-              help="Roles to leave out, comma-separated: bot,brand,celebrity,broker,expert,peer ('' for none).")
+              help="Roles to leave out, comma-separated: bot,inauthentic,brand,celebrity,broker,expert,peer ('' for none).")
 @click.option("--max-per-community", default=None, type=int, help="At most this many picks from one community.")
 @click.option("--must-include", default=None, help="Accounts (ids or handles, comma-separated) to pick first.")
 @click.option("--must-exclude", default=None, help="Accounts (ids or handles, comma-separated) never to pick.")
@@ -644,6 +651,48 @@ def lookalikes_command(workspace: str, niche: str | None, query_file: str | None
                    f"{', '.join(row['shared_members'])}")
     if found.height == 0:
         click.echo("no ranked account shares audience with it")
+
+
+@main.command("trends")
+@workspace_option
+@niche_options
+@click.option("--window", default="7d", show_default=True, help="Window length: a number and m, h, d or w (7d, 12h, 2w).")
+@click.option("--since", default=None, help="Start of the first window (ISO date or time) [default: the first edge's day].")
+@click.option("--until", default=None, help="End of the last window (ISO date or time) [default: after the last edge].")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
+@click.option("--platform", default=None, help="Only this platform's accounts and edges.")
+@json_option
+def trends_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, window: str,
+                   since: str | None, until: str | None, top: int, platform: str | None, as_json: bool) -> None:
+    """Rising accounts: niche influence per time window, its change, and the rising score of the latest window.
+
+    \b
+    Examples:
+      influgraph trends --niche specialty-coffee -w ws --window 7d
+      influgraph trends --query tcot.toml -w ws --window 7d --since 2010-09-14 --until 2010-11-02 --json
+    """
+    from .trends import niche_trends
+    from .workspace import Workspace
+
+    query = load_niche(niche, query_file, queries_dir)
+    ws = Workspace(workspace, create=False)
+    with Reporter.for_cli(as_json=as_json).step(f"ranking niche {query.name} per window"):
+        result = niche_trends(ws, query, window, since, until, platform=platform)
+    for note in result.notes:
+        click.echo(f"note: {_said(note)}", err=True)
+    shown = result.table.head(top)
+    if as_json:
+        emit_json({"niche": query.name, "window": window, "windows": result.windows.to_dicts(), "rows": shown.to_dicts()})
+        return
+    for row in result.windows.iter_rows(named=True):
+        click.echo(f"window {row['start']:%Y-%m-%d %H:%M} .. {row['end']:%Y-%m-%d %H:%M}: "
+                   f"{row['edges']:,} timed edges, {row['members']:,} members, {row['candidates']:,} ranked")
+    click.echo(f"{'rank':>5}  {'account':<22}{'rising':>8}{'influence':>10}{'baseline':>10}{'change':>9}{'in-links':>9}"
+               f"{'baseline':>9}")
+    for row in shown.iter_rows(named=True):
+        label = (row["handle"] or row["id"])[:21]
+        click.echo(f"{row['rank']:>5}  {label:<22}{row['rising']:>8.2f}{row['influence']:>10.3f}"
+                   f"{row['baseline_influence']:>10.3f}{row['change']:>+9.3f}{row['inlinks']:>9.0f}{row['baseline_inlinks']:>9.1f}")
 
 
 SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bluesky", "token"): "BLUESKY_ACCESS_TOKEN",
@@ -859,7 +908,9 @@ def export_command(workspace: str, fmt: str, out_path: str | None, niche: str | 
     from .workspace import Workspace
 
     ws = Workspace(workspace, create=False)
-    result = export(ws, fmt, out_path, niche=niche, max_nodes=max_nodes, max_edges=max_edges, excel=excel, seed=seed)
+    with Reporter.for_cli(as_json=as_json).step(f"exporting {fmt}") as tick:
+        result = export(ws, fmt, out_path, niche=niche, max_nodes=max_nodes, max_edges=max_edges, excel=excel, seed=seed,
+                        progress=tick)
     for note in result.notes:
         click.echo(f"note: {_said(note)}", err=True)
     if as_json:
@@ -893,8 +944,8 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
 
     from .demo import run_demo
 
-    progress = (lambda message: click.echo(message, err=True)) if show_progress() else None
-    result = run_demo(Path(out_dir), seed=seed, progress=progress)
+    with Reporter.for_cli(as_json=as_json).step("demo") as tick:
+        result = run_demo(Path(out_dir), seed=seed, progress=lambda message: tick(message, 0, None))
     summary = result.summary()
     if as_json:
         emit_json(summary)

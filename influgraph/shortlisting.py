@@ -60,8 +60,8 @@ __all__ = ["AUDIENCES", "OBJECTIVES", "ROLE_SHORTHANDS", "ShortlistResult", "aud
 
 AUDIENCES = ("both", "followers", "engagers")
 OBJECTIVES = ("reach", "spread")
-ROLE_SHORTHANDS = {"bot": "suspected bot", "brand": "brand or organisation", "celebrity": "celebrity", "broker": "broker",
-                   "expert": "niche expert", "peer": "peer"}
+ROLE_SHORTHANDS = {"bot": "suspected bot", "inauthentic": "inauthentic audience", "brand": "brand or organisation",
+                   "celebrity": "celebrity", "broker": "broker", "expert": "niche expert", "peer": "peer"}
 OVERLAP_TOP = 20
 # the audience-quality columns of the ranking that each pick carries (`quality`), and its badges
 PICK_QUALITY = ("audience_quality", "authentic_follower_share", "authentic_engager_share", "bot_follower_share",

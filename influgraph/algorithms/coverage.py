@@ -333,7 +333,7 @@ def _rr_batch(graph: sparse.csr_matrix, roots: np.ndarray, rng: np.random.Genera
         codes = codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
         at = np.searchsorted(seen, codes)
         new = codes[(at >= len(seen)) | (seen[np.minimum(at, len(seen) - 1)] != codes)]
-        seen = np.sort(np.concatenate([seen, new]))
+        seen = np.sort(np.concatenate([seen, new]), kind="stable")  # two sorted runs: a linear merge
         frontier_set, frontier = new // n, new % n
         sets.append(frontier_set)
         nodes.append(frontier)
@@ -343,6 +343,10 @@ def _rr_batch(graph: sparse.csr_matrix, roots: np.ndarray, rng: np.random.Genera
 def _greedy_sets(set_ids: np.ndarray, rows: np.ndarray, samples: int, candidates: int, k: int) -> tuple[list[int], int, float]:
     """Plain greedy maximum coverage of RR sets (Borgs et al.): the picks, the sets they cover, and an upper bound
     on the best coverage of any k rows (OPIM-C's: min over rounds of covered + the k largest marginal gains)."""
+    present = np.flatnonzero(np.bincount(rows, minlength=candidates))  # only rows in some set can gain
+    compact = np.full(candidates, -1, dtype=np.int64)
+    compact[present] = np.arange(len(present))
+    rows, candidates = compact[rows], len(present)
     by_row = np.argsort(rows, kind="stable")
     row_ptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=candidates))]
     row_sets = set_ids[by_row]
@@ -364,7 +368,7 @@ def _greedy_sets(set_ids: np.ndarray, rows: np.ndarray, samples: int, candidates
         starts, lengths = set_ptr[fresh], set_ptr[fresh + 1] - set_ptr[fresh]
         members = set_rows[np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(int(lengths.sum()))]
         np.subtract.at(gains, members, 1)
-        picks.append(row)
+        picks.append(int(present[row]))
     return picks, total, min(bound, total / (1 - 1 / math.e)) if picks else 0.0
 
 
@@ -436,6 +440,10 @@ def opim_c(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, k:
        optimal time", Proceedings of SODA 2014, pp. 946-957.
     """
     n, candidates = len(targets), int(row_of.max()) + 1 if len(row_of) else 0
+    empty = np.zeros(0, dtype=np.int64)
+    if n == 0 or candidates == 0:
+        return AdaptiveSpread(seeds=[], sets=empty, rows=empty, samples=0, approximation=0.0, spread_lower=0.0,
+                              spread_estimate=0.0)
     k = max(1, min(k, max(candidates, 1)))
     delta = 1.0 / max(n, 2) if delta is None else delta
     log_choose = math.lgamma(candidates + 1) - math.lgamma(k + 1) - math.lgamma(candidates - k + 1) if candidates else 0.0

@@ -129,6 +129,7 @@ class PhasedCrawler:
         self.progress = progress
         self.forbidden: set[str] = set()
         self.prices: dict[str, float] = {}  # money per billed item kind (set by the runner from `pricing`)
+        self.known: object = ()  # (endpoint, params) of tasks not to plan: their pages are already held (the runner's)
         self.items_stored = 0  # items (posts, users...) in the pages committed by this run, for progress lines
 
     def _bodies(self, stage: str | None) -> list[dict]:

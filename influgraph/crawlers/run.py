@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
     from .bluesky import BlueskyCredentials
 
-__all__ = ["crawl", "CrawlResult", "CostPlan", "PLATFORMS", "DEFAULT_API_URLS", "cost_plan", "EXIT_LOST_PHASE"]
+__all__ = ["crawl", "CrawlResult", "CostPlan", "PLATFORMS", "DEFAULT_API_URLS", "cost_plan", "EXIT_LOST_PHASE",
+           "known_tasks"]
 
 EXIT_LOST_PHASE = 6  # `influgraph crawl`: finished, but a phase was lost (forbidden or refused); see CrawlResult
 
@@ -276,13 +277,13 @@ def _check_url(url: str, param: str) -> None:
 
 
 def _open_state(state_path: Path, query: NicheQuery, platform: str, resume: bool, restart: bool,
-                transport: Transport) -> CrawlState:
+                transport: Transport, durable: bool = True) -> CrawlState:
     """The crawl state of this niche on this platform, fresh with `restart`; refuses to mix two crawls."""
     if restart:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state_path}{suffix}").unlink(missing_ok=True)
     existed = state_path.exists()
-    state = CrawlState(state_path, redact=transport.redact)
+    state = CrawlState(state_path, redact=transport.redact, durable=durable)
     try:
         if existed and state.get("query_hash") not in (None, _query_hash(query)):
             raise BadInput(f"the niche query changed since this crawl started ({state_path.name})",
@@ -302,7 +303,8 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
           max_requests: int | None = None, depth: int | None = None, resume: bool = False,
           restart: bool = False, overrides: dict | None = None, progress: Callable[[str], None] | None = None,
           warn: Callable[[str], None] | None = None, transport_options: dict | None = None,
-          max_cost: float | None = None, prices: dict | None = None, tier: str | None = None) -> CrawlResult:
+          max_cost: float | None = None, prices: dict | None = None, tier: str | None = None,
+          durable: bool = True, known: list[tuple[str, dict]] | None = None) -> CrawlResult:
     """Crawl `query` on `platform` into `workspace` (see the module docstrings for every rule).
 
     Parameters
@@ -319,6 +321,10 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
         per UTC day) could pass this sum; the stop raises `UpstreamUnavailable` with a resume hint.
     prices : prices per item over the query's `[prices]` and `pricing.PRICES` ({"post": 0.005, "user": 0.01}).
     tier : X's access tier over the query's `[crawl] tier` [default: "self-serve"]: query length, rate limits.
+    durable : sync each committed page to disk (SQLite FULL); False (NORMAL) still survives any crash of the
+        process, and a power cut costs at most the last pages (the demo's throwaway crawl uses it).
+    known : (endpoint, params) of tasks whose pages this workspace already holds from another crawl (the follower
+        lists an earlier niche's crawl fetched the same day): not planned again (`known_tasks` lists a crawl's).
 
     Returns
     -------
@@ -350,7 +356,7 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
 
     try:
         return _crawl(workspace, query, platform, transport, limits, credentials, pds_url, resume, restart,
-                      f"influgraph {__version__}", say, warning, warnings, table)
+                      f"influgraph {__version__}", say, warning, warnings, table, durable, known)
     except BaseException as error:
         _scrub(error, transport.redact)
         raise
@@ -358,11 +364,11 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
 
 def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: Transport, limits, credentials,
            pds_url: str | None, resume: bool, restart: bool, version: str, say, warning, warnings: list[str],
-           table: PriceTable = PRICES) -> CrawlResult:
+           table: PriceTable = PRICES, durable: bool = True, known=None) -> CrawlResult:
     """The crawl itself, once the inputs are checked and the secrets known (see `crawl`)."""
     folder = workspace.path / "crawl"
     state_path = folder / f"{platform}-{query.name}.sqlite"
-    state = _open_state(state_path, query, platform, resume, restart, transport)
+    state = _open_state(state_path, query, platform, resume, restart, transport, durable)
     try:
         if platform == "x":
             from .x import XCrawler as Crawler
@@ -375,6 +381,7 @@ def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: 
             login = {"credentials": credentials, "pds_url": pds_url}
         crawler = Crawler(query, state, transport, limits, version=version, warn=warning, progress=say, **login)
         crawler.prices = dict(table.per_item) if platform == "x" else {}
+        crawler.known = _Known(known or [])
         stopped = None
         with _sigterm_as_interrupt():
             try:
@@ -387,6 +394,25 @@ def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: 
         imported = _import(workspace, state, crawler, query)
         raw = _write_raw(state, folder / f"{platform}-{query.name}.pages.jsonl", transport)
         return _result(crawler, state, query, stopped, imported, raw, warning, warnings, table)
+    finally:
+        state.close()
+
+
+class _Known:
+    """A set of (endpoint, params) pairs, params compared as their canonical JSON."""
+
+    def __init__(self, pairs: list[tuple[str, dict]]):
+        self.keys = {(endpoint, json.dumps(params, sort_keys=True)) for endpoint, params in pairs}
+
+    def __contains__(self, pair: tuple[str, dict]) -> bool:
+        return bool(self.keys) and (pair[0], json.dumps(pair[1], sort_keys=True)) in self.keys
+
+
+def known_tasks(result: CrawlResult, stage: str = "followers") -> list[tuple[str, dict]]:
+    """(endpoint, params) of the finished tasks of `stage` in a crawl: for `crawl(known=...)` of the next niche."""
+    state = CrawlState(result.state)
+    try:
+        return [(task.endpoint, task.params) for task in state.tasks(stage, status="done")]
     finally:
         state.close()
 
@@ -429,7 +455,7 @@ def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
     phase = state.get("phase", phases[0])
     while phase != "done":
         if state.get(f"planned:{phase}") is None:
-            tasks = crawler.plan(phase)
+            tasks = [t for t in crawler.plan(phase) if (t[1], t[2]) not in crawler.known]
             state.db.execute("BEGIN IMMEDIATE")
             state.add_tasks(tasks, within=True)
             state.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, '1')", (f"planned:{phase}",))
@@ -520,7 +546,7 @@ def _commit(crawler, state: CrawlState, task: Task, body: dict, url: str, used: 
     if cursor and task.pages + 1 >= crawler.max_pages(task):
         cursor, note = None, "page limit"
     status = "pending" if cursor else "done"
-    new_tasks = crawler.next_depth(task, body) if status == "done" else []
+    new_tasks = [t for t in crawler.next_depth(task, body) if (t[1], t[2]) not in crawler.known] if status == "done" else []
     state.commit_page(task, url=url, params=task.params, body=body, version=crawler.version, next_cursor=cursor,
                       status=status, empty=not items, new_tasks=new_tasks, tombstones=crawler.tombstones(body),
                       requests_used=used, note=note, items=len(items), charges=crawler.charges(task, body),

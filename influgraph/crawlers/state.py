@@ -63,13 +63,16 @@ class CrawlState:
     so no form of a secret reaches the file whatever an answer echoed.
     """
 
-    def __init__(self, path: Path, redact: Callable[[str], str] | None = None):
+    def __init__(self, path: Path, redact: Callable[[str], str] | None = None, durable: bool = True):
         self.redact = redact or (lambda text: text)
+        self._bodies: dict[int, list[dict]] = {}  # task id -> its parsed page bodies (read once, kept as committed)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
+        # FULL: each committed page survives a power cut too; NORMAL (WAL) survives any crash of the process, and
+        # a power cut loses at most the last pages (a resume fetches them again): for throwaway states (the demo)
+        self.db.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -147,11 +150,13 @@ class CrawlState:
         `prices[kind]` once per UTC day (the pay-per-use rule), the first time it is seen that day.
         """
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        raw = json.dumps(body, ensure_ascii=False)
+        text = self.redact(raw)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("INSERT INTO pages(task, endpoint, url, params, retrieved_at, version, body) VALUES(?, ?, ?, ?, ?, ?, ?)",
                             (task.id, task.endpoint, self.redact(url), self.redact(json.dumps(params, sort_keys=True)),
-                             now, version, self.redact(json.dumps(body, ensure_ascii=False))))
+                             now, version, text))
             if next_cursor:
                 self.db.execute("INSERT OR IGNORE INTO seen_cursors(task, cursor) VALUES(?, ?)", (task.id, next_cursor))
             self.db.execute("UPDATE tasks SET cursor = ?, status = ?, pages = pages + 1, empty_pages = ?, note = ? WHERE id = ?",
@@ -175,6 +180,8 @@ class CrawlState:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+        if task.id in self._bodies or task.pages == 0:  # a first page starts the task's list: it holds every page
+            self._bodies.setdefault(task.id, []).append(body if text == raw else json.loads(text))
         task.cursor, task.status, task.pages = next_cursor, status, task.pages + 1
         task.empty_pages = task.empty_pages + 1 if empty else 0
 
@@ -187,10 +194,12 @@ class CrawlState:
     def _charge(self, day: str, charges: list[tuple[str, str]], prices: dict[str, float]) -> float:
         """Money of the resources not yet billed today (inside the page's transaction)."""
         billed = 0.0
-        for kind, item in charges:
-            if prices.get(kind) and self.db.execute("INSERT OR IGNORE INTO charges(day, kind, id) VALUES(?, ?, ?)",
-                                                    (day, kind, item)).rowcount:
-                billed += prices[kind]
+        for kind, price in prices.items():
+            items = [(day, kind, item) for what, item in charges if what == kind]
+            if price and items:
+                before = self.db.total_changes
+                self.db.executemany("INSERT OR IGNORE INTO charges(day, kind, id) VALUES(?, ?, ?)", items)
+                billed += (self.db.total_changes - before) * price
         return billed
 
     def _bump(self, key: str, count: int) -> None:
@@ -229,8 +238,11 @@ class CrawlState:
         return [(row[0], row[1], json.loads(row[2])) for row in self.db.execute(sql + " ORDER BY id", args).fetchall()]
 
     def task_pages(self, task_id: int) -> list[dict]:
-        """Bodies of one task's pages, in order."""
-        return [json.loads(row[0]) for row in self.db.execute("SELECT body FROM pages WHERE task = ? ORDER BY id", (task_id,))]
+        """Bodies of one task's pages, in order (parsed once per run, then kept; treat them as read-only)."""
+        if task_id not in self._bodies:
+            self._bodies[task_id] = [json.loads(row[0]) for row in
+                                     self.db.execute("SELECT body FROM pages WHERE task = ? ORDER BY id", (task_id,))]
+        return self._bodies[task_id]
 
     def mark_imported(self, page_ids: list[int]) -> None:
         """Record that these pages are in the workspace."""

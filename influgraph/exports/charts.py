@@ -151,11 +151,13 @@ def overlap_matrix(overlap: pl.DataFrame) -> pl.DataFrame:
 def overlap_spec(overlap: pl.DataFrame, *, size: int = 380) -> dict:
     """The audience overlap as a heatmap: cell (a, b) is the share of a's niche audience also reached by b.
 
+    n accounts give n * (n - 1) cells (the diagonal, an account against itself, is left blank).
+
     Example: ``render_svg(overlap_spec(stored.overlap))``.
     """
     cells = overlap_matrix(overlap)
     names = cells.filter(pl.col("order_b") == 0)["a"].to_list()
-    return {"width": size, "height": size, "data": {"values": cells.select("a", "b", "share").to_dicts()},
+    return {"width": size, "height": size, "data": {"values": cells.filter(pl.col("a") != pl.col("b")).select("a", "b", "share").to_dicts()},
             "mark": {"type": "rect"},
             "encoding": {"x": {"field": "b", "type": "nominal", "sort": names, "title": "also reached by",
                                "axis": {"labelAngle": -60, "labelLimit": 90}},

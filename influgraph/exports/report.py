@@ -32,7 +32,7 @@ from ..atomic import atomic_write_bytes
 from ..errors import BadInput
 from ..results import StoredRanking, StoredShortlist, niche_key, stored_shortlists
 from . import charts
-from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, asset, csp, render_page, write_map
+from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, asset, csp, ranking_badges, render_page, write_map
 from .paths import check_folder, guard_write
 from .views import ViewData, graph_view, read_view_data
 
@@ -46,7 +46,7 @@ RANK_COLUMNS = ("rank", "handle", "name", "role", "tier", "niche_influence", "au
 QUALITY_PARTS = ("authentic_follower_share", "authentic_engager_share", "bot_follower_share", "mass_follower_share",
                  "hunter_engager_share", "ring_engager_share")
 CARDS_WITHOUT_SHORTLIST = 5
-Progress = Callable[[str, int, int], None]
+Progress = Callable[[str, int, "int | None"], None]
 
 
 @dataclass
@@ -99,7 +99,7 @@ def _map(data: ViewData, maps_dir: Path, name: str, niche: str | None, budgets: 
     """Write the map of `niche` (None: the whole workspace) as maps/NAME; returns its path and caption."""
     path = _inside(maps_dir, name)
     view = graph_view(data, niche=niche, **budgets)
-    write_map(view, path, seed=seed)
+    write_map(view, path, seed=seed, badges=ranking_badges(data.rankings, niche))
     return path, view.caption()
 
 
@@ -238,7 +238,7 @@ def _charts(table: pl.DataFrame, shortlist: StoredShortlist | None, curves: pl.D
               "note": "The shortlist picks for new audience; top-k lists repeat the same readers.",
               "svg": charts.render_svg(charts.cumulative_spec(curves))}]
     if shortlist is not None and shortlist.overlap is not None and shortlist.overlap.height:
-        cells = charts.overlap_matrix(shortlist.overlap).height
+        cells = charts.overlap_matrix(shortlist.overlap).filter(pl.col("a") != pl.col("b")).height
         found.append({"id": "overlap", "title": "Audience overlap", "marks": cells,
                       "note": "Row account's niche audience also reached by the column account; dark cells: pick one of the two.",
                       "svg": charts.render_svg(charts.overlap_spec(shortlist.overlap))})
@@ -282,7 +282,8 @@ def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist
         "summary": [f"{table.height:,} candidates ranked by niche influence (influence within the niche; reach is shown apart); "
                     f"{niche_members:,} niche members.", _reach_line(curves, niche_members)],
         "map": f"maps/map-{stem}.html", "caption": caption, "flagged": flagged,
-        "rows": [accounts[str(i)] for i in shown["id"].to_list()], "total": table.height,
+        "rows": [accounts[str(i)] for i in shown["id"].to_list()], "total": table.height, "top_rows": min(rows, table.height),
+        "flagged_below": shown.height - min(rows, table.height),
         "profiles": list(accounts.values()), "charts": _charts(table, shortlist, curves),
         "has_quality": "audience_quality" in table.columns,
         "facets": {"tier": _values(shown, "tier"), "role": _values(shown, "role"), "lang": _values(shown, "lang"),

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import BadInput
 from .files import FILE_FORMATS, write_graph_file
-from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, write_map
+from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, ranking_badges, write_map
 from .paths import check_file, check_folder, default_out
 from .report import write_report
 from .views import graph_view, read_view_data
@@ -34,7 +34,8 @@ class ExportResult:
 
 
 def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: str | None = None, max_nodes: int | None = None,
-           max_edges: int | None = None, excel: bool = False, seed: int = 0) -> ExportResult:
+           max_edges: int | None = None, excel: bool = False, seed: int = 0,
+           progress: Callable[[str, int, int | None], None] | None = None) -> ExportResult:
     """Export `workspace` (or one niche of it) as `fmt` to `out`.
 
     Parameters
@@ -48,6 +49,7 @@ def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: s
         graph files hold everything unless they are given.
     excel : csv only: a UTF-8 BOM so spreadsheets display Persian and Indonesian.
     seed : the seed of the map layout.
+    progress : called as progress(step, done, total) as the report's maps and sections are written.
 
     Example: ``export(ws, "html", "persian.html", niche="persian-books").caption``.
     """
@@ -65,12 +67,13 @@ def export(workspace: "Workspace", fmt: str, out: str | Path | None, *, niche: s
             raise BadInput("`niche` does not apply to `fmt` report (it covers every ranked niche)", param="niche",
                            hint="drop `niche`")
         report = write_report(workspace, out, max_nodes=max_nodes or DEFAULT_MAX_NODES,
-                              max_edges=max_edges or DEFAULT_MAX_EDGES, seed=seed)
+                              max_edges=max_edges or DEFAULT_MAX_EDGES, seed=seed, progress=progress)
         return ExportResult(paths=[report.index, *report.maps.values()], caption=f"report with {len(report.maps)} maps")
     if fmt == "html":
-        view = graph_view(read_view_data(workspace), niche=niche, max_nodes=max_nodes or DEFAULT_MAX_NODES,
-                          max_edges=max_edges or DEFAULT_MAX_EDGES)
-        return ExportResult(paths=[write_map(view, out, seed=seed)], caption=view.caption())
+        data = read_view_data(workspace)
+        view = graph_view(data, niche=niche, max_nodes=max_nodes or DEFAULT_MAX_NODES, max_edges=max_edges or DEFAULT_MAX_EDGES)
+        badges = ranking_badges(data.rankings, niche)
+        return ExportResult(paths=[write_map(view, out, seed=seed, badges=badges)], caption=view.caption())
     view = graph_view(read_view_data(workspace), niche=niche, max_nodes=max_nodes, max_edges=max_edges)
     notes: list[str] = []
     paths = write_graph_file(view, fmt, out, excel=excel, workspace=workspace.path, notes=notes)

@@ -185,9 +185,12 @@ class SimServer:
     """The simulated platform on 127.0.0.1 (an OS-assigned port); a context manager that stops itself."""
 
     def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0,
-                 login: tuple[str, str] | None = None, tier: str = "self-serve", session_token: str | None = None):
+                 login: tuple[str, str] | None = None, tier: str = "self-serve", session_token: str | None = None,
+                 process: bool = False):
         self.world = world
         self.tier = tier  # the X access tier whose query length the contract holds requests to
+        self.process = process  # serve from a forked process (the demo): faults, `log` and `requests` stay in the child
+        self._process = None
         self.session_token = session_token  # set: searchPosts needs this session token (403 without), like the public AppView
         self.contract = contracts.load()  # the package's contract.json, derived from the published specs
         self.log: list[Logged] = []  # every X and XRPC request with its query and status (for contract tests)
@@ -239,13 +242,24 @@ class SimServer:
     def __enter__(self) -> "SimServer":
         self._server = _Server(("127.0.0.1", self.port), _Handler)
         self._server.sim = self
+        if self.process:  # a forked child serves the bound socket: its work runs beside the client's, not under its GIL
+            import multiprocessing
+
+            self._process = multiprocessing.get_context("fork").Process(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+            self._process.start()
+            return self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._server is not None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join(timeout=5)
+        elif self._server is not None:
             self._server.shutdown()
+        if self._server is not None:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -16,6 +16,7 @@ refused with HTTP 400, as X refuses a forged one.
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 
 from .world import World
@@ -45,10 +46,24 @@ class XIndex:
             for ref in tweet.get("referenced_tweets", []):
                 if ref["type"] == "retweeted":
                     self.retweeters[ref["id"]].append(tweet["author_id"])
+        self.quotes: dict[str, list[dict]] = defaultdict(list)  # quoted id -> its quote tweets, newest first
+        for tweet in self.newest_first:
+            for ref in tweet.get("referenced_tweets", []):
+                if ref["type"] == "quoted":
+                    self.quotes[ref["id"]].append(tweet)
+        self._searched: dict[str, list[dict]] = {}
+        self._lock = threading.Lock()
 
     def search(self, query: str) -> list[dict]:
         """The tweets a recent-search `query` matches, newest first: `#tag` and keyword terms joined by
-        OR, or `conversation_id:ID` terms (the replies of those threads)."""
+        OR, or `conversation_id:ID` terms (the replies of those threads). Each query is matched once
+        (its pages are slices of the same list)."""
+        if query not in self._searched:
+            with self._lock:
+                self._searched[query] = self._search(query)
+        return self._searched[query]
+
+    def _search(self, query: str) -> list[dict]:
         query = re.sub(r"(^|\s)-\S+", " ", re.sub(r"\blang:\w+", " ", query)).replace("(", " ").replace(")", " ")
         terms = [t.strip().strip('"').casefold() for t in query.split(" OR ") if t.strip().strip('"')]
         conversations = {t.split(":", 1)[1] for t in terms if t.startswith("conversation_id:")}
@@ -169,8 +184,7 @@ def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
         ids, token = _page(relation.get(parts[2], []), query.get("pagination_token"), size, route_of)
         return 200, _users(index, ids, token)
     if len(parts) == 4 and parts[:2] == ["2", "tweets"] and parts[3] == "quote_tweets":
-        quotes = [t for t in index.newest_first
-                  if any(r["type"] == "quoted" and r["id"] == parts[2] for r in t.get("referenced_tweets", []))]
+        quotes = index.quotes.get(parts[2], [])
         if offset_of(query.get("pagination_token"), "quote") is None:
             return _bad_token("pagination_token", query["pagination_token"])
         tweets, token = _page(quotes, query.get("pagination_token"), min(size, 100), "quote")

@@ -514,6 +514,7 @@ def read_x_pages(pages: list[tuple[str, dict]], source: str, platform: str = "x"
     collector = _Collector(platform, bad)
     surrogates = LoneSurrogates()
     for number, (url, body) in enumerate(pages, start=1):
-        collector.document(number, surrogates.clean({**body, "__twarc": {"url": url}}))
+        page = {**body, "__twarc": {"url": url}}
+        collector.document(number, surrogates.clean(page, json.dumps(page)))  # the walk only when an escape shows one
     batch, notes = collector.batch()
     return batch, notes + [note for note in (surrogates.note(source), bad.note()) if note]

@@ -35,9 +35,9 @@
     nodeReducer: function (id, attrs) {
       var out = Object.assign({}, attrs);
       if (hidden[id]) { out.hidden = true; return out; }
-      var keep = state.neighbours || (Object.keys(state.matches).length ? state.matches : null);
+      var keep = Object.keys(state.matches).length ? state.matches : null;
       if (keep && !keep[id]) { out.color = faded; out.zIndex = 0; } else { out.zIndex = 1; }
-      if (state.matches[id] || state.selected === id) { out.highlighted = true; out.zIndex = 2; }
+      if (state.matches[id] || (state.neighbours && state.neighbours[id])) { out.highlighted = true; out.zIndex = 2; }
       return out;
     },
     edgeReducer: function (id, attrs) {
@@ -131,7 +131,8 @@
     while (box.firstChild) box.removeChild(box.firstChild);
     var n = id === null ? null : byId[id];
     if (!n) { box.appendChild(el("dd", "Click an account to see its metrics and highlight its neighbours.")); return; }
-    n.details.forEach(function (pair) {
+    var pairs = typeof n.details === "string" ? n.details.split("\u001e").map(function (p) { return p.split("\u001f"); }) : n.details;
+    pairs.forEach(function (pair) {
       box.appendChild(el("dt", pair[0]));
       box.appendChild(el("dd", pair[1], pair[0] === "warnings" || pair[0] === "why" ? "warn" : null));
     });
@@ -140,16 +141,20 @@
     var d = renderer.getNodeDisplayData(id);
     if (d) renderer.getCamera().setState({ x: d.x, y: d.y, ratio: ratio === undefined ? renderer.getCamera().ratio : ratio });
   }
+  // a selection rings the account and its neighbours and hides the other edges; only those nodes are
+  // reprocessed (a full refresh of 20,000 nodes would delay the answer to the click)
   function select(id) {
+    var changed = Object.keys(state.neighbours || {});
     state.selected = id;
     state.neighbours = null;
     if (id !== null) {
       state.neighbours = {}; state.neighbours[id] = true;
-      graph.forEachNeighbor(id, function (other) { state.neighbours[other] = true; });
+      graph.forEachNeighbor(id, function (other) { state.neighbours[other] = true; changed.push(other); });
+      changed.push(id);
     }
     showDetails(id);
     state.clickedAt = performance.now();
-    renderer.refresh({ skipIndexation: true, schedule: true });
+    renderer.refresh({ partialGraph: { nodes: changed, edges: graph.edges() }, skipIndexation: true, schedule: true });
     if (id !== null) centre(id);
   }
   window.influgraphMap.select = select;

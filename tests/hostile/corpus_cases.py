@@ -77,6 +77,8 @@ BASE: dict[str, tuple[tuple[str, ...], str, tuple[tuple[str, bytes], ...]]] = {
     "rank": (("rank", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}"), "results", ()),
     "shortlist": (("shortlist", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}"), "results", ()),
     "lookalikes": (("lookalikes", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}", "--account", "1000"), "none", ()),
+    "trends": (("trends", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}", "--window", "1h", "--since",
+                "2025-12-31T23:00", "--until", "2026-01-01T01:00"), "none", ()),  # two windows: the world's edges are in the second
     "export": (("export", "-w", "{ws}", "--format", "gexf", "--out", "{d}/out.gexf"), "none", ()),
     "import": (("import", "{d}/good.csv", "-w", "{ws}"), "tables", GOOD),
     "crawl": (("crawl", "{q}/hostile.toml", "--platform", "x", "--dry-run"), "none", ()),
@@ -100,6 +102,9 @@ COLUMN_VALUES = {"zero": ("0", REFUSE), "neg": ("-1", REFUSE), "beyond": ("999",
 NAME_VALUES = {"empty": "", "dotdot": "../hostile", "slash": "hostile/x", "newline": "hostile\n", "upper": "HOSTILE",
                "long": "h" * 300, "nul": "hostile\x00", "space": "hostile ", "rtl": "\u202ehostile"}
 
+TRENDS_WINDOWS = {"empty": "", "word": "abc", "zero": "0d", "neg": "-1d", "frac": "1.5d", "unitless": "7", "huge": "999999d",
+                  "nan": "nan", "newline": "7d\n1d", "nul": "7\x00d", "long": "7" * 10_000 + "d"}
+TRENDS_TIMES = {"empty": "", "word": "tuesday", "nan": "nan", "month-13": "2010-13-01", "nul": "2010\x0001", "huge": "9" * 10_000}
 # (command, option, kind, extra args, default for the "upper" choice)
 OPTIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("stats", "--top", "int", (), ""), ("stats", "--kinds", "list", (), ""), ("stats", "--platform", "text", (), ""),
@@ -118,6 +123,7 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("shortlist", "--tiers", "list", (), ""), ("shortlist", "--exclude-roles", "list", (), ""),
     ("shortlist", "--must-include", "text", (), ""), ("shortlist", "--must-exclude", "text", (), ""),
     ("lookalikes", "--top", "int", (), ""), ("lookalikes", "--account", "text", (), ""),
+    ("trends", "--top", "int", (), ""), ("trends", "--platform", "text", (), ""),
     ("export", "--max-nodes", "int", (), ""), ("export", "--max-edges", "int", (), ""),
     ("export", "--seed", "int", ("--format", "html", "--out", "{d}/map.html"), ""),
     ("export", "--format", "choice", (), "GEXF"),
@@ -169,7 +175,7 @@ def _without(args: tuple[str, ...], option: str) -> tuple[str, ...]:
 
 def _niche_cases() -> list[Case]:
     cases = []
-    for command in ("rank", "shortlist"):
+    for command in ("rank", "shortlist", "trends"):
         args, writes, _ = BASE[command]
         for label, value in NAME_VALUES.items():
             cases.append(Case(id=f"option/{command}/--niche={label}", args=(*_without(args, "--niche"), "--niche", value),
@@ -185,6 +191,15 @@ def _niche_cases() -> list[Case]:
         cases.append(Case(id=f"option/crawl/QUERY={label}", args=("crawl", value, "--platform", "x", "--dry-run",
                                                                      "--queries-dir", "{q}"),
                           expect=REFUSE, names=("niche", "QUERY", "query")))
+    for label, value in TRENDS_WINDOWS.items():
+        cases.append(Case(id=f"option/trends/--window={label}", args=(*BASE["trends"][0], "--window", value),
+                          expect=REFUSE, names=("--window",)))
+    for option in ("--since", "--until"):
+        for label, value in TRENDS_TIMES.items():
+            cases.append(Case(id=f"option/trends/{option}={label}", args=(*BASE["trends"][0], option, value),
+                              expect=REFUSE, names=(option,)))
+    cases.append(Case(id="option/trends/--since-after-until", args=(*BASE["trends"][0], "--since", "2030-01-01", "--until",
+                                                                     "2020-01-01"), expect=REFUSE, names=("--since",)))
     cases.append(Case(id="option/shortlist/--excel-without-csv", args=(*BASE["shortlist"][0], "--excel"),
                       expect=REFUSE, names=("--excel",), writes="results"))
     cases.append(Case(id="option/shortlist/--budget-without-costs", args=(*BASE["shortlist"][0], "--budget", "100"),
