@@ -1,7 +1,8 @@
 """The `influgraph` command line: a thin click layer over the library.
 
 Conventions for every command: `--json` prints machine-readable output on stdout (human text
-otherwise); progress goes to stderr and only on a terminal; errors are one line on stderr
+otherwise); progress goes to stderr (`progress.Reporter`: a bar on a terminal, a line per slow step
+otherwise, nothing with --json); errors are one line on stderr
 (`error: where: what (fix)`) with exit codes 0 ok, 1 internal error, 2 bad input or usage,
 3 interrupted and resumable, 4 authentication, 5 upstream unavailable. `--debug` (or
 INFLUGRAPH_DEBUG=1) shows the traceback of an internal error.

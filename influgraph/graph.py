@@ -321,7 +321,10 @@ def _build_indexed(workspace: "Workspace", index: pl.LazyFrame, spec: GraphSpec,
     endpoints need no mapping at all; otherwise one numpy lookup maps index entries to vertices.
     """
     kinds = [k for k in spec.kinds if spec.kind_weight(k) > 0]
-    frame = (_edges_in_spec(workspace.scan("edges"), spec)
+    edges = workspace.scan("edges")
+    if workspace.table_file("edges") is None:  # no edge yet: only accounts
+        edges = edges.with_columns(pl.lit(None, pl.Int64).alias("src_ix"), pl.lit(None, pl.Int64).alias("dst_ix"))
+    frame = (_edges_in_spec(edges, spec)
              .select(pl.col("src_ix").cast(pl.Int64), pl.col("dst_ix").cast(pl.Int64), _kind_codes(kinds),
                      pl.col("weight").cast(pl.Float64))
              .collect())

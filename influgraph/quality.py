@@ -204,7 +204,7 @@ def _hunters(engaged: pl.DataFrame, whole: "WholeGraph", rules: QualityRules, n:
     hit = per.filter((pl.col("n") >= rules.hunter_min_engagements) & (pl.col("g") >= rules.hunter_giveaway_share * pl.col("n")))
     hunter[hit["s"].to_numpy()] = True
     if whole.communities is not None and "community" in whole.communities.columns:
-        ids = pl.DataFrame({"id": whole.built.ids, "d": np.arange(n, dtype=np.int64)})
+        ids = pl.DataFrame({"id": pl.Series(whole.built.ids, dtype=pl.String), "d": np.arange(n, dtype=np.int64)})
         where = ids.join(whole.communities.select("id", "community").unique("id"), on="id").select("d", "community")
         spread = (engaged.join(where, on="d").group_by("s", "community").len()
                   .group_by("s").agg(pl.len().alias("c"), pl.col("len").sum().alias("n"), pl.col("len").max().alias("top")))

@@ -7,7 +7,8 @@ Layout::
       commit-journal.json      only while a commit runs: the table files it is about to write
       tables/accounts-000007.parquet
       tables/posts-000007.parquet
-      tables/edges-000005.parquet
+      tables/edges-000005.parquet     (with src_ix, dst_ix: its ends' vertex numbers; rows in that order)
+      tables/vertices-000007.parquet  the vertex index: ix, platform, id (row ix), see `vertex_index`
       results/NAME.parquet     stored analyses, each stamped with its name and schema
       .lock                    held by the one writer at a time
 
@@ -28,6 +29,12 @@ the files of the last `KEEP_GENERATIONS` generations and removes an older one on
 holds it (a non-blocking try: a writer never waits for a reader, and readers never take the
 writer's lock, except a non-blocking try at open when there is debris to clean). A reader that
 finds a file vanished between reading the manifest and opening it reads the manifest again.
+
+The vertex index: every commit numbers the (platform, id) keys it brings that the index lacks
+(after the known ones; numbers never change), adds the numbers of each new edge's ends to it,
+and stores the edges in (src_ix, dst_ix, kind) order, all inside the same journal and manifest
+swap, so a graph build reads integers already grouped. The index is derived: the content hash
+leaves it out. A workspace written before it existed gains it at its next commit.
 
 Upserts are idempotent by key (`schema.KEYS`): committing the same batch twice changes nothing,
 neither row counts nor the content hash. For accounts and posts a newer non-null value replaces

@@ -17,7 +17,7 @@ import polars as pl
 
 from ..graph import BuiltGraph
 
-__all__ = ["METHODS", "SYMMETRISATIONS", "LEIDEN_MIN_GAIN", "LEIDEN_MAX_PASSES", "POLISH_MAX_EDGES", "Undirected",
+__all__ = ["METHODS", "SYMMETRISATIONS", "LEIDEN_MIN_GAIN", "LEIDEN_MAX_PASSES", "POLISH_MAX_EDGES", "POLISH_PASSES", "Undirected",
            "undirected", "leiden", "fast_leiden", "connected_parts", "find_partition", "modularity", "community_roles"]
 
 METHODS = ("leiden", "igraph-leiden", "louvain", "label-propagation", "infomap")
@@ -25,6 +25,7 @@ SYMMETRISATIONS = ("sum", "max", "mutual")
 LEIDEN_MIN_GAIN = 1e-4  # Leiden passes stop when one raises modularity by less than this
 LEIDEN_MAX_PASSES = 50
 POLISH_MAX_EDGES = 300_000  # `fast_leiden` polishes with igraph Leiden passes up to this many edges (under a second)
+POLISH_PASSES = 3  # at most this many polishing passes (from PLM's partition the first does most of the work)
 
 
 @dataclass
@@ -99,7 +100,8 @@ def undirected(built: BuiltGraph, how: str = "sum") -> Undirected:
     return Undirected(n=n, ends=out_ends, weights=grouped["w"].to_numpy().astype(np.float64))
 
 
-def leiden(graph: ig.Graph, resolution: float, initial: list[int] | None = None) -> list[int]:
+def leiden(graph: ig.Graph, resolution: float, initial: list[int] | None = None,
+           max_passes: int = LEIDEN_MAX_PASSES) -> list[int]:
     """Leiden communities maximising weighted modularity at `resolution` (igraph's implementation).
 
     Leiden moves vertices between communities, refines each community into well-connected
@@ -113,6 +115,8 @@ def leiden(graph: ig.Graph, resolution: float, initial: list[int] | None = None)
         The modularity resolution gamma (1 is standard modularity; higher gives smaller communities).
     initial : list of int, optional
         A partition to start from (by default every vertex alone).
+    max_passes : int, default LEIDEN_MAX_PASSES
+        At most this many passes.
 
     Returns
     -------
@@ -145,7 +149,7 @@ def leiden(graph: ig.Graph, resolution: float, initial: list[int] | None = None)
         start = graph.modularity(list(initial), weights="weight", resolution=resolution)
         if start > quality:
             membership, quality = list(initial), start
-    for _ in range(LEIDEN_MAX_PASSES - 1):
+    for _ in range(max_passes - 1):
         again = graph.community_leiden(**options, initial_membership=membership)
         gain = again.quality - quality
         if gain >= 0:
@@ -166,8 +170,8 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     pieces: every community is split into its connected parts (`connected_parts`), which only
     raises modularity, so every community is connected, as Leiden guarantees [2]_. (3) On graphs
     up to `polish_max_edges` edges, igraph Leiden passes start from that partition and run while
-    a pass gains at least LEIDEN_MIN_GAIN (`leiden`); their refinement phase makes communities
-    well connected, and they reach the published optima on small graphs.
+    a pass gains at least LEIDEN_MIN_GAIN, at most POLISH_PASSES of them (`leiden`); their
+    refinement makes communities well connected, and they reach the published optima on small graphs.
 
     Parameters
     ----------
@@ -221,7 +225,7 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     plm.run()
     labels = connected_parts(ends, np.asarray(plm.getPartition().getVector(), dtype=np.int64)[order], n)
     if len(ends) <= polish_max_edges:
-        labels = np.asarray(leiden(graph.graph, resolution, labels.tolist()), dtype=np.int64)
+        labels = np.asarray(leiden(graph.graph, resolution, labels.tolist(), POLISH_PASSES), dtype=np.int64)
     return labels
 
 

@@ -129,8 +129,8 @@ def _limits(query: NicheQuery, max_requests: int | None, depth: int | None, over
         raise BadInput(f"`max_cost` must be a sum of money from 0, got {values['max_cost']}", param="max_cost")
     query_length(values.get("tier"))  # an unknown tier is refused here, before anything is sent
     if (values.get("since_days") or 0) > 7:
-        raise BadInput(f"`since_days` is {values['since_days']}, but X's recent search serves only the last 7 days",
-                       hint="set `since_days` to 7 or less", param="since_days")
+        raise BadInput(f"the crawl's since_days is {values['since_days']}, but X's recent search serves only the last 7 days",
+                       hint="set since_days to 7 or less in the query's [crawl] table")
     return Limits(**values)
 
 

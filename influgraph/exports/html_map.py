@@ -1,22 +1,27 @@
-"""The interactive map: one self-contained HTML file built with pyvis, safe to open offline.
+"""The interactive map: one self-contained HTML file, safe to open offline.
 
 Rules (documented in the README):
 
-- **Self-contained**: vis-network (shipped inside pyvis) and all styles are inlined; the page
-  loads nothing, and its Content-Security-Policy (`default-src 'none'`, scripts allowed only by
-  their sha256 hashes) forbids loading anything or running any other script.
-- **Safe by construction**: pyvis holds the nodes, edges and options, but the page comes from
+- **Self-contained**: the drawing library (vis-network as pyvis ships it, or, above
+  `LARGE_VIEW` accounts, sigma.js on graphology, shipped in influgraph's templates), the label
+  placer (map-labels.js) and all styles are inlined; the page loads nothing, and its
+  Content-Security-Policy (`default-src 'none'`, scripts allowed only by their sha256 hashes)
+  forbids loading anything or running any other script.
+- **Safe by construction**: nodes and edges follow pyvis's data model, but the page comes from
   influgraph's own template (Jinja autoescaping), never pyvis's, which runs `heading`,
   `select_menu` ids and "href" titles as HTML. Graph data is JSON in a
-  `<script type="application/json">` block with `<`, `>` and `&` escaped; the page's script
-  inserts every user string with `textContent`, and tooltips are plain text.
+  `<script type="application/json">` block with `<`, `>` and `&` escaped; the page's scripts
+  insert every user string with `textContent` or draw it with `fillText`, and tooltips are plain text.
 - **Large workspaces**: at most `max_nodes` accounts (top by score) and `max_edges` edges
   (heaviest) are drawn (see `views`), the page says "showing N of M", and positions are
-  precomputed (see `layout`) with physics off, so the page is interactive at once.
+  precomputed (see `layout`: communities apart, members together) with physics off, so the
+  page is interactive at once.
 - **Data in, page out**: `render_map` draws a view at given positions; it reads nothing from a
   workspace. `write_map` lays the view out and writes the page.
-- Nodes: colour by community (the 12 largest communities get a colour, the rest grey), size by
-  score, label by handle. Edges: colour by dominant kind, width by weight, arrow to the target.
+- Nodes: colour by community (the 12 largest communities get a colour, the rest grey), radius
+  proportional to the score (`node_sizes`), labels drawn by the page where they fit (never two
+  overlapping; the `TOP_LABELS` top accounts always). Edges: colour by dominant kind, width by
+  weight, arrow to the target, a toggle per kind.
 """
 from __future__ import annotations
 
@@ -26,7 +31,6 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -37,8 +41,6 @@ from ..schema import EDGE_KINDS
 from .layout import layout
 from .views import GraphView
 
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["write_map", "render_map", "community_colour", "asset", "csp", "render_page", "script_json", "ranking_badges",
            "node_sizes", "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "LARGE_VIEW", "TOP_LABELS", "PALETTE", "KIND_COLOURS"]

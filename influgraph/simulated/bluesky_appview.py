@@ -42,7 +42,7 @@ def cursor_for(offset: int, nsid: str) -> str:
     """The cursor of `offset` for `nsid`: the offset itself for searchPosts, else a TID-like "3l..." key.
 
     >>> cursor_for(25, "app.bsky.feed.searchPosts"), cursor_for(100, "app.bsky.graph.getFollowers")
-    ('25', '3l22222222252')
+    ('25', '3l22222222256')
     """
     if nsid == "app.bsky.feed.searchPosts":
         return str(offset)

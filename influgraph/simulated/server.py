@@ -7,6 +7,13 @@ or without `x-rate-limit-reset`, a usage-cap body, 401, 403, 503...), a delay, a
 or the real page with a forced pagination token (a repeated-token fault); `echo` sends the
 request's Authorization header back in the body and a header, as a careless server does.
 
+Every X and XRPC request is checked against the published contract (`contracts`, the package's
+`contract.json`; `tier` sets X's query length) before it is answered; a request the real service
+would refuse gets its refusal (HTTP 400 with the real body shape), and every request, faulted or
+not, is kept in `log` (path, every query value, status, contract errors) so a test can check them
+all. `session_token` makes searchPosts answer 403 without that session, as the public AppView
+does; `process=True` (the demo) serves from a forked process, beside the client on another core.
+
     with SimServer(build_world()) as server:
         requests.get(server.base_url + "/2/tweets/search/recent", params={"query": "#pourover"})
 """

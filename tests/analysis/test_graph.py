@@ -176,6 +176,9 @@ def test_a_workspace_build_reads_the_vertex_index_and_matches_the_batch_build(tm
         assert from_index.self_loops == from_tables.self_loops
     whole = build_graph(ws)
     niche = build_graph(ws, GraphSpec(kinds=("follow",)), vertices_of=whole)
+    lonely = Workspace(tmp_path / "lonely")
+    lonely.commit(Batch(accounts=pl.DataFrame({"id": ["1", "2"], "platform": ["x", "x"]})))  # no edge table yet
+    assert build_graph(lonely).n == 2 and len(build_graph(lonely, GraphSpec(platform="x")).ends) == 0
     assert niche.n == whole.n and niche.vertices.equals(whole.vertices)
 
 

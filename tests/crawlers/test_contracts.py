@@ -296,3 +296,13 @@ def test_a_price_table_in_the_query_is_used(tmp_path: Path) -> None:
     path.write_text('name = "q"\nhashtags = ["a"]\n[prices]\npost = 0\nuser = 0\n', encoding="utf-8")
     assert cost_plan(load_query(path), "x").cost == 0
     assert cost_plan(load_query(path), "x", prices={"user": 1.0}).cost > 0
+
+
+def test_the_tiers_are_named_alike_everywhere() -> None:
+    from influgraph.cli import crawl_command
+    from influgraph.crawlers.pricing import TIERS
+    from influgraph.niches import TIERS as QUERY_TIERS
+
+    choice = next(p for p in crawl_command.params if p.name == "tier").type.choices
+    assert tuple(TIERS) == QUERY_TIERS == tuple(choice) and set(TIERS) == set(contracts.QUERY_LENGTH)
+    assert all(TIERS[t][0] == contracts.QUERY_LENGTH[t] for t in TIERS)
