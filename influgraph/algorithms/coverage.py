@@ -393,6 +393,13 @@ def _sample(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, c
     return (np.concatenate(sets), np.concatenate(rows)) if sets else (empty, empty)
 
 
+def _opim_bounds(hit: int, upper: float, a1: float, a2: float, scale: float) -> tuple[float, float]:
+    """OPIM-C's lower bound on the seeds' spread (from R2 hits) and its ratio to the upper bound on the optimum (R1)."""
+    lower = max(((math.sqrt(hit + 2 * a2 / 9) - math.sqrt(a2 / 2)) ** 2 - a2 / 18) * scale, 0.0)
+    optimum = (math.sqrt(upper + a1 / 2) + math.sqrt(a1 / 2)) ** 2 * scale
+    return lower, (lower / optimum if optimum > 0 else 1.0)
+
+
 def opim_c(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, k: int, *, epsilon: float = OPIM_EPSILON,
            delta: float | None = None, max_samples: int | None = None, seed: int = 0) -> AdaptiveSpread:
     """Influence maximisation under the independent cascade by OPIM-C: adaptive reverse-reachable sampling.
@@ -462,9 +469,7 @@ def opim_c(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, k:
         chosen = np.zeros(max(candidates, 1), dtype=bool)
         chosen[seeds] = True
         hit = int(np.unique(two[0][chosen[two[1]]]).size) if len(two[0]) else 0
-        lower = ((math.sqrt(hit + 2 * a2 / 9) - math.sqrt(a2 / 2)) ** 2 - a2 / 18) * n / theta
-        optimum = (math.sqrt(upper + a1 / 2) + math.sqrt(a1 / 2)) ** 2 * n / theta
-        ratio = max(lower, 0.0) / optimum if optimum > 0 else 1.0
+        lower, ratio = _opim_bounds(hit, upper, a1, a2, n / theta)
         if ratio >= goal - epsilon or round_ == rounds or theta >= cap:
             break
         more = min(theta, cap - theta)
@@ -473,7 +478,7 @@ def opim_c(graph: sparse.csr_matrix, targets: np.ndarray, row_of: np.ndarray, k:
         two = (np.concatenate([two[0], extra2[0]]), np.concatenate([two[1], extra2[1]]))
         theta += more
     return AdaptiveSpread(seeds=seeds, sets=one[0], rows=one[1], samples=theta, approximation=ratio,
-                          spread_lower=max(lower, 0.0), spread_estimate=hit * n / theta)
+                          spread_lower=lower, spread_estimate=hit * n / theta)
 
 
 def expected_spread(graph: sparse.csr_matrix, seeds: np.ndarray, *, runs: int = 1000, seed: int = 0) -> float:

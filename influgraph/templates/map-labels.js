@@ -11,6 +11,8 @@
   var FONT = "12px system-ui, 'Noto Sans', 'Noto Sans Arabic', sans-serif";
   var TOP_FONT = "bold 13px system-ui, 'Noto Sans', 'Noto Sans Arabic', sans-serif";
 
+  var widths = {};  // text width per label and font, measured once
+
   function Grid() { this.cells = {}; }
   Grid.prototype.keys = function (b) {
     var out = [];
@@ -50,8 +52,9 @@
       var c = cands[i];
       if (!c.top && (placed.length >= max || c.r < minRadius)) continue;
       if (c.x < -50 || c.y < -50 || c.x > width + 50 || c.y > height + 50) continue;
-      ctx.font = c.top ? TOP_FONT : FONT;
-      var w = Math.ceil(ctx.measureText(c.text).width) + 4, h = c.top ? 17 : 15;
+      var font = c.top ? TOP_FONT : FONT, key = (c.top ? "b" : "n") + c.text, w = widths[key];
+      if (w === undefined) { ctx.font = font; w = widths[key] = Math.ceil(ctx.measureText(c.text).width) + 4; }
+      var h = c.top ? 17 : 15;
       var rings = c.top ? 4 : 1, done = false;
       for (var ring = 1; ring <= rings && !done; ring++) {
         var options8 = spots(c, w, h, ring);

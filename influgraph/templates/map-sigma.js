@@ -79,7 +79,7 @@
     var ctx = overlay.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, w, h);
-    var cands = [], limit = Math.min(order.length, 4000);
+    var cands = [], limit = Math.min(order.length, 1500);
     for (var i = 0; i < limit; i++) {
       var n = order[i];
       if (hidden[n.id]) continue;

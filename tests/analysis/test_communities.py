@@ -216,3 +216,23 @@ def test_cli_communities_stores_results_and_writes_safe_csv(tmp_path: Path) -> N
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
     bad = CliRunner().invoke(main, ["communities", "-w", str(ws.path), "--resolution", "-1"])
     assert bad.exit_code == 2 and bad.stderr.count("\n") == 1
+
+
+def test_fast_leiden_gives_one_partition_for_a_seed_on_any_thread_count() -> None:
+    import networkit as nk
+
+    from influgraph.algorithms.communities import Undirected, fast_leiden
+
+    graph = nx.planted_partition_graph(40, 50, 0.2, 0.005, seed=2)
+    ends = np.array(sorted(tuple(sorted(e)) for e in graph.edges()))
+    und = Undirected(n=graph.number_of_nodes(), ends=ends, weights=np.ones(len(ends)))
+    threads = nk.getCurrentNumberOfThreads()
+    try:
+        found = []
+        for count in (2, 1, 2):
+            nk.setNumberOfThreads(count)
+            found.append(fast_leiden(und, 1.0, seed=5, polish_max_edges=0))  # PLM alone: no Leiden pass to hide a difference
+    finally:
+        nk.setNumberOfThreads(threads)
+    assert all(np.array_equal(found[0], other) for other in found[1:])
+    assert not np.array_equal(found[0], fast_leiden(und, 1.0, seed=6, polish_max_edges=0))  # the seed matters
