@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 import polars as pl
 
-__all__ = ["render_svg", "clean_svg", "scatter_spec", "distribution_spec", "cumulative_spec", "overlap_spec",
+__all__ = ["render_svg", "clean_svg", "warm_up", "overlap_matrix", "scatter_spec", "distribution_spec", "cumulative_spec", "overlap_spec",
            "communities_spec", "ROLE_COLOURS", "SCATTER_MAX"]
 
 SCATTER_MAX = 3000  # at most this many candidates in the scatter (top by niche influence)
@@ -72,6 +72,25 @@ def render_svg(spec: dict) -> str:
 
     full = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG, **spec}
     return clean_svg(vl_convert.vegalite_to_svg(full))
+
+
+def warm_up() -> "threading.Thread":
+    """Start vl-convert's JavaScript engine in a background thread (about 1 s) while the caller does other work.
+
+    vl-convert releases the GIL while it renders, so the report lays out its maps meanwhile.
+    Example: ``thread = warm_up(); ...; thread.join()``.
+    """
+    import threading
+
+    def run() -> None:
+        try:
+            render_svg({"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}})
+        except Exception:  # the real renders report any failure
+            pass
+
+    thread = threading.Thread(target=run, name="influgraph-charts-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _roles_scale(roles: Sequence[str]) -> dict:

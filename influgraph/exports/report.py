@@ -339,6 +339,7 @@ def write_report(workspace: "Workspace", out: str | Path, *, max_nodes: int | No
         maps_dir.mkdir(parents=True, exist_ok=True)
     result = ReportResult(index=folder / "index.html")
     tell = progress or (lambda step, done, total: None)
+    warming = charts.warm_up()  # the chart engine starts while the maps are laid out
     data = read_view_data(workspace)
     budgets = {"max_nodes": max_nodes, "max_edges": max_edges}
     steps, done = 2 + 2 * len(data.rankings), 0
@@ -348,6 +349,7 @@ def write_report(workspace: "Workspace", out: str | Path, *, max_nodes: int | No
     edges = workspace.table("edges") if data.rankings else None
     members = _community_texts(data.profiles, data.community_labels)
     sections = []
+    warming.join()
     for niche, stored in data.rankings.items():
         result.maps[niche], caption = _map(data, maps_dir, f"map-{niche_key(niche)}.html", niche, budgets, seed)
         tell(f"report: map of niche {niche}", done := done + 1, steps)
