@@ -8,8 +8,8 @@ Rules (documented in the README):
   that interact both ways. Infomap runs on the directed graph, since it models flow.
 - **Leiden** (default, `fast_leiden`) optimises modularity at the given resolution: networkit's
   parallel Louvain with refinement (PLM), its communities split into connected parts, then on
-  graphs up to 300,000 edges igraph Leiden passes from that partition until a pass gains less
-  than 1e-4. `igraph-leiden` is igraph's Leiden alone, pass after pass the same way. CPM is not
+  graphs up to 300,000 edges up to 3 igraph Leiden passes from that partition, stopping when one
+  gains less than 1e-4. `igraph-leiden` is igraph's Leiden alone, pass after pass the same way. CPM is not
   used: with resolution 1 it gives singletons on unweighted graphs.
 - **Connected communities.** Every community is split into its connected components (in the
   undirected graph), whatever the method, so a community is never two unrelated groups.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from .tokens import in_alphabet
 from .world import World
 
 if TYPE_CHECKING:
@@ -46,13 +47,7 @@ def cursor_for(offset: int, nsid: str) -> str:
     """
     if nsid == "app.bsky.feed.searchPosts":
         return str(offset)
-    digits = ""
-    while True:
-        offset, rest = divmod(offset, 32)
-        digits = _SORTABLE[rest] + digits
-        if not offset:
-            break
-    return "3l" + digits.rjust(11, "2")
+    return "3l" + in_alphabet(offset, _SORTABLE, 11)
 
 
 def offset_of(cursor: str | None, nsid: str) -> int | None:

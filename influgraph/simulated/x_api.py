@@ -19,6 +19,7 @@ import re
 import threading
 from collections import defaultdict
 
+from .tokens import in_alphabet
 from .world import World
 
 __all__ = ["XIndex", "route", "template", "token_for", "offset_of"]
@@ -105,20 +106,8 @@ def token_for(offset: int, endpoint: str) -> str:
     ('0000000000034ZZZ', 45)
     """
     if endpoint in FOLLOW_TEMPLATES:
-        digits = ""
-        while True:
-            offset, rest = divmod(offset, 32)
-            digits = _B32[rest] + digits
-            if not offset:
-                break
-        return digits.rjust(13, "0") + "ZZZ"
-    digits = ""
-    while True:
-        offset, rest = divmod(offset, 36)
-        digits = _BASE36[rest] + digits
-        if not offset:
-            break
-    return _B36_PREFIX + digits.rjust(28, "0")
+        return in_alphabet(offset, _B32, 13) + "ZZZ"
+    return _B36_PREFIX + in_alphabet(offset, _BASE36, 28)
 
 
 def offset_of(token: str | None, endpoint: str) -> int | None:

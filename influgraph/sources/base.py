@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import BadInput
-from ..schema import Batch
+import polars as pl
+
+from ..schema import Batch, conform, empty
 
 __all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "iter_input_bytes", "iter_text_blocks", "decode_utf8",
            "LoneSurrogates"]
@@ -263,3 +265,30 @@ def decode_utf8(raw: bytes, path: Path | str, *, first_line: int = 1, first: boo
     except UnicodeDecodeError as exc:
         raise BadInput(f"invalid UTF-8 at byte {exc.start}", path=path, line=raw.count(b"\n", 0, exc.start) + 1,
                        hint="re-export the file as UTF-8") from None
+
+
+def iso_time(column: pl.Expr) -> pl.Expr:
+    """ISO 8601 text (with Z or an offset, with or without fractions) as UTC; unparsable text becomes null."""
+    text = column.cast(pl.String).str.replace(r"Z$", "+00:00")
+    return text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False).dt.cast_time_unit("us")
+
+
+def batch_of(rows: dict[str, list[dict]]) -> Batch:
+    """A Batch from row dicts per table (`accounts`, `posts`, `edges`), ISO times parsed, each table conformed.
+
+    The platform readers that collect rows as dicts (Bluesky, Mastodon) share this last step.
+
+    >>> batch_of({"accounts": [{"id": "a", "platform": "bluesky"}], "posts": [], "edges": []}).accounts["id"].to_list()
+    ['a']
+    """
+    frames = {}
+    for name, items in rows.items():
+        if not items:
+            frames[name] = empty(name)
+            continue
+        frame = pl.DataFrame(items, infer_schema_length=None)
+        for column in ("created_at", "at"):
+            if column in frame.columns:
+                frame = frame.with_columns(iso_time(pl.col(column)))
+        frames[name] = conform(frame, name)
+    return Batch(**frames)

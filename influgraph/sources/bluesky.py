@@ -18,9 +18,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import polars as pl
-
-from ..schema import Batch, conform, empty
+from ..schema import Batch
+from .base import batch_of
 
 __all__ = ["read_bluesky_pages", "read_bluesky_json", "looks_like_bluesky", "author_of_uri"]
 
@@ -31,12 +30,6 @@ def author_of_uri(uri: str | None) -> str | None:
         return None
     did = uri[5:].split("/", 1)[0]
     return did or None
-
-
-def _parse_time(column: pl.Expr) -> pl.Expr:
-    """ISO 8601 text (with Z or an offset, with or without fractions) as UTC; unparsable text becomes null."""
-    text = column.cast(pl.String).str.replace(r"Z$", "+00:00")
-    return text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", strict=False).dt.cast_time_unit("us")
 
 
 def _time(value: Any) -> str | None:
@@ -147,17 +140,7 @@ class _Collector:
                 self.accounts.setdefault(post["author_id"], {"id": post["author_id"], "platform": "bluesky"})
         rows = {"accounts": list(self.accounts.values()), "posts": [p for p in self.posts.values() if p["author_id"]],
                 "edges": [{**e, "platform": "bluesky"} for e in self.edges]}
-        frames = {}
-        for name, items in rows.items():
-            if not items:
-                frames[name] = empty(name)
-                continue
-            frame = pl.DataFrame(items, infer_schema_length=None)
-            for column in ("created_at", "at"):
-                if column in frame.columns:
-                    frame = frame.with_columns(_parse_time(pl.col(column)))
-            frames[name] = conform(frame, name)
-        return Batch(**frames)
+        return batch_of(rows)
 
 
 def read_bluesky_pages(pages: list[tuple[str, dict]]) -> tuple[Batch, list[str]]:

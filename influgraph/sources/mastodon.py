@@ -34,9 +34,8 @@ from urllib.parse import urlparse
 import polars as pl
 
 from ..errors import BadInput
-from ..schema import Batch, bad_id_reason, conform, empty
-from .base import BadRows, ImportOptions, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
-from .bluesky import _parse_time  # ISO 8601 text as UTC, the same rule for both readers
+from ..schema import Batch, bad_id_reason
+from .base import BadRows, ImportOptions, batch_of, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
 
 __all__ = ["read_mastodon_json", "read_mastodon_pages", "looks_like_mastodon", "account_key", "host_of", "unwrap"]
 
@@ -299,19 +298,10 @@ class _Collector:
         edges.extend(self.list_edges(reblogged))
         for end in {e["src"] for e in edges} | {e["dst"] for e in edges}:
             self.accounts.setdefault(end, {"id": end, "platform": PLATFORM, "handle": end})
-        frames = {}
-        for name, rows in (("accounts", list(self.accounts.values())), ("posts", posts),
-                           ("edges", [{**e, "platform": PLATFORM} for e in edges])):
-            if not rows:
-                frames[name] = empty(name)
-                continue
-            frame = pl.DataFrame(rows, infer_schema_length=None)
-            for column in ("created_at", "at"):
-                if column in frame.columns:
-                    frame = frame.with_columns(_parse_time(pl.col(column)))
-            frames[name] = conform(frame, name)
-        frames["edges"] = frames["edges"].unique(subset=["src", "dst", "kind", "post_id"], keep="first", maintain_order=True)
-        return Batch(**frames)
+        batch = batch_of({"accounts": list(self.accounts.values()), "posts": posts,
+                          "edges": [{**e, "platform": PLATFORM} for e in edges]})
+        edges_once = batch.edges.unique(subset=["src", "dst", "kind", "post_id"], keep="first", maintain_order=True)
+        return Batch(accounts=batch.accounts, posts=batch.posts, edges=edges_once)
 
     def notes(self, where: str) -> list[str]:
         """One note per kind of row left out."""
