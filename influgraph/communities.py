@@ -239,7 +239,10 @@ def detect_communities(
 def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], *, method: str = "leiden",
                      seed: int = 0, runs: int = 1, kinds: Sequence[str] | None = None,
                      symmetrise: str = "sum") -> pl.DataFrame:
-    """Number of communities, modularity and stability at each resolution (the graph is built once)."""
+    """Number of communities, modularity and stability at each distinct resolution, in the order first given.
+
+    The graph is built once; a resolution given twice is computed and reported once.
+    """
     if not resolutions:
         raise BadInput("no `resolutions` to sweep", hint="give one or more, e.g. 0.5, 1 and 2", param="resolutions")
     for resolution in resolutions:  # every value is checked before any work, and named as one of `resolutions`
@@ -251,7 +254,7 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
     built = build_graph(source, spec)
     graph = undirected(built, symmetrise)
     rows = []
-    for resolution in resolutions:
+    for resolution in dict.fromkeys(float(r) for r in resolutions):
         _validate(method, resolution, runs, symmetrise)
         parts = [_connected(graph, find_partition(method, graph, built, resolution, seed + r), built.ids) for r in range(runs)]
         values = [modularity(graph, p, resolution) for p in parts]

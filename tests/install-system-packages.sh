@@ -1,11 +1,13 @@
 #!/bin/sh
-# Installs the Debian packages the test suite drives: Chromium for the browser tests (tests/test_browser.py)
-# and a Java 17 runtime for the Spark engine's local-mode tests (tests/test_spark_engine.py).
+# Installs the Debian packages the test suite drives: Chromium for the browser tests (tests/exports/test_browser.py,
+# test_report_screens.py), the Noto fonts so Persian, Arabic and Indonesian text renders in their screenshots,
+# and a Java 17 runtime for the Spark engine's local-mode tests (tests/engines/test_spark_engine.py).
 # Does nothing for what is already there. Needs root or sudo to install; without them the tests that
 # need a missing package skip with a reason (under CI they fail instead).
 set -e
 missing=
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+dpkg -s fonts-noto-core >/dev/null 2>&1 || missing="$missing fonts-noto-core"
 command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
 if [ -z "$missing" ]; then
     exit 0
