@@ -730,8 +730,8 @@ def _secret_hint(exc: AuthError, platform: str, given: dict) -> AuthError:
 
 
 def _print_plan(plan: Any) -> None:
-    click.echo(f"crawl plan for {plan.niche} on {plan.platform}, tier {plan.tier} (at most {plan.max_requests:,} "
-               "requests; nothing sent)")
+    tier = f", tier {plan.tier}" if plan.platform == "x" else ""
+    click.echo(f"crawl plan for {plan.niche} on {plan.platform}{tier} (at most {plan.max_requests:,} requests; nothing sent)")
     click.echo(f"{'endpoint':<36}{'requests':>10}{'items':>9}{'limit/window':>14}{'wait (min)':>12}{'price':>11}")
     for row in plan.endpoints:
         click.echo(f"{row['endpoint']:<36}{row['requests']:>10,}{row['items']:>9,}"

@@ -173,8 +173,9 @@ def _plan_rows(query: NicheQuery, limits, platform: str) -> list[tuple[str, int,
     per_thread_query = max(1, (length + 4) // len(" OR conversation_id:1700000000000000000"))
     threads = math.ceil(limits.threads / per_thread_query) if platform == "x" else limits.threads
     search_pages = math.ceil(limits.max_posts / 100)
-    return [
-        ("/2/users/by", math.ceil(seeds / 100), seeds, "user"),
+    lookup = 100 if platform == "x" else 25  # users per lookup: X's /2/users/by, Bluesky's getProfiles (lexicon limit)
+    rows = [
+        ("/2/users/by", math.ceil(seeds / lookup), seeds, "user"),
         (SEARCH + " (niche)", niche * search_pages, niche * limits.max_posts, "post"),
         ("  expansions: authors", 0, niche * limits.max_posts, "user"),
         (SEARCH + " (threads)", threads, limits.threads * 5, "post"),
@@ -183,8 +184,20 @@ def _plan_rows(query: NicheQuery, limits, platform: str) -> list[tuple[str, int,
         ("/2/tweets/:id/quote_tweets", limits.top_posts, limits.top_posts * 100, "post"),
         ("/2/users/:id/followers", lists * follower_pages, lists * limits.max_followers, "user"),
         ("/2/users/:id/following", followed * follower_pages, followed * limits.max_followers, "user"),
-        ("/2/users (hydrate)", math.ceil(limits.max_posts * 0.2 / 100), math.ceil(limits.max_posts * 0.2), "user"),
+        ("/2/users (hydrate)", math.ceil(limits.max_posts * 0.2 / lookup), math.ceil(limits.max_posts * 0.2), "user"),
     ]
+    if platform == "x":
+        return rows
+    return [(BLUESKY_ENDPOINTS[name.strip()] if not name.startswith("  ") else "  authors: in the answers", *rest)
+            for name, *rest in rows]
+
+
+# the Bluesky method that plays the part of each X endpoint in a crawl plan
+BLUESKY_ENDPOINTS = {"/2/users/by": "app.bsky.actor.getProfiles", "/2/tweets/search/recent (niche)": "app.bsky.feed.searchPosts",
+                     "/2/tweets/search/recent (threads)": "app.bsky.feed.getPostThread",
+                     "/2/tweets/:id/retweeted_by": "app.bsky.feed.getRepostedBy", "/2/tweets/:id/liking_users": "app.bsky.feed.getLikes",
+                     "/2/tweets/:id/quote_tweets": "app.bsky.feed.getQuotes", "/2/users/:id/followers": "app.bsky.graph.getFollowers",
+                     "/2/users/:id/following": "app.bsky.graph.getFollows", "/2/users (hydrate)": "app.bsky.actor.getProfiles (hydrate)"}
 
 
 def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | None = None, depth: int | None = None,
@@ -230,6 +243,7 @@ def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | Non
                      "post_reads": share if kind == "post" else 0, "per_window": per_window, "window_minutes": window,
                      "rate_limit_wait_minutes": wait, "cost": round(share * price, 2)})
     posts = sum(r["post_reads"] for r in rows)
+    minutes = _shared_waits(rows, platform)
     note = (f"upper bounds from the query's limits on X's {limits.tier} tier; prices of {table.date} ({table.source}); "
             f"{table.dedup}; at most {table.monthly_post_cap:,} post reads a month" if platform == "x" else
             "upper bounds from the query's limits; Bluesky's AppView charges nothing")
@@ -238,6 +252,20 @@ def cost_plan(query: NicheQuery, platform: str = "x", *, max_requests: int | Non
                     tier=limits.tier, items=sum(r["items"] for r in rows), cost=money if platform == "x" else 0.0,
                     prices=table.summary() if platform == "x" else {},
                     over_post_cap=platform == "x" and posts > table.monthly_post_cap)
+
+
+def _shared_waits(rows: list[dict], platform: str) -> int:
+    """Minutes of rate-limit waits of a whole plan: endpoints that share a window count together.
+
+    On X each route has its window (the niche and the thread searches share recent search's); on
+    Bluesky the AppView's 3,000 requests / 5 min cover every method.
+    """
+    buckets: dict[str, list[int]] = {}
+    for row in rows:
+        key = row["endpoint"].split(" ")[0] if platform == "x" else "all"
+        bucket = buckets.setdefault(key, [0, row["per_window"], row["window_minutes"]])
+        bucket[0] += row["requests"]
+    return sum(max(0, math.ceil(requests / per_window) - 1) * window for requests, per_window, window in buckets.values() if requests)
 
 
 def _checked(query: NicheQuery, platform: str, api_url: str | None, token: str | None, credentials, resume: bool,
