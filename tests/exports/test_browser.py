@@ -17,22 +17,6 @@ from influgraph.schema import Batch, conform
 from influgraph.workspace import Workspace
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = require_browser()
-    from browser import ARGS, CHROMIUM
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_run):
-    return demo_run.result
-
-
 def _counts(page: Page) -> tuple[int, int]:
     return tuple(page.page.evaluate("[influgraphMap.nodes.length, influgraphMap.edges.length]"))
 

@@ -29,22 +29,6 @@ def artefacts() -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = require_browser()
-    from browser import ARGS, CHROMIUM
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_run):
-    return demo_run.result
-
-
 def _in_view(page, selector: str) -> list[bool]:
     """For each element matching `selector`: is its box inside the viewport and is it visible?"""
     return page.eval_on_selector_all(selector, """els => els.map(e => { const r = e.getBoundingClientRect();
