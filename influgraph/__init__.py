@@ -59,6 +59,13 @@ _HOMES = {
     "shortlist": ".shortlisting",
     "read_costs": ".shortlisting",
     "ShortlistResult": ".shortlisting",
+    "audience_quality": ".quality",
+    "niche_trends": ".trends",
+    "TrendsResult": ".trends",
+    "trace_cascades": ".cascades",
+    "window_counts": ".windows",
+    "rank_windows": ".windows",
+    "read_propagation_tree": ".sources.propagation_trees",
     # stored results
     "save_ranking": ".results",
     "load_ranking": ".results",
