@@ -34,6 +34,7 @@ from ..results import StoredRanking, StoredShortlist, niche_key, stored_shortlis
 from . import charts
 from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, asset, csp, ranking_badges, render_page, write_map
 from .paths import check_folder, guard_write
+from .report_sections import time_sections
 from .views import ViewData, graph_view, read_view_data
 
 if TYPE_CHECKING:
@@ -356,6 +357,7 @@ def write_report(workspace: "Workspace", out: str | Path, *, max_nodes: int | No
         sections.append(_niche_section(niche, stored, shortlists.get(niche), edges, caption, rows, members))
         tell(f"report: section of niche {niche}", done := done + 1, steps)
     communities = _communities(data)
+    over_time = time_sections(workspace)
     counts = workspace.counts()
     app_js = asset("report.js")
     from markupsafe import Markup
@@ -365,11 +367,14 @@ def write_report(workspace: "Workspace", out: str | Path, *, max_nodes: int | No
             chart["svg"] = Markup(chart["svg"])
     if communities:
         communities["svg"] = Markup(communities["svg"])
+    for extra in over_time:
+        for chart in extra.charts:
+            chart.svg = Markup(chart.svg)
     html = render_page("report.html", title="influgraph report", version=__version__, csp=csp([app_js]),
                        subtitle=(f"{len(sections)} ranked niche{'s' if len(sections) != 1 else ''} · "
                                  + " · ".join(f"{n:,} {t}" for t, n in counts.items())
                                  + f" · from {workspace.path.resolve()} · influgraph {__version__}"),
-                       sections=sections, communities=communities, all_map="maps/map-all.html", all_caption=all_caption,
+                       sections=sections, over_time=over_time, communities=communities, all_map="maps/map-all.html", all_caption=all_caption,
                        styles=[Markup(asset("report.css"))], scripts=[Markup(app_js)])
     with guard_write(result.index):
         atomic_write_bytes(result.index, html.encode("utf-8"))
