@@ -33,7 +33,7 @@ from scipy import sparse
 from .errors import BadInput
 from .labels import named_expr
 from .niches import NicheQuery
-from .schema import ENGAGEMENT_KINDS
+from .schema import ENGAGEMENT_KINDS, account_key
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -43,15 +43,21 @@ __all__ = ["lookalikes", "SHARED_SHOWN"]
 SHARED_SHOWN = 3  # shared members named in each explanation
 
 
-def _matrix(edges: pl.DataFrame, rows: pl.DataFrame, kinds: Sequence[str]) -> tuple[sparse.csr_matrix, pl.Series]:
-    """Boolean (rows x audience) matrix of the accounts that act toward each row's account by `kinds`, and the audience ids."""
+def _matrix(edges: pl.DataFrame, rows: pl.DataFrame, kinds: Sequence[str]) -> tuple[sparse.csr_matrix, pl.DataFrame]:
+    """Boolean (rows x audience) matrix of the accounts that act toward each row's account by `kinds`, and the audience.
+
+    `rows` holds `r` and the account key (`account_key`); the audience frame holds the key of each
+    column's account (`platform` and `src`, or `src` alone) and its column number `c`.
+    """
+    keyed = "platform" in rows.columns
+    ends = ["platform", "src"] if keyed else ["src"]
     pairs = (edges.filter(pl.col("kind").cast(pl.String).is_in(list(kinds)) & (pl.col("src") != pl.col("dst")))
-             .select("src", "dst").unique().join(rows, left_on="dst", right_on="id"))
-    audience = pairs["src"].unique().sort()
-    cols = pl.DataFrame({"src": audience, "c": np.arange(len(audience), dtype=np.int64)})
-    pairs = pairs.join(cols, on="src")
+             .select(*ends, "dst").unique()
+             .join(rows, left_on=[*ends[:-1], "dst"], right_on=account_key(rows)))
+    audience = pairs.select(ends).unique().sort(ends).with_row_index("c").with_columns(pl.col("c").cast(pl.Int64))
+    pairs = pairs.join(audience, on=ends)
     matrix = sparse.csr_matrix((np.ones(pairs.height, dtype=np.float64), (pairs["r"].to_numpy(), pairs["c"].to_numpy())),
-                               shape=(rows.height, len(audience)))
+                               shape=(rows.height, audience.height))
     return matrix, audience
 
 
@@ -120,33 +126,36 @@ def lookalikes(source: "Workspace", query: NicheQuery, account: str, *, ranked: 
     if hit.height == 0:
         raise BadInput(f"`account` {account[:80]!r} is not a ranked account of niche {query.name[:80]!r}",
                        hint="name a ranked account by id or handle (see the niche's ranking)", param="account")
-    target_id = hit["id"][0]
+    key = account_key(ranked)
+    target_key = hit.head(1).select(key)
     if exclude is None:
         from .results import load_shortlist
 
         stored = load_shortlist(source, query.name)
-        excluded = set(stored.picks["id"].to_list()) if stored is not None else set()
+        excluded = stored.picks.select(account_key(stored.picks, ranked)) if stored is not None else target_key.clear()
     else:
-        excluded = set(ranked.filter(named_expr({e.lower().lstrip("@") for e in exclude}))["id"].to_list())
-    rows = ranked.select("id").with_row_index("r").with_columns(pl.col("r").cast(pl.Int64))
+        excluded = ranked.filter(named_expr({e.lower().lstrip("@") for e in exclude})).select(key)
+    excluded = pl.concat([excluded.select(account_key(excluded, ranked)), target_key.select(account_key(excluded, ranked))])
+    rows = ranked.select(key).with_row_index("r").with_columns(pl.col("r").cast(pl.Int64))
     edges = source.table("edges")
-    inauthentic = set(ranked.filter(pl.col("inauthentic_account").fill_null(False))["id"].to_list()) \
-        if "inauthentic_account" in ranked.columns else set()
-    edges = edges.filter(~pl.col("src").is_in(sorted(inauthentic)))
+    if "inauthentic_account" in ranked.columns:  # their follows and engagements say nothing of an audience
+        inauthentic = ranked.filter(pl.col("inauthentic_account").fill_null(False)).select(key).rename({"id": "src"})
+        edges = edges.join(inauthentic, on=list(inauthentic.columns), how="anti")
     audience, audience_ids = _matrix(edges, rows, ("follow", *ENGAGEMENT_KINDS))
-    engagers, _ = _matrix(edges.filter(pl.col("src").is_in(audience_ids.implode())), rows, ENGAGEMENT_KINDS)
-    target = int(rows.filter(pl.col("id") == target_id)["r"][0])
+    engagers, _ = _matrix(edges.join(audience_ids, on=[c for c in audience_ids.columns if c != "c"], how="semi"),
+                          rows, ENGAGEMENT_KINDS)
+    target = int(rows.join(hit.head(1), on=account_key(rows, hit), how="semi")["r"][0])
     scores = _similarities(audience, engagers, target)
     table = ranked.with_columns(*[pl.Series(k, v) for k, v in scores.items()]).with_row_index("_row")
     table = table.with_columns(((pl.col("jaccard") + pl.col("co_engagement")) / 2).alias("similarity"))
-    chosen = (table.filter((pl.col("id") != target_id) & ~pl.col("id").is_in(sorted(excluded)) & (pl.col("shared_audience") > 0))
+    chosen = (table.join(excluded, on=list(excluded.columns), how="anti").filter(pl.col("shared_audience") > 0)
               .sort(["similarity", "rank"], descending=[True, False]).head(top))
     accounts = source.table("accounts").select("id", pl.coalesce("handle", "id").alias("label"), "followers")
     labels = dict(accounts.select("id", "label").iter_rows())
     fame = dict(accounts.select("id", pl.col("followers").fill_null(0)).iter_rows())
-    names = _shared_names(audience, audience_ids, target, chosen["_row"].to_numpy(), labels, fame)
+    names = _shared_names(audience, audience_ids["src"], target, chosen["_row"].to_numpy(), labels, fame)
     label = hit.select(pl.coalesce("handle", "id"))[:, 0][0]
-    columns = [c for c in ("id", "handle", "rank", "role", "niche_influence", "audience_quality") if c in chosen.columns]
+    columns = [c for c in ("platform", "id", "handle", "rank", "role", "niche_influence", "audience_quality") if c in chosen.columns]
     out = chosen.select(*columns, "shared_audience", "jaccard", "shared_engagers", "co_engagement", "similarity").with_columns(
         pl.Series("shared_members", names, dtype=pl.List(pl.String)))
     explanation = pl.format("shares {} of its followers and engagers with {} (Jaccard {}) and {} engagers (co-engagement {});"

@@ -57,7 +57,7 @@ import numpy as np
 import polars as pl
 
 from .algorithms.rings import find_rings
-from .schema import ENGAGEMENT_KINDS
+from .schema import ENGAGEMENT_KINDS, account_key
 
 if TYPE_CHECKING:
     from .niches import NicheQuery
@@ -204,8 +204,9 @@ def _hunters(engaged: pl.DataFrame, whole: "WholeGraph", rules: QualityRules, n:
     hit = per.filter((pl.col("n") >= rules.hunter_min_engagements) & (pl.col("g") >= rules.hunter_giveaway_share * pl.col("n")))
     hunter[hit["s"].to_numpy()] = True
     if whole.communities is not None and "community" in whole.communities.columns:
-        ids = pl.DataFrame({"id": pl.Series(whole.built.ids, dtype=pl.String), "d": np.arange(n, dtype=np.int64)})
-        where = ids.join(whole.communities.select("id", "community").unique("id"), on="id").select("d", "community")
+        ids = whole.built.vertices.with_columns(d=pl.int_range(n, dtype=pl.Int64))
+        on = account_key(ids, whole.communities)
+        where = ids.join(whole.communities.select(*on, "community").unique(on), on=on).select("d", "community")
         spread = (engaged.join(where, on="d").group_by("s", "community").len()
                   .group_by("s").agg(pl.len().alias("c"), pl.col("len").sum().alias("n"), pl.col("len").max().alias("top")))
         hit = spread.filter((pl.col("n") >= rules.hunter_spread_min) & (pl.col("c") >= rules.hunter_min_communities)

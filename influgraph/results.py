@@ -8,6 +8,8 @@ or a notebook is found by the report, the map and the other analyses the same wa
   `community_profiles` (one row per community), from `detect_communities`.
 - **rankings**: `rank_<niche>` (the ranking table of `rank_niche`) and `agreement_<niche>`
   (its rank-agreement table, saved with it so readers need not recompute it).
+- **rings**: `rings_<niche>` (the engagement rings `rank_niche` found among the niche's
+  engagers: one row per ring with its size, density, lift and member ids), saved with the ranking.
 - **shortlists**: `shortlist_<niche>` (the picks) and `overlap_<niche>` (their audience
   overlap), from `shortlist`.
 
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from .workspace import Workspace
 
 __all__ = ["niche_key", "needed_columns", "StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",
-           "save_ranking", "load_ranking", "stored_rankings", "save_shortlist", "load_shortlist", "stored_shortlists"]
+           "save_ranking", "load_ranking", "load_rings", "stored_rankings", "save_shortlist", "load_shortlist", "stored_shortlists"]
 
 COMMUNITIES = "communities"
 COMMUNITY_PROFILES = "community_profiles"
@@ -57,10 +59,12 @@ RANKING = "rank_"
 AGREEMENT = "agreement_"
 SHORTLIST = "shortlist_"
 OVERLAP = "overlap_"
+RINGS = "rings_"
 
 # the columns each kind of stored result must hold for its readers (checked on every load)
 NEEDED = {COMMUNITIES: ("id", "community"), COMMUNITY_PROFILES: ("community",), RANKING: ("rank", "id"),
-          AGREEMENT: ("measure_a", "measure_b"), SHORTLIST: ("pick", "id"), OVERLAP: ("id_a", "id_b")}
+          AGREEMENT: ("measure_a", "measure_b"), SHORTLIST: ("pick", "id"), OVERLAP: ("id_a", "id_b"),
+          RINGS: ("ring", "size")}
 
 
 def needed_columns(name: str) -> tuple[str, ...]:
@@ -70,7 +74,7 @@ def needed_columns(name: str) -> tuple[str, ...]:
     """
     if name in (COMMUNITIES, COMMUNITY_PROFILES):
         return NEEDED[name]
-    return next((NEEDED[prefix] for prefix in (RANKING, AGREEMENT, SHORTLIST, OVERLAP) if name.startswith(prefix)), ())
+    return next((NEEDED[prefix] for prefix in (RANKING, AGREEMENT, SHORTLIST, OVERLAP, RINGS) if name.startswith(prefix)), ())
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,20 @@ def save_ranking(workspace: "Workspace", niche: str, ranking: "RankResult | pl.D
     """
     table = ranking if isinstance(ranking, pl.DataFrame) else ranking.table
     agreement = _agreement(table) if isinstance(ranking, pl.DataFrame) else ranking.agreement
-    return [workspace.write_result(RANKING + _stem(niche), table),
-            workspace.write_result(AGREEMENT + _stem(niche), agreement)]
+    written = [workspace.write_result(RANKING + _stem(niche), table),
+               workspace.write_result(AGREEMENT + _stem(niche), agreement)]
+    rings = None if isinstance(ranking, pl.DataFrame) else ranking.rings
+    if rings is not None:
+        written.append(workspace.write_result(RINGS + _stem(niche), rings))
+    return written
+
+
+def load_rings(workspace: "Workspace", niche: str) -> pl.DataFrame | None:
+    """The engagement rings found when `niche` was last ranked, or None when none were stored.
+
+    Example: ``load_rings(ws, "persian-books")["size"].to_list()``.
+    """
+    return _read(workspace, RINGS, _stem(niche))
 
 
 def _with_agreement(workspace: "Workspace", niche: str, stem: str, table: pl.DataFrame) -> StoredRanking:

@@ -10,6 +10,7 @@ mentions or likes dst), so attention flows to dst. Ids are strings everywhere: X
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,10 @@ __all__ = [
     "POSTS",
     "EDGES",
     "TABLES",
+    "OBSERVED_AT",
+    "OBSERVATIONS",
+    "COUNT_COLUMNS",
+    "HISTORY",
     "VERTICES",
     "INDEX_COLUMNS",
     "STORED",
@@ -36,6 +41,7 @@ __all__ = [
     "MAX_ID_CHARS",
     "MAX_WEIGHT",
     "long_id",
+    "account_key",
 ]
 
 EDGE_KINDS: tuple[str, ...] = ("follow", "repost", "quote", "reply", "mention", "like")
@@ -61,6 +67,7 @@ ACCOUNTS = pl.Schema(
         "created_at": TIMESTAMP,
         # None while active; "suspended", "protected", "not_found" or "deleted" for tombstones.
         "status": pl.String,
+        "observed_at": TIMESTAMP,  # when this row's current content was first observed (see OBSERVED_AT)
     }
 )
 
@@ -84,6 +91,7 @@ POSTS = pl.Schema(
         "replies": pl.Int64,
         "likes": pl.Int64,
         "impressions": pl.Int64,
+        "observed_at": TIMESTAMP,
     }
 )
 
@@ -99,8 +107,30 @@ EDGES = pl.Schema(
         # "" for edges identified by their post; a dataset label for aggregated edge-list rows,
         # so two different edge-list files never overwrite each other's weights.
         "origin": pl.String,
+        "observed_at": TIMESTAMP,
     }
 )
+
+# `observed_at` (accounts, posts, edges): when the row's current content was first observed: a crawl's
+# response time (the crawler's clock), an import's recorded retrieval time (twarc2 `__twarc.retrieved_at`)
+# or else the file's modification time. An upsert of a row equal to the stored one in every other column
+# keeps the stored row, observed_at included, so re-imports and unchanged re-crawls change nothing.
+OBSERVED_AT = "observed_at"
+
+# The history of an account's counts: one row per (platform, id, observed_at) at which the counts
+# differed from the account's observation before it (an account seen with equal counts adds no row).
+OBSERVATIONS = pl.Schema(
+    {
+        "platform": pl.String,
+        "id": pl.String,
+        "observed_at": TIMESTAMP,
+        "followers": pl.Int64,
+        "following": pl.Int64,
+        "posts": pl.Int64,
+        "listed": pl.Int64,
+    }
+)
+COUNT_COLUMNS: tuple[str, ...] = ("followers", "following", "posts", "listed")
 
 TABLES: dict[str, pl.Schema] = {"accounts": ACCOUNTS, "posts": POSTS, "edges": EDGES}
 
@@ -110,13 +140,15 @@ TABLES: dict[str, pl.Schema] = {"accounts": ACCOUNTS, "posts": POSTS, "edges": E
 # so a graph build reads integers. It is derived data: never part of the content hash.
 VERTICES = pl.Schema({"ix": pl.Int64, "platform": pl.String, "id": pl.String})
 INDEX_COLUMNS: tuple[str, ...] = ("src_ix", "dst_ix")
-STORED: dict[str, pl.Schema] = {**TABLES, "vertices": VERTICES}  # every table a workspace stores
+HISTORY: dict[str, pl.Schema] = {"observations": OBSERVATIONS}  # content a commit derives from the batch
+STORED: dict[str, pl.Schema] = {**TABLES, **HISTORY, "vertices": VERTICES}  # every table a workspace stores
 
 # Upsert keys. Rows with equal keys are the same fact: a re-import replaces, never duplicates.
 KEYS: dict[str, tuple[str, ...]] = {
     "accounts": ("platform", "id"),
     "posts": ("platform", "id"),
     "edges": ("platform", "kind", "src", "dst", "post_id", "at", "origin"),
+    "observations": ("platform", "id", "observed_at"),
 }
 
 _ID_COLUMNS = {"accounts": ("id",), "posts": ("id", "author_id"), "edges": ("src", "dst", "post_id")}
@@ -221,6 +253,20 @@ class Batch:
         """Row counts per table."""
         return {name: frame.height for name, frame in self.frames().items()}
 
+    def observed(self, when: datetime) -> "Batch":
+        """This batch with `observed_at` set to `when` (an aware datetime) on every row that has none.
+
+        Readers set the time a row was retrieved when their input records it; this is the fallback
+        (a file's modification time, a crawl's response time).
+
+        >>> from datetime import datetime, timezone
+        >>> Batch(accounts=pl.DataFrame({"id": ["a"]})).observed(datetime(2026, 10, 8, tzinfo=timezone.utc)).accounts["observed_at"].dt.day().to_list()
+        [8]
+        """
+        stamp = pl.lit(when, dtype=TIMESTAMP)
+        return Batch(**{name: frame.with_columns(pl.col(OBSERVED_AT).fill_null(stamp))
+                        for name, frame in self.frames().items()})
+
 
 def repeated_keys(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     """True for rows whose key may repeat in `frame` (their key hash does); every other row's key is
@@ -233,3 +279,14 @@ def repeated_keys(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     ordered = np.sort(hashes)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
     return pl.Series("repeated", np.isin(hashes, twice) if len(twice) else np.zeros(frame.height, dtype=bool))
+
+
+def account_key(*frames: pl.DataFrame) -> list[str]:
+    """The columns that name an account in a join of `frames`: (platform, id), or id alone when one lacks `platform`.
+
+    The same id on two platforms is two accounts, so joins use both columns; tables written
+    before accounts were keyed by platform (stored communities, rankings) have only `id`.
+
+    Example: ``table.join(picks, on=account_key(table, picks), how="semi")``.
+    """
+    return ["platform", "id"] if all("platform" in frame.columns for frame in frames) else ["id"]

@@ -30,6 +30,7 @@ import polars as pl
 
 from ..atomic import atomic_write_bytes
 from ..errors import BadInput
+from ..schema import account_key
 from ..results import StoredRanking, StoredShortlist, niche_key, stored_shortlists
 from . import charts
 from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, asset, csp, ranking_badges, render_page, write_map
@@ -271,7 +272,8 @@ def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist
     shown = _table_rows(table, rows)
     accounts = {str(r["id"]): _account(r, stem, top_reach, members) for r in shown.iter_rows(named=True)}
     if shortlist is not None:
-        extra = table.join(shortlist.picks.select("id"), on="id", how="semi").join(shown.select("id"), on="id", how="anti")
+        on = account_key(table, shortlist.picks)
+        extra = table.join(shortlist.picks.select(on), on=on, how="semi").join(shown.select(on), on=on, how="anti")
         accounts.update({str(r["id"]): _account(r, stem, top_reach, members) for r in extra.iter_rows(named=True)})
     cards, cards_note = _cards(table, shortlist, accounts)
     k = max(len(cards), 10)

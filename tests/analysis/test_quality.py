@@ -267,3 +267,16 @@ def test_cli_lookalikes_prints_and_emits_json(demo) -> None:
     assert data.exit_code == 0 and json.loads(data.stdout)["lookalikes"]
     bad = CliRunner().invoke(main, [*args[:2], "nobody", *args[3:]])
     assert bad.exit_code == 2 and "--account" in bad.output
+
+
+def test_the_rings_found_are_stored_with_each_ranking(demo) -> None:
+    from influgraph.results import load_rings
+
+    _, truth, ws, _, ranked = demo
+    planted = {i for ring in truth["inauthentic"]["rings"] for i in ring["members"]}
+    for name in NICHES:
+        stored = load_rings(ws, name)
+        assert stored is not None and stored.height >= 1, name
+        assert stored.select("ring", "size", "ids").equals(ranked[name].rings.select("ring", "size", "ids")), name
+        assert {i for ids in stored["ids"].to_list() for i in ids} <= planted, name
+    assert load_rings(ws, "no-such-niche") is None

@@ -109,3 +109,19 @@ def test_shortlist_reach_counts_only_the_own_platform(ws: Workspace) -> None:
     own = max(best_reach(rank_niche(ws, QUERY, platform=platform).table) for platform in ("x", "generic"))
     # merged by id, a candidate would also count its twin's engagers on the other platform
     assert best_reach(rank_niche(ws, QUERY).table) == own
+
+
+def test_lookalikes_count_only_the_audience_on_the_accounts_own_platform(ws: Workspace) -> None:
+    from influgraph.lookalikes import lookalikes
+
+    ranked = rank_niche(ws, QUERY).table
+    found = lookalikes(ws, QUERY, "x_102", ranked=ranked, top=100, exclude=[])
+    edges = ws.table("edges").filter(pl.col("src") != pl.col("dst"))
+    audience = {key: set(group.select("platform", "src").iter_rows())
+                for key, group in edges.group_by("platform", "dst")}
+    mine = audience[("x", "102")]
+    expected = {key: len(mine & members) for key, members in audience.items() if key != ("x", "102") and mine & members}
+    assert found.height > 0 and set(found["platform"]) == {"x"}  # the same ids on `generic` share no audience with it
+    assert {(r["platform"], r["id"]): r["shared_audience"] for r in found.iter_rows(named=True)} == {
+        key: n for key, n in expected.items() if key in set(found.select("platform", "id").iter_rows())}
+    assert set(found.select("platform", "id").iter_rows()) == set(expected)
