@@ -57,6 +57,7 @@ CRAWL_VARIABLES = {
 # library parameters whose flag is not `--` + the name with '-' for '_'; the crawl's secrets have no flag
 # (see crawl_environment): their word is the environment variables they are read from
 FLAGS = {"workspace": "-w/--workspace", "fmt": "--format", "out_dir": "--out", "resolutions": "--sweep",
+         "min_size": "--min-community-size", "z": "--spike-z", "min_jump": "--spike-min-jump", "min_share": "--spike-min-share",
          "tier": "--x-tier", "prices": "--price",
          **{secret: "/".join(name for per in CRAWL_VARIABLES.values() for name in per.get(secret, ()))
             for secret in ("token", "credentials")}}
@@ -164,6 +165,32 @@ def niche_options(function: Callable) -> Callable:
     return function
 
 
+def window_options(function: Callable) -> Callable:
+    """`--since`, `--until` (one window) and `--window` (a series), for rank, communities and stats."""
+    for option in reversed([
+        click.option("--since", default=None, help="Only the window from this time (ISO date or time, UTC)."),
+        click.option("--until", default=None, help="Only the window before this time (ISO date or time, UTC)."),
+        click.option("--window", default=None, help="A series of windows of this length (7d, 12h, 2w) from --since to --until."),
+    ]):
+        function = option(function)
+    return function
+
+
+def _windowed(ws: Any, since: str | None, until: str | None, engine: str = "local") -> Any:
+    """The workspace, or its batch as of the window --since/--until (`windows.window_batch`)."""
+    if since is None and until is None:
+        return ws
+    if engine == "spark":
+        raise click.UsageError("--engine spark reads the whole workspace; it cannot run on --since/--until windows")
+    from .windows import window_batch
+
+    return window_batch(ws, since, until)
+
+
+def _window_line(start: Any, end: Any, text: str) -> str:
+    return f"window {start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}: {text}"
+
+
 def load_niche(niche: str | None, query_file: str | None, queries_dir: str):
     """The niche query named by --niche or --query (exactly one of them)."""
     from .niches import find_query, load_query
@@ -266,16 +293,22 @@ def import_command(paths: tuple[str, ...], workspace: str, fmt: str | None, as_j
 @click.option("--platform", default=None, help="Only this platform's accounts and edges.")
 @click.option("--kinds", default=None, help="Comma-separated edge kinds for the graph [default: all].")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(0, 1000), help="Top accounts and hashtags to list.")
+@window_options
 @engine_option
 @json_option
-def stats_command(workspace: str, platform: str | None, kinds: str | None, top: int, engine: str, spark_master: str | None,
-                  as_json: bool) -> None:
+def stats_command(workspace: str, platform: str | None, kinds: str | None, top: int, since: str | None, until: str | None,
+                  window: str | None, engine: str, spark_master: str | None, as_json: bool) -> None:
     """Show table sizes, edges by kind, and the graph's nodes, edges, degrees and components.
+
+    With --since/--until, of that window's batch (its timed edges, the follows known by its end);
+    with --window, the edge rows of each kind in each window of the series.
 
     \b
     Examples:
       influgraph stats -w ws
       influgraph stats -w ws --kinds repost,quote --json
+      influgraph stats -w ws --since 2010-09-14 --until 2010-09-21
+      influgraph stats -w ws --window 7d --since 2010-09-14 --until 2010-11-02
       INFLUGRAPH_SPARK_MASTER=spark://host:7077 influgraph stats -w ws --engine spark
     """
     from .graph import GraphSpec
@@ -285,12 +318,35 @@ def stats_command(workspace: str, platform: str | None, kinds: str | None, top: 
     chosen = _parse_kinds(kinds, "--kinds")
     spec = GraphSpec(platform=platform, kinds=chosen) if chosen else GraphSpec(platform=platform)
     ws = Workspace(workspace, create=False)
+    if window is not None:
+        _stats_series(ws, window, since, until, platform, as_json)
+        return
+    source = _windowed(ws, since, until, engine)
     with open_engine(engine, ws, platform, spark_master) as running:
-        result = compute_stats(ws, spec, top=top, engine=running).summary()
+        result = compute_stats(source, spec, top=top, engine=running).summary()
+    if source is not ws:
+        result.update(workspace=str(ws.path), since=since, until=until)
     if as_json:
         emit_json(result)
         return
     click.echo(_format_stats(result))
+
+
+def _stats_series(ws: Any, window: str, since: str | None, until: str | None, platform: str | None, as_json: bool) -> None:
+    """`stats --window`: the edge rows of each kind per window (`windows.window_counts`)."""
+    from .schema import EDGE_KINDS
+    from .windows import window_counts
+
+    series = window_counts(ws, window, since, until, platform=platform)
+    if as_json:
+        emit_json({"workspace": str(ws.path), "window": window, "windows": series.to_dicts()})
+        return
+    click.echo(f"{'window':<37}{'edges':>10}" + "".join(f"{k:>9}" for k in EDGE_KINDS))
+    for row in series.iter_rows(named=True):
+        click.echo(f"{row['start']:%Y-%m-%d %H:%M} .. {row['end']:%Y-%m-%d %H:%M}    {row['edges']:>10,}"
+                   + "".join(f"{row[k]:>9,}" for k in EDGE_KINDS))
+    if series.height == 0:
+        click.echo("no edge has a time: no window to count")
 
 
 def _count(value: int | None) -> str:
@@ -300,8 +356,10 @@ def _count(value: int | None) -> str:
 
 def _format_stats(result: dict) -> str:
     graph = result["graph"]
+    span = (f"  (window {result['since'] or '...'} .. {result['until'] or '...'})"
+            if result.get("since") or result.get("until") else "")
     lines = [
-        f"workspace  {result['workspace']}",
+        f"workspace  {result['workspace']}{span}",
         f"accounts   {result['accounts']:>12,}",
         f"posts      {result['posts']:>12,}",
         f"edges      {result['edges']:>12,}",
@@ -345,13 +403,17 @@ def _format_stats(result: dict) -> str:
 @click.option("--sweep", default=None, help="Comma-separated resolutions: report communities and modularity at each, store nothing.")
 @click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the membership table (.csv, .parquet or .json); profiles go beside it as NAME-profiles.EXT.")
+@window_options
 @json_option
 def communities_command(workspace: str, method: str, resolution: float, seed: int, runs: int,
-                        edge_kinds: str | None, symmetrise: str, sweep: str | None, out_file: str | None, as_json: bool) -> None:
+                        edge_kinds: str | None, symmetrise: str, sweep: str | None, out_file: str | None,
+                        since: str | None, until: str | None, window: str | None, as_json: bool) -> None:
     """Find communities, their profiles, and each account's role between them.
 
     Leiden (modularity, iterated until stable) by default; every community is connected.
-    Results are stored in the workspace for ranking, maps and shortlists.
+    Results are stored in the workspace for ranking, maps and shortlists. With --since/--until,
+    the communities of that window (not stored); with --window, each window's communities matched
+    to the next one's by member overlap (grew, shrank, split, merged, appeared, vanished).
 
     \b
     Examples:
@@ -359,6 +421,8 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
       influgraph communities -w ws --runs 10 --seed 1 --json
       influgraph communities -w ws --sweep 0.5,1,2,4
       influgraph communities -w ws --method infomap --edge-kinds repost,quote --out groups.csv
+      influgraph communities -w ws --since 2026-01-08 --until 2026-01-15
+      influgraph communities -w ws --window 7d --json
     """
     from .communities import detect_communities, sweep_resolution
     from .exports.tables import table_paths, write_tables
@@ -367,6 +431,12 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
 
     kinds = _parse_kinds(edge_kinds, "--edge-kinds")
     ws = Workspace(workspace, create=False)
+    if window is not None:
+        if sweep or out_file is not None:
+            raise click.UsageError("--window matches each window's communities; it takes neither --sweep nor --out")
+        _community_series(ws, window, since, until, seed, as_json)
+        return
+    windowed = _windowed(ws, since, until)
     if out_file is not None:
         table_paths(out_file, ["profiles"], ws.path)
     if sweep:
@@ -374,16 +444,19 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
             resolutions = [float(v) for v in sweep.split(",") if v.strip()]
         except ValueError:
             raise click.BadParameter(f"{sweep!r} is not a list of numbers", param_hint="--sweep") from None
-        table = sweep_resolution(ws, resolutions, method=method, seed=seed, runs=runs, kinds=kinds, symmetrise=symmetrise)
+        table = sweep_resolution(windowed, resolutions, method=method, seed=seed, runs=runs, kinds=kinds, symmetrise=symmetrise)
         if as_json:
             emit_json(table.to_dicts())
         else:
             click.echo(_format_rows(table.to_dicts()))
         return
     with Reporter.for_cli(as_json=as_json).step(f"finding communities ({method}, {runs} runs)"):
-        result = detect_communities(ws, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
+        result = detect_communities(windowed, method=method, resolution=resolution, seed=seed, runs=runs, kinds=kinds,
                                     symmetrise=symmetrise)
-    save_communities(ws, result)
+    if windowed is ws:
+        save_communities(ws, result)
+    else:
+        click.echo("note: the communities of a window are not stored (the stored ones are the whole workspace's)", err=True)
     written = (write_tables(out_file, result.membership, {"profiles": result.profiles}, workspace=ws.path)
                if out_file is not None else [])
     if as_json:
@@ -404,6 +477,39 @@ def communities_command(workspace: str, method: str, resolution: float, seed: in
         click.echo(f"  ... {result.profiles.height - 15:,} more (use --json or --out)")
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _community_series(ws: Any, window: str, since: str | None, until: str | None, seed: int, as_json: bool) -> None:
+    """`communities --window`: each window's communities and their events (`community_changes.community_windows`)."""
+    from .community_changes import community_windows
+
+    with Reporter.for_cli(as_json=as_json).step("finding communities per window"):
+        found = community_windows(ws, window, since, until, seed=seed)
+    if as_json:
+        emit_json({"window": window, "communities": found.sizes.to_dicts(), "events": found.events.to_dicts()})
+        return
+    click.echo(_format_community_changes(found))
+
+
+def _format_community_changes(found: Any, top: int = 12) -> str:
+    """Per window the communities' count and largest sizes, then the events that are not `stable`."""
+    import polars as pl
+
+    lines = []
+    for (start,), sizes in found.sizes.group_by("start", maintain_order=True):
+        largest = ", ".join(f"{n:,}" for n in sizes.sort("size", descending=True)["size"].head(5))
+        lines.append(f"window {start:%Y-%m-%d %H:%M}: {sizes.height:,} communities (largest {largest})")
+    changed = found.events.filter(pl.col("event") != "stable")
+    for row in changed.head(top).iter_rows(named=True):
+        before = ",".join(map(str, row["before"])) or "-"
+        after = ",".join(map(str, row["after"])) or "-"
+        lines.append(f"  {row['start']:%Y-%m-%d}  {row['event']:<9}{before:>10} -> {after:<10}"
+                     f"{row['size_before']:>7,} -> {row['size_after']:<7,} {row['label'][:60]}")
+    if changed.height > top:
+        lines.append(f"  ... {changed.height - top:,} more changes (use --json)")
+    stable = found.events.height - changed.height
+    lines.append(f"{stable:,} communities stable from one window to the next" if found.events.height else "one window: nothing to match")
+    return "\n".join(lines)
 
 
 def _format_rows(rows: list[dict]) -> str:
@@ -439,18 +545,24 @@ def _parse_kinds(value: str | None, option: str) -> tuple[str, ...] | None:
               help="Add approximate betweenness from this many sampled sources (slow on large graphs).")
 @click.option("--out", "out_file", default=None, type=click.Path(),
               help="Write the whole table (.csv, .parquet or .json); the agreement report goes beside it.")
+@window_options
 @engine_option
 @json_option
 def rank_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, top: int,
-                 platform: str | None, betweenness: int | None, out_file: str | None, engine: str, spark_master: str | None,
-                 as_json: bool) -> None:
+                 platform: str | None, betweenness: int | None, out_file: str | None, since: str | None, until: str | None,
+                 window: str | None, engine: str, spark_master: str | None, as_json: bool) -> None:
     """Rank accounts by influence within a niche, with reach apart and every score explained.
+
+    With --since/--until, the ranking of that window (its interactions, the follows known by its
+    end; not stored); with --window, one ranking per window of the series (see also `trends`).
 
     \b
     Examples:
       influgraph rank --niche persian-books -w ws
       influgraph rank --query queries/specialty-coffee.toml -w ws --top 10 --json
       influgraph rank --niche kuliner-nusantara -w ws --out kuliner.csv
+      influgraph rank --niche specialty-coffee -w ws --since 2026-01-08 --until 2026-01-15
+      influgraph rank --niche specialty-coffee -w ws --window 7d --top 5
       influgraph rank --niche persian-books -w ws --engine spark
     """
     from .exports.tables import table_paths, write_tables
@@ -460,12 +572,21 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
 
     query = load_niche(niche, query_file, queries_dir)
     ws = Workspace(workspace, create=False)
+    if window is not None:
+        if engine == "spark" or out_file is not None:
+            raise click.UsageError("--window prints one ranking per window; it takes neither --engine spark nor --out")
+        _rank_series(ws, query, window, since, until, platform, top, as_json)
+        return
     if out_file is not None:
         table_paths(out_file, ["agreement"], ws.path)
+    source = _windowed(ws, since, until, engine)
     with open_engine(engine, ws, platform, spark_master) as running:
         with Reporter.for_cli(as_json=as_json).step(f"ranking niche {query.name}"):
-            result = rank_niche(ws, query, platform=platform, betweenness=betweenness, engine=running)
-    save_ranking(ws, query.name, result)
+            result = rank_niche(source, query, platform=platform, betweenness=betweenness, engine=running)
+    if source is ws:
+        save_ranking(ws, query.name, result)
+    else:
+        click.echo("note: the ranking of a window is not stored (the stored ranking is the whole workspace's)", err=True)
     written = []
     if out_file is not None:
         written = write_tables(out_file, result.table, {"agreement": result.agreement}, workspace=ws.path)
@@ -503,6 +624,28 @@ def rank_command(workspace: str, niche: str | None, query_file: str | None, quer
         click.echo(f"warning: {_said(line)}")
     for path in written:
         click.echo(f"wrote {path}")
+
+
+def _rank_series(ws: Any, query: Any, window: str, since: str | None, until: str | None, platform: str | None, top: int,
+                 as_json: bool) -> None:
+    """`rank --window`: the top rows of each window's ranking (`windows.rank_windows`)."""
+    from .windows import rank_windows
+
+    with Reporter.for_cli(as_json=as_json).step(f"ranking niche {query.name} per window"):
+        ranked = rank_windows(ws, query, window, since, until, platform=platform)
+    if as_json:
+        emit_json({"niche": query.name, "window": window,
+                   "windows": [{"start": w.start, "end": w.end, "members": w.result.members,
+                                "candidates": w.result.table.height, "rows": w.result.table.head(top).to_dicts()}
+                               for w in ranked]})
+        return
+    for w in ranked:
+        click.echo(_window_line(w.start, w.end, f"{w.result.members:,} members, {w.result.table.height:,} ranked"))
+        for row in w.result.table.head(top).iter_rows(named=True):
+            click.echo(f"{row['rank']:>5}  {(row['handle'] or row['id'])[:21]:<22}{row['niche_influence']:>10.3f}"
+                       f"{row['member_engagers']:>6,} member engagers")
+    if not ranked:
+        click.echo("no edge has a time: no window to rank")
 
 
 def _names_a_file(text: str) -> bool:
@@ -658,42 +801,146 @@ def lookalikes_command(workspace: str, niche: str | None, query_file: str | None
 @workspace_option
 @niche_options
 @click.option("--window", default="7d", show_default=True, help="Window length: a number and m, h, d or w (7d, 12h, 2w).")
-@click.option("--since", default=None, help="Start of the first window (ISO date or time) [default: the first edge's day].")
-@click.option("--until", default=None, help="End of the last window (ISO date or time) [default: after the last edge].")
+@click.option("--since", default=None, help="Windows are laid back from --until to this time (ISO date or time) [default: the first edge's day].")
+@click.option("--until", default=None, help="End of the latest window (ISO date or time) [default: the midnight after the last edge].")
 @click.option("--top", default=20, show_default=True, type=click.IntRange(1, 100_000), help="Rows to print.")
 @click.option("--platform", default=None, help="Only this platform's accounts and edges.")
+@click.option("--no-communities", is_flag=True, help="Skip matching each window's communities (faster on large workspaces).")
+@click.option("--min-community-size", default=3, show_default=True, type=click.IntRange(1, 1_000_000),
+              help="Communities of fewer niche members are left out of the matching.")
+@click.option("--spike-z", default=3.5, show_default=True, type=float,
+              help="A follower spike's least robust z-score against the account's own daily growth.")
+@click.option("--spike-min-jump", default=50, show_default=True, type=click.IntRange(0, 10**9),
+              help="A follower spike's least excess over the account's own trend, in followers.")
+@click.option("--spike-min-share", default=0.1, show_default=True, type=float,
+              help="A follower spike's least excess as a share of the followers before it.")
 @json_option
 def trends_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, window: str,
-                   since: str | None, until: str | None, top: int, platform: str | None, as_json: bool) -> None:
-    """Rising accounts: niche influence per time window, its change, and the rising score of the latest window.
+                   since: str | None, until: str | None, top: int, platform: str | None, no_communities: bool,
+                   min_community_size: int, spike_z: float, spike_min_jump: int, spike_min_share: float,
+                   as_json: bool) -> None:
+    """Rising accounts: niche influence per window, its change, the rising score of the latest window,
+    follower spikes, and the communities matched from window to window. Stored for the report.
 
     \b
     Examples:
       influgraph trends --niche specialty-coffee -w ws --window 7d
       influgraph trends --query tcot.toml -w ws --window 7d --since 2010-09-14 --until 2010-11-02 --json
     """
+    from .community_changes import MatchRule
+    from .growth import SpikeRule
+    from .results import save_trends
     from .trends import niche_trends
     from .workspace import Workspace
 
     query = load_niche(niche, query_file, queries_dir)
     ws = Workspace(workspace, create=False)
     with Reporter.for_cli(as_json=as_json).step(f"ranking niche {query.name} per window"):
-        result = niche_trends(ws, query, window, since, until, platform=platform)
+        result = niche_trends(ws, query, window, since, until, platform=platform,
+                              spike_rule=SpikeRule(z=spike_z, min_jump=spike_min_jump, min_share=spike_min_share),
+                              match_rule=None if no_communities else MatchRule(min_size=min_community_size))
+    save_trends(ws, query.name, window, result)
     for note in result.notes:
         click.echo(f"note: {_said(note)}", err=True)
     shown = result.table.head(top)
+    changes = result.communities
     if as_json:
-        emit_json({"niche": query.name, "window": window, "windows": result.windows.to_dicts(), "rows": shown.to_dicts()})
+        emit_json({"niche": query.name, "window": window, "windows": result.windows.to_dicts(), "rows": shown.to_dicts(),
+                   "candidates": result.table.height, "series": result.series.filter(_of_rows(shown)).to_dicts(),
+                   "spikes": result.spikes.to_dicts(),
+                   "communities": changes.sizes.to_dicts() if changes is not None else None,
+                   "community_events": changes.events.to_dicts() if changes is not None else None,
+                   "notes": result.notes})
         return
     for row in result.windows.iter_rows(named=True):
-        click.echo(f"window {row['start']:%Y-%m-%d %H:%M} .. {row['end']:%Y-%m-%d %H:%M}: "
-                   f"{row['edges']:,} timed edges, {row['members']:,} members, {row['candidates']:,} ranked")
+        click.echo(_window_line(row["start"], row["end"], f"{row['edges']:,} timed edges, {row['members']:,} members, "
+                                                          f"{row['candidates']:,} ranked"))
     click.echo(f"{'rank':>5}  {'account':<22}{'rising':>8}{'influence':>10}{'baseline':>10}{'change':>9}{'in-links':>9}"
-               f"{'baseline':>9}")
+               f"{'baseline':>9}{'followers':>10}  flags")
     for row in shown.iter_rows(named=True):
         label = (row["handle"] or row["id"])[:21]
+        gained = "-" if row["followers_gained"] is None else f"{row['followers_gained']:+,}"
         click.echo(f"{row['rank']:>5}  {label:<22}{row['rising']:>8.2f}{row['influence']:>10.3f}"
-                   f"{row['baseline_influence']:>10.3f}{row['change']:>+9.3f}{row['inlinks']:>9.0f}{row['baseline_inlinks']:>9.1f}")
+                   f"{row['baseline_influence']:>10.3f}{row['change']:>+9.3f}{row['inlinks']:>9.0f}{row['baseline_inlinks']:>9.1f}"
+                   f"{gained:>10}  {', '.join(row['flags'])}")
+    for row in result.spikes.head(10).iter_rows(named=True):
+        click.echo(f"follower spike: {row['handle'] or row['id']} on {row['day']}: +{row['jump']:,} "
+                   f"(expected {row['expected']:,.0f}, robust z {row['z']:.1f})")
+    if changes is not None:
+        click.echo("communities per window (matched by member overlap)")
+        click.echo(_format_community_changes(changes, top=8))
+
+
+def _of_rows(shown: Any) -> Any:
+    """A filter keeping the series rows of the accounts in `shown` (the printed rows)."""
+    import polars as pl
+
+    return pl.struct("platform", "id").is_in(shown.select(pl.struct("platform", "id")).to_series().implode())
+
+
+@main.command("amplifiers")
+@workspace_option
+@click.option("--query", "query_file", required=True, type=click.Path(dir_okay=False),
+              help="The complaint: a niche query TOML whose keywords describe it and whose seed_accounts name the brand.")
+@click.option("--audience", default=None, metavar="NICHE",
+              help="Also count this niche's members (a name in --queries-dir, or a .toml file) as the brand's audience.")
+@click.option("--queries-dir", default="queries", show_default=True, type=click.Path(file_okay=False),
+              help="Where --audience looks for niche queries.")
+@click.option("--since", default=None, help="Only posts from this time on (ISO date or time).")
+@click.option("--until", default=None, help="Only posts before this time (ISO date or time).")
+@click.option("--bucket", default="auto", show_default=True, type=click.Choice(["auto", "hour", "day"]),
+              help="Step of the time line (auto: per hour up to 3 days, else per day).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100_000), help="Amplifiers to print.")
+@click.option("--platform", default=None, help="Only this platform's accounts, posts and edges.")
+@json_option
+def amplifiers_command(workspace: str, query_file: str, audience: str | None, queries_dir: str, since: str | None,
+                       until: str | None, bucket: str, top: int, platform: str | None, as_json: bool) -> None:
+    """Crisis amplifiers: who spreads a complaint, ranked by reach into the brand's audience and by brokerage.
+
+    \b
+    Examples:
+      influgraph amplifiers --query complaint.toml -w ws
+      influgraph amplifiers --query complaint.toml --audience specialty-coffee --since 2026-10-08 -w ws --json
+    """
+    from .amplifiers import find_amplifiers
+    from .niches import find_query, load_query
+    from .results import save_amplifiers
+    from .workspace import Workspace
+
+    query = load_query(query_file)
+    niche = None if audience is None else load_query(audience) if _names_a_file(audience) else find_query(audience, queries_dir)
+    ws = Workspace(workspace, create=False)
+    with Reporter.for_cli(as_json=as_json).step(f"tracing complaint {query.name}"):
+        result = find_amplifiers(ws, query, audience=niche, since=since, until=until, bucket=bucket, platform=platform)
+    save_amplifiers(ws, result)
+    for note in result.notes:
+        click.echo(f"note: {_said(note)}", err=True)
+    shown, s = result.table.head(top), result.summary
+    if as_json:
+        emit_json({**s, "notes": result.notes, "rows": shown.to_dicts(), "timeline": result.timeline.to_dicts()})
+        return
+    click.echo(f"complaint {s['complaint']}: {s['complaint_posts']:,} posts, {s['cascade_nodes']:,} cascade nodes, "
+               f"{s['spreaders']:,} spreaders; reached {s['reached']:,} of the brand's {s['audience']:,}-account audience")
+    for row in result.table.filter(result.table["first"].is_not_null()).sort("first").head(3).iter_rows(named=True):
+        when = f" at {row['first_at']:%Y-%m-%d %H:%M} UTC" if row["first_at"] else ""
+        click.echo(f"first spreader {row['first']}: {row['handle'] or row['id']}{when}")
+    if result.table.height:
+        top = result.table.row(0, named=True)
+        broker = result.table.sort("brokerage_rank").row(0, named=True)
+        click.echo(f"answer first: {top['handle'] or top['id']} (reaches {top['reach']:,} of the audience, "
+                   f"{top['cascade_reach']:,} with its branch)")
+        into = broker["carried_into"]
+        click.echo(f"broker: {broker['handle'] or broker['id']} carried it to {broker['brokerage']:,} spreaders in "
+                   f"communit{'y' if len(into) == 1 else 'ies'} {', '.join(map(str, into)) or '-'} "
+                   f"({broker['exposed_across']:,} accounts there first exposed by it)")
+    click.echo(f"{'rank':>5}  {'account':<22}{'reach':>7}{'new':>6}{'cascade':>9}{'brokerage':>11}{'b-rank':>8}  first spread")
+    for row in shown.iter_rows(named=True):
+        when = f"{row['first_at']:%Y-%m-%d %H:%M}" if row["first_at"] else "-"
+        click.echo(f"{row['rank']:>5}  {(row['handle'] or row['id'])[:21]:<22}{row['reach']:>7,}{row['new_reach']:>6,}"
+                   f"{row['cascade_reach']:>9,}{row['brokerage']:>11,}{row['brokerage_rank']:>8}  {when}")
+    line = result.timeline.filter((result.timeline["posts"] + result.timeline["reposts"]) > 0).head(12)
+    click.echo(f"time line per {s['bucket']} (posts + reposts): "
+               + (", ".join(f"{r['start']:%m-%d %H:%M} {r['posts']}+{r['reposts']}" for r in line.iter_rows(named=True)) or "none"))
 
 
 SECRET_NAMES = {("x", "token"): "X_BEARER_TOKEN (or TWITTER_BEARER_TOKEN)", ("bluesky", "token"): "BLUESKY_ACCESS_TOKEN",
@@ -799,6 +1046,8 @@ def _log_requests(verbose: int) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the requests, post reads and rate-limit time the crawl needs; send nothing.")
 @click.option("--resume", is_flag=True, help="Continue an unfinished crawl of this niche where it stopped.")
 @click.option("--restart", is_flag=True, help="Forget an earlier crawl of this niche and start over.")
+@click.option("--update", is_flag=True, help="Fetch only what is new since the last finished crawl of this niche on "
+              "this platform (exit 2 when there is none).")
 @click.option("--api-url", default=None, help="API base URL (a mirror, a proxy or a local simulator) "
               "[default: $INFLUGRAPH_X_API_URL / $INFLUGRAPH_BLUESKY_API_URL, else the platform's].")
 @click.option("--instance", default=None, help="Mastodon: the instance to crawl, as a URL (https://mastodon.social) "
@@ -816,7 +1065,8 @@ def _log_requests(verbose: int) -> None:
 @click.option("-v", "--verbose", count=True, help="Log requests and waits to stderr (-vv: debug, also of tweepy).")
 @json_option
 def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: int | None, depth: int | None,
-                  dry_run: bool, resume: bool, restart: bool, api_url: str | None, instance: str | None, pds_url: str | None,
+                  dry_run: bool, resume: bool, restart: bool, update: bool, api_url: str | None, instance: str | None,
+                  pds_url: str | None,
                   tier: str | None, max_cost: float | None, price: tuple[str, ...], queries_dir: str, verbose: int,
                   as_json: bool) -> None:
     """Crawl a niche (a query file in queries/, or its name) from X, Bluesky or Mastodon into the workspace.
@@ -837,6 +1087,7 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
       influgraph crawl queries/persian-books.toml --platform x --dry-run
       influgraph crawl persian-books --platform bluesky -w ws --max-requests 300
       influgraph crawl queries/specialty-coffee.toml --platform x -w ws --resume
+      influgraph crawl queries/specialty-coffee.toml --platform x -w ws --update
       influgraph crawl specialty-coffee --platform mastodon --instance https://mastodon.social -w ws
     """
     from pathlib import Path
@@ -864,7 +1115,7 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
         result = crawl(ws, query, platform, api_url=api_url or instance or given["api_url"], token=given["token"],
                        credentials=given.get("credentials"), pds_url=pds_url, max_requests=max_requests, depth=depth,
                        resume=resume, restart=restart, progress=say, max_cost=max_cost, prices=prices, tier=tier,
-                       warn=lambda message: click.echo(f"warning: {name_parameters(message, flag)}", err=True))
+                       update=update, warn=lambda message: click.echo(f"warning: {name_parameters(message, flag)}", err=True))
     except AuthError as exc:
         raise _secret_hint(exc, platform, given) from None
     except Interrupted as exc:
@@ -877,6 +1128,124 @@ def crawl_command(query_arg: str, platform: str, workspace: str, max_requests: i
         _print_crawl(result)
     if result.lost:
         sys.exit(EXIT_LOST_PHASE)
+
+
+@main.command("listen")
+@click.option("--platform", required=True, type=click.Choice(["bluesky"]), help="Which platform's event stream.")
+@workspace_option
+@niche_options
+@click.option("--jetstream-url", default=None, envvar="INFLUGRAPH_JETSTREAM_URL", metavar="URL",
+              help="Jetstream subscription URL, ws:// or wss:// [default: $INFLUGRAPH_JETSTREAM_URL, else "
+                   "wss://jetstream2.us-east.bsky.network/subscribe].")
+@click.option("--duration", default="10m", show_default=True, help="Stop after this long: seconds, or a number and s, m, h or d.")
+@click.option("--max-events", default=None, type=click.IntRange(1, 10**12), help="Stop after this many events.")
+@click.option("--restart", is_flag=True, help="Forget the stored cursor and listen from the live stream.")
+@json_option
+def listen_command(platform: str, workspace: str, niche: str | None, query_file: str | None, queries_dir: str,
+                   jetstream_url: str | None, duration: str, max_events: int | None, restart: bool, as_json: bool) -> None:
+    """Listen to Bluesky's public event stream (Jetstream) and store a niche's posts, reposts, likes and follows.
+
+    Keeps posts on the niche (its hashtags, keywords and languages), reposts and likes of them, and
+    follows by or of niche members, as the Bluesky crawler stores them. Commits every few seconds;
+    the cursor is kept in the workspace, so listening again (after Ctrl-C, exit 3, or a kill) goes on
+    where it stopped and stores nothing twice. Stops by itself after --duration or --max-events.
+
+    \b
+    Examples:
+      influgraph listen --platform bluesky --niche specialty-coffee -w ws --duration 30m
+      influgraph listen --platform bluesky --query coffee.toml -w ws --max-events 100000 --json
+    """
+    from .crawlers.jetstream import listen
+    from .workspace import Workspace
+
+    query = load_niche(niche, query_file, queries_dir)
+    say = (lambda message: click.echo(message, err=True)) if show_progress() and not as_json else None
+    result = listen(Workspace(workspace), query, platform, jetstream_url=jetstream_url or None, duration=duration,
+                    max_events=max_events, restart=restart, progress=say)
+    summary = result.summary()
+    for note in result.notes:
+        click.echo(f"note: {_said(note)}", err=True)
+    if as_json:
+        emit_json({**summary, "notes": [_said(n) for n in result.notes]})
+        return
+    matched = summary["matched"]
+    click.echo(f"listened to {result.niche} on bluesky for {result.seconds:,.1f} s (stopped: {result.stopped.replace('_', '-')}) "
+               f"at {result.url}")
+    click.echo(f"  events seen {result.seen:,}: matched {summary['matched_total']:,} ("
+               + ", ".join(f"{matched.get(k, 0):,} {k}s" for k in ("post", "repost", "like", "follow"))
+               + f"), not in the niche {result.unmatched:,}, skipped {summary['skipped_total']:,}")
+    for reason, count in sorted(result.skipped.items()):
+        click.echo(f"    skipped {count:,}: {reason}")
+    click.echo(f"  stored {result.stored:,} events; " + ", ".join(
+        f"{table} {result.rows.get(table, 0):,} (+{result.added.get(table, 0):,})" for table in ("accounts", "posts", "edges")))
+    if result.reconnects:
+        click.echo(f"  reconnected {result.reconnects:,} times")
+    click.echo(f"  cursor {result.cursor} ({summary['cursor_at']}); listening again goes on from it")
+
+
+@main.command("campaign")
+@workspace_option
+@niche_options
+@click.option("--name", required=True, help="The campaign's name (how it is stored and shown in the report).")
+@click.option("--hashtags", required=True, help="The campaign's hashtags, comma-separated (brewday,pourover).")
+@click.option("--accounts", "accounts_file", default=None, type=click.Path(dir_okay=False),
+              help="The picked accounts: a shortlist CSV (id column) or a list of ids or handles, one per line "
+                   "[default: the campaign posts' authors].")
+@click.option("--since", default=None, help="Start of the campaign (ISO date or time).")
+@click.option("--until", default=None, help="End of the campaign, excluded (ISO date or time).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100_000), help="Cascades and amplifiers to print.")
+@click.option("--platform", default=None, help="Only this platform's accounts, posts and edges.")
+@json_option
+def campaign_command(workspace: str, niche: str | None, query_file: str | None, queries_dir: str, name: str, hashtags: str,
+                     accounts_file: str | None, since: str | None, until: str | None, top: int, platform: str | None,
+                     as_json: bool) -> None:
+    """Campaign results: its cascades, the niche members reached, member against outsider engagement, the picks'
+    delivery against their shortlist prediction, and the outside amplifiers (the next campaign's candidates).
+
+    \b
+    Examples:
+      influgraph campaign --name brewday --niche specialty-coffee --hashtags brewday --since 2026-10-08 --until 2026-10-15 -w ws
+      influgraph campaign --name brewday --niche specialty-coffee --hashtags brewday --accounts picks.csv \\
+          --since 2026-10-08 --until 2026-10-15 -w ws --json
+    """
+    from .campaign import campaign_results, read_picks
+    from .results import save_campaign
+    from .workspace import Workspace
+
+    query = load_niche(niche, query_file, queries_dir)
+    picks = read_picks(accounts_file) if accounts_file else None
+    ws = Workspace(workspace, create=False)
+    with Reporter.for_cli(as_json=as_json).step(f"tracing campaign {name}"):
+        result = campaign_results(ws, query, name=name, hashtags=_names(hashtags), accounts=picks, since=since, until=until,
+                                  platform=platform)
+    save_campaign(ws, result)
+    for note in result.notes:
+        click.echo(f"note: {_said(note)}", err=True)
+    if as_json:
+        emit_json(result.summary(top))
+        return
+    _print_campaign(result, top)
+
+
+def _print_campaign(result: Any, top: int) -> None:
+    """The campaign's verdict, facts, per-pick table and outside amplifiers, as `campaign` prints them."""
+    f = result.facts
+    click.echo(f"campaign {f['name']} in {f['niche']}: {f['verdict']}")
+    click.echo(f"{f['posts']:,} campaign posts, {f['cascade_nodes']:,} cascade nodes (largest {f['largest_size']:,}, "
+               f"depth {f['max_depth']}, breadth {f['max_breadth']}); {f['exposed']:,} accounts exposed, "
+               f"{f['unique_reach']:,} of them niche members")
+    click.echo(f"engagements: {f['member_engagements']:,} from {f['member_engagers']:,} niche members, "
+               f"{f['outsider_engagements']:,} from {f['outsider_engagers']:,} outsiders")
+    click.echo(f"{'pick':>4}  {'account':<22}{'posts':>6}{'nodes':>7}{'member':>8}{'outside':>8}{'reach':>7}{'new':>6}"
+               f"{'predicted':>10}")
+    for row in result.picks.iter_rows(named=True):
+        predicted = "-" if row["predicted_marginal_reach"] is None else f"{row['predicted_marginal_reach']:,}"
+        click.echo(f"{row['pick']:>4}  {(row['handle'] or row['id'])[:21]:<22}{row['posts']:>6,}{row['cascade_nodes']:>7,}"
+                   f"{row['member_engagements']:>8,}{row['outsider_engagements']:>8,}{row['reach']:>7,}{row['new_reach']:>6,}"
+                   f"{predicted:>10}")
+    click.echo("outside amplifiers (engagements drawn, from members): " + (", ".join(
+        f"{row['handle'] or row['id']} {row['drawn']:,}/{row['member_drawn']:,}"
+        for row in result.amplifiers.head(top).iter_rows(named=True)) or "none"))
 
 
 @main.command("export")
@@ -927,8 +1296,10 @@ def export_command(workspace: str, fmt: str, out_path: str | None, niche: str | 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="influgraph-demo", show_default=True,
               help="Folder for the demo's outputs (raw pages, workspace, planted truth).")
 @click.option("--seed", default=7, show_default=True, type=SEED, help="Seed of the simulated world.")
+@click.option("--weeks", default=1, show_default=True, type=click.IntRange(1, 2),
+              help="Weeks of the simulated world: 2 crawls the first, moves the world on a week and crawls again with --update.")
 @json_option
-def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
+def demo_command(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
     """Run the whole pipeline on a built-in simulated world: no credentials, no network.
 
     Builds a seeded social world (niches in English, Indonesian and Persian, with planted
@@ -940,13 +1311,15 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
     Examples:
       influgraph demo
       influgraph demo --out /tmp/demo --seed 3 --json
+      influgraph demo --weeks 2
     """
     from pathlib import Path
 
     from .demo import run_demo
 
     with Reporter.for_cli(as_json=as_json).step("demo") as tick:
-        result = run_demo(Path(out_dir), seed=seed, progress=lambda message: tick(message, 0, None))
+        result = run_demo(Path(out_dir), seed=seed, progress=lambda message: tick(message, 0, None),
+                          **({"weeks": weeks} if weeks != 1 else {}))
     summary = result.summary()
     if as_json:
         emit_json(summary)
@@ -971,6 +1344,23 @@ def demo_command(out_dir: str, seed: int, as_json: bool) -> None:
             f"{p['handle'] or p['id']} (+{p['marginal_reach']})" for p in chosen["picks"])
             + f" reach {chosen['shortlist_reach']} of {chosen['members']} members; top-{chosen['k']} by followers "
             f"{chosen['top_k_by_followers_reach']}, by niche score {chosen['top_k_by_niche_score_reach']}")
+    if "week2" in summary:
+        week = summary["week2"]
+        click.echo(f"week two     {week['start'][:10]} to {week['end'][:10]}, niches crawled again with --update, "
+                   "then the complaint: " + ", ".join(f"{name} {u['requests']:,} requests"
+                                                       for name, u in week["updates"].items()))
+        for name, found in week.get("trends", {}).items():
+            click.echo(f"  rising in {name}: " + ", ".join(r["handle"] or r["id"] for r in found["rising"])
+                       + (f"; follower spikes: {len(found['spikes'])}" if found["spikes"] else ""))
+        if week.get("campaign"):
+            c = week["campaign"]
+            click.echo(f"  campaign: {c.get('verdict', '')}")
+        if week.get("amplifiers"):
+            a = week["amplifiers"]
+            first = a["first_spreader"]
+            click.echo(f"  complaint {a['query']}: first spread by {(first['handle'] or first['id']) if first else 'nobody'}; "
+                       "answer first: " + ", ".join(f"{r['handle'] or r['id']} (reaches {r['reach']:,} of the brand's "
+                                                    f"{a['brand_followers'] or 0:,} followers)" for r in a["amplifiers"]))
     click.echo("outputs")
     for name, path in summary["outputs"].items():
         click.echo(f"  {name:<24} {path}")

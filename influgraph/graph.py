@@ -357,6 +357,9 @@ def _build_indexed(workspace: "Workspace", index: pl.LazyFrame, spec: GraphSpec,
                      index_of=np.arange(total, dtype=np.int64) if chosen is None else chosen)
 
 
+COMPILED_MIN_ROWS = 200_000  # from this many edge rows `_sum_sorted` runs compiled (algorithms/kernels.py)
+
+
 def _sum_sorted(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int,
                 multipliers: list[float]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]] | None:
     """`_sum_parallel` for rows already in (src, dst, kind) order, as the workspace stores its edges:
@@ -364,6 +367,12 @@ def _sum_sorted(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarr
     m, kinds = len(s), max(len(multipliers), 1)
     if m == 0:
         return np.zeros((0, 2), np.int64), np.zeros(0), [np.zeros(0) for _ in multipliers]
+    if m >= COMPILED_MIN_ROWS and multipliers:  # large: two compiled passes, no temporary arrays of m
+        from .algorithms.kernels import sum_sorted
+
+        ok, ends, total, table = sum_sorted(s, d, kind, np.asarray(weight, dtype=np.float64),
+                                            np.asarray(multipliers, dtype=np.float64))
+        return (ends, total, list(table)) if ok else None
     if n * n * kinds >= 2**62:
         return None
     pair = s * n

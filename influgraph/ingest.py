@@ -9,6 +9,7 @@ import hashlib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import BadInput
@@ -16,7 +17,7 @@ from .schema import Batch, long_id
 from .sources.base import ImportOptions, ReadResult
 from .workspace import CommitResult, Workspace
 
-__all__ = ["FORMATS", "read_path", "import_paths", "ImportReport"]
+__all__ = ["FORMATS", "read_path", "import_paths", "ImportReport", "file_time"]
 
 # format name -> "module:function" of a reader `(path, options) -> ReadResult`, loaded lazily.
 FORMATS: dict[str, str] = {
@@ -52,7 +53,18 @@ def read_path(path: str | Path, options: ImportOptions = ImportOptions()) -> Rea
     reason = long_id(result.batch.frames())  # every reader checks ids itself, with the line; this is the backstop
     if reason:
         raise BadInput(reason, path=path, hint="ids are at most 256 characters; check the file's columns or `format`")
+    result.batch = result.batch.observed(file_time(path))  # rows without a recorded retrieval time
     return result
+
+
+def file_time(path: Path) -> datetime:
+    """When the file at `path` was last modified, in UTC to the microsecond: the `observed_at` of its rows
+    when the file records no retrieval time.
+
+    Example: ``file_time(Path("brexit.jsonl")).year``.
+    """
+    micros = path.stat().st_mtime_ns // 1000  # exact: a float of seconds would round differently across runs
+    return datetime.fromtimestamp(micros // 1_000_000, tz=timezone.utc) + timedelta(microseconds=micros % 1_000_000)
 
 
 @dataclass

@@ -32,7 +32,7 @@ __all__ = ["MANIFEST", "JOURNAL", "TABLE_FILE", "TAIL_BYTES", "HINT_MANIFEST", "
 
 MANIFEST = "manifest.json"
 JOURNAL = "commit-journal.json"
-TABLE_FILE = re.compile(r"(accounts|posts|edges|vertices)-([0-9]{6,12})\.parquet\Z")
+TABLE_FILE = re.compile(r"(accounts|posts|edges|observations|vertices)-([0-9]{6,12})\.parquet\Z")
 TAIL_BYTES = 64 * 1024
 PARQUET_MAGIC = b"PAR1"
 HINT_MANIFEST = ("restore manifest.json from a backup (the table files beside it are kept), "

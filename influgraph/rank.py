@@ -62,7 +62,8 @@ if TYPE_CHECKING:
     from .engines.spark import SparkEngine
     from .workspace import Workspace
 
-__all__ = ["DEFAULT_WEIGHTS", "RankResult", "WholeGraph", "whole_graph", "rank_niche", "rank_niches", "rank_agreement"]
+__all__ = ["DEFAULT_WEIGHTS", "RankResult", "WholeGraph", "whole_graph", "rank_niche", "rank_niches", "rank_agreement",
+           "niche_members"]
 
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
                    "authority": 0.10, "coreness": 0.05, "brokerage": 0.05}
@@ -285,6 +286,39 @@ def _niche_members(people: pl.DataFrame, niche_posts: pl.DataFrame, query: Niche
     return people.with_columns(
         (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")
                                 | ((pl.col("niche_posts") >= 2) & (pl.col("niche_share") >= 0.5)))).alias("member"))
+
+
+def niche_members(source: "Workspace | Batch", query: NicheQuery, *, platform: str | None = None) -> pl.DataFrame:
+    """Every account of `source` with the niche member rule's inputs and verdict, exactly as `rank_niche` decides it.
+
+    Why: campaign results, amplifiers and trends must count as members the very accounts the ranking
+    counts, so this is the ranking's own rule (`_niche_members`) on the same accounts (the graph's
+    vertices), without the ranking's metrics (no PageRank).
+
+    Parameters
+    ----------
+    source : a Workspace or a Batch.
+    query : the niche query (seeds, keywords, hashtags, exclusions).
+    platform : only this platform's accounts, posts and edges (all when None).
+
+    Returns
+    -------
+    One row per account: platform, id, handle, niche_posts, posts_seen, niche_share, bio_match,
+    seed, excluded, member; `member.sum()` equals `rank_niche(source, query).members`.
+
+    Example
+    -------
+    >>> from influgraph.schema import Batch
+    >>> edges = pl.DataFrame({"src": ["a"], "dst": ["b"], "kind": ["follow"], "platform": ["x"]})
+    >>> niche_members(Batch(edges=edges), NicheQuery(name="n", seed_accounts=("a",))).filter("member")["id"].to_list()
+    ['a']
+    """
+    accounts, posts, edges, built = _tables(source, platform)
+    people = WholeGraph(accounts=accounts, posts=posts, edges=edges, built=built, metrics={}, platform=platform,
+                        communities=None).people
+    flagged = _niche_members(people, _niche_content(posts, query), query)
+    return flagged.select(*KEY, "handle", "niche_posts", "posts_seen", "niche_share", "bio_match", "seed", "excluded",
+                          pl.col("member").fill_null(False))
 
 
 @dataclass

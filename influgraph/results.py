@@ -12,6 +12,13 @@ or a notebook is found by the report, the map and the other analyses the same wa
   engagers: one row per ring with its size, density, lift and member ids), saved with the ranking.
 - **shortlists**: `shortlist_<niche>` (the picks) and `overlap_<niche>` (their audience
   overlap), from `shortlist`.
+- **crisis amplifiers**: `amplifiers_<complaint>` (the summary, one row), `amp-table_<complaint>`
+  (the spreaders ranked by reach and brokerage) and `amp-timeline_<complaint>` (the time line),
+  from `find_amplifiers`, keyed by the complaint query's name as niches are.
+- **trends**: `trends_<niche>` (niche, window and notes, one row, written last), `trend-table_`,
+  `trend-series_`, `trend-windows_`, `trend-spikes_`, `trend-events_` and `trend-sizes_<niche>`
+  (the rising table, the per-window series, the windows, follower spikes, community events and
+  sizes), from `niche_trends` (`save_trends`).
 
 **One name, one file.** Stored names and file names are derived from niche names injectively
 (`niche_key`), so two niches never share a result, a map or a report anchor:
@@ -45,13 +52,19 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 if TYPE_CHECKING:
+    from .campaign import CampaignResult
     from .communities import CommunityResult
+    from .amplifiers import AmplifierResult
     from .rank import RankResult
     from .shortlisting import ShortlistResult
+    from .trends import TrendsResult
     from .workspace import Workspace
 
 __all__ = ["niche_key", "needed_columns", "StoredRanking", "StoredShortlist", "save_communities", "load_communities", "load_community_profiles",
-           "save_ranking", "load_ranking", "load_rings", "stored_rankings", "save_shortlist", "load_shortlist", "stored_shortlists"]
+           "save_ranking", "load_ranking", "load_rings", "stored_rankings", "save_shortlist", "load_shortlist", "stored_shortlists",
+           "save_campaign", "load_campaign", "stored_campaigns",
+           "StoredTrends", "save_trends", "load_trends", "stored_trends",
+           "StoredAmplifiers", "save_amplifiers", "load_amplifiers", "stored_amplifiers"]
 
 COMMUNITIES = "communities"
 COMMUNITY_PROFILES = "community_profiles"
@@ -59,12 +72,33 @@ RANKING = "rank_"
 AGREEMENT = "agreement_"
 SHORTLIST = "shortlist_"
 OVERLAP = "overlap_"
+# a campaign's results (`campaign.campaign_results`): its facts (one row) and its tables, by campaign name
+CAMPAIGN = "campaign_"
+CAMPAIGN_TABLES = {"posts": "camp-posts_", "cascades": "camp-cascades_", "nodes": "camp-nodes_",
+                   "engagements": "camp-engaged_", "picks": "camp-picks_", "amplifiers": "camp-amps_"}
 RINGS = "rings_"
+# a complaint's crisis amplifiers (`amplifiers.find_amplifiers`): its summary (one row) and its tables, by complaint name
+AMPLIFIERS = "amplifiers_"
+AMPLIFIER_TABLES = {"table": "amp-table_", "timeline": "amp-timeline_"}
+# a niche's trends (`trends.niche_trends`): its facts (one row: niche, window, span) and its tables, by niche name
+TRENDS = "trends_"
+TRENDS_TABLES = {"table": "trend-table_", "series": "trend-series_", "windows": "trend-windows_",
+                 "spikes": "trend-spikes_", "events": "trend-events_", "sizes": "trend-sizes_"}
 
 # the columns each kind of stored result must hold for its readers (checked on every load)
 NEEDED = {COMMUNITIES: ("id", "community"), COMMUNITY_PROFILES: ("community",), RANKING: ("rank", "id"),
           AGREEMENT: ("measure_a", "measure_b"), SHORTLIST: ("pick", "id"), OVERLAP: ("id_a", "id_b"),
-          RINGS: ("ring", "size")}
+          RINGS: ("ring", "size"),
+          CAMPAIGN: ("name", "niche", "unique_reach"), CAMPAIGN_TABLES["posts"]: ("id",),
+          CAMPAIGN_TABLES["cascades"]: ("cascade", "size"), CAMPAIGN_TABLES["nodes"]: ("cascade", "node"),
+          CAMPAIGN_TABLES["engagements"]: ("engager", "member"), CAMPAIGN_TABLES["picks"]: ("pick", "id"),
+          CAMPAIGN_TABLES["amplifiers"]: ("rank", "id"),
+          AMPLIFIERS: ("complaint", "audience"), AMPLIFIER_TABLES["table"]: ("rank", "id", "reach", "brokerage"),
+          AMPLIFIER_TABLES["timeline"]: ("start", "posts", "reposts"),
+          TRENDS: ("niche", "window"), TRENDS_TABLES["table"]: ("rank", "id", "rising"),
+          TRENDS_TABLES["series"]: ("start", "id", "niche_influence"), TRENDS_TABLES["windows"]: ("start", "end"),
+          TRENDS_TABLES["spikes"]: ("id", "day", "jump"), TRENDS_TABLES["events"]: ("start", "event"),
+          TRENDS_TABLES["sizes"]: ("start", "community", "size")}
 
 
 def needed_columns(name: str) -> tuple[str, ...]:
@@ -74,7 +108,9 @@ def needed_columns(name: str) -> tuple[str, ...]:
     """
     if name in (COMMUNITIES, COMMUNITY_PROFILES):
         return NEEDED[name]
-    return next((NEEDED[prefix] for prefix in (RANKING, AGREEMENT, SHORTLIST, OVERLAP, RINGS) if name.startswith(prefix)), ())
+    return next((NEEDED[prefix] for prefix in (RANKING, AGREEMENT, SHORTLIST, OVERLAP, RINGS, CAMPAIGN, *CAMPAIGN_TABLES.values(),
+                                                 AMPLIFIERS, *AMPLIFIER_TABLES.values(), TRENDS, *TRENDS_TABLES.values())
+                 if name.startswith(prefix)), ())
 
 
 @dataclass(frozen=True)
@@ -294,4 +330,200 @@ def stored_shortlists(workspace: "Workspace") -> dict[str, StoredShortlist]:
     for stem in _stems(workspace, SHORTLIST):
         niche = _shortlist_niche(workspace, stem)
         found[niche] = _shortlist(workspace, niche, stem)
+    return found
+
+
+def _facts_row(facts: dict) -> pl.DataFrame:
+    """The facts of a campaign as one row: lists of text, text (None too) and integers."""
+    def kind(value: object) -> pl.DataType:
+        return pl.List(pl.String) if isinstance(value, list) else pl.String if value is None or isinstance(value, str) else pl.Int64
+
+    return pl.DataFrame([facts], schema={key: kind(value) for key, value in facts.items()})
+
+
+def save_campaign(workspace: "Workspace", result: "CampaignResult") -> list[Path]:
+    """Store a campaign's results (`campaign_results`) in `workspace` under its name; returns the files written.
+
+    Parameters
+    ----------
+    workspace : the workspace to store into.
+    result : the campaign's results; `result.facts["name"]` names them (injectively, as niches are: `niche_key`).
+
+    Example: ``save_campaign(ws, campaign_results(ws, query, name="launch", hashtags=["brewday"], since=s, until=u))``.
+    """
+    stem = _stem(result.facts["name"])
+    written = [workspace.write_result(prefix + stem, getattr(result, kind)) for kind, prefix in CAMPAIGN_TABLES.items()]
+    # the facts last: a campaign is listed only once all its tables are stored
+    return written + [workspace.write_result(CAMPAIGN + stem, _facts_row({**result.facts, "notes": list(result.notes)}))]
+
+
+def _campaign(workspace: "Workspace", stem: str) -> "CampaignResult | None":
+    from .campaign import CampaignResult
+
+    row = _read(workspace, CAMPAIGN, stem)
+    if row is None or row.height != 1:
+        return None
+    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in CAMPAIGN_TABLES.items()}
+    if any(table is None for table in tables.values()):
+        return None
+    facts = row.row(0, named=True)
+    notes = facts.pop("notes", None) or []
+    return CampaignResult(facts=facts, notes=list(notes), **tables)
+
+
+def load_campaign(workspace: "Workspace", name: str) -> "CampaignResult | None":
+    """The stored results of the campaign `name`, or None when none were stored.
+
+    Example: ``load_campaign(ws, "launch").facts["unique_reach"]``.
+    """
+    stored = _campaign(workspace, _stem(name))
+    return stored if stored is not None and stored.facts["name"] == name else None
+
+
+def stored_campaigns(workspace: "Workspace") -> dict[str, "CampaignResult"]:
+    """Every stored campaign, by name, in stored-name order.
+
+    Example: ``{name: c.facts["unique_reach"] for name, c in stored_campaigns(ws).items()}``.
+    """
+    found = {}
+    for stem in _stems(workspace, CAMPAIGN):
+        stored = _campaign(workspace, stem)
+        if stored is not None:
+            found[str(stored.facts["name"])] = stored
+    return found
+
+
+@dataclass(frozen=True)
+class StoredAmplifiers:
+    """A complaint's crisis amplifiers read back from a workspace: its summary, the spreaders and the time line."""
+
+    complaint: str
+    summary: dict
+    table: pl.DataFrame
+    timeline: pl.DataFrame
+
+
+def save_amplifiers(workspace: "Workspace", result: "AmplifierResult") -> list[Path]:
+    """Store a complaint's amplifiers (`find_amplifiers`) in `workspace` under the complaint's name; returns the files written.
+
+    Parameters
+    ----------
+    workspace : the workspace to store into.
+    result : the amplifiers; `result.summary["complaint"]` names them (injectively, as niches are: `niche_key`).
+
+    Example: ``save_amplifiers(ws, find_amplifiers(ws, load_query("complaint.toml")))``.
+    """
+    stem = _stem(result.summary["complaint"])
+    written = [workspace.write_result(prefix + stem, getattr(result, kind)) for kind, prefix in AMPLIFIER_TABLES.items()]
+    summary = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in result.summary.items()}
+    # the summary last: a complaint is listed only once its tables are stored
+    return written + [workspace.write_result(AMPLIFIERS + stem, _facts_row({**summary, "notes": list(result.notes)}))]
+
+
+def _amplifiers(workspace: "Workspace", stem: str) -> StoredAmplifiers | None:
+    row = _read(workspace, AMPLIFIERS, stem)
+    if row is None or row.height != 1:
+        return None
+    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in AMPLIFIER_TABLES.items()}
+    if any(table is None for table in tables.values()):
+        return None
+    summary = row.row(0, named=True)
+    return StoredAmplifiers(complaint=str(summary["complaint"]), summary=summary, **tables)
+
+
+def load_amplifiers(workspace: "Workspace", complaint: str) -> StoredAmplifiers | None:
+    """The stored amplifiers of the complaint named `complaint`, or None when none were stored.
+
+    Example: ``load_amplifiers(ws, "burnt-beans").table.head(3)``.
+    """
+    stored = _amplifiers(workspace, _stem(complaint))
+    return stored if stored is not None and stored.complaint == complaint else None
+
+
+def stored_amplifiers(workspace: "Workspace") -> dict[str, StoredAmplifiers]:
+    """Every stored complaint's amplifiers, by complaint name, in stored-name order.
+
+    Example: ``{name: a.summary["reached"] for name, a in stored_amplifiers(ws).items()}``.
+    """
+    found = {}
+    for stem in _stems(workspace, AMPLIFIERS):
+        stored = _amplifiers(workspace, stem)
+        if stored is not None:
+            found[stored.complaint] = stored
+    return found
+
+
+@dataclass(frozen=True)
+class StoredTrends:
+    """A niche's trends read back from a workspace: its facts and tables (see `trends.TrendsResult`)."""
+
+    niche: str
+    facts: dict
+    table: pl.DataFrame
+    series: pl.DataFrame
+    windows: pl.DataFrame
+    spikes: pl.DataFrame
+    events: pl.DataFrame
+    sizes: pl.DataFrame
+
+
+def save_trends(workspace: "Workspace", niche: str, window: str, result: "TrendsResult") -> list[Path]:
+    """Store the trends of `niche` (`trends.niche_trends` with `window`) in `workspace`; returns the files written.
+
+    Example: ``save_trends(ws, query.name, "7d", niche_trends(ws, query, "7d"))``.
+    """
+    from .community_changes import EVENT_SCHEMA
+
+    stem = _stem(niche)
+    changes = result.communities
+    tables = {"table": result.table, "series": result.series, "windows": result.windows, "spikes": result.spikes,
+              "events": changes.events if changes is not None else pl.DataFrame(schema=EVENT_SCHEMA),
+              "sizes": changes.sizes if changes is not None else
+              pl.DataFrame(schema={"start": pl.Datetime("us", "UTC"), "community": pl.Int64, "size": pl.Int64})}
+    written = [workspace.write_result(TRENDS_TABLES[kind] + stem, frame) for kind, frame in tables.items()]
+    facts = pl.DataFrame([{"niche": niche, "window": str(window), "communities": changes is not None,
+                           "notes": list(result.notes)}],
+                         schema={"niche": pl.String, "window": pl.String, "communities": pl.Boolean, "notes": pl.List(pl.String)})
+    return written + [workspace.write_result(TRENDS + stem, facts)]  # the facts last: listed once all tables are stored
+
+
+def _facts_and_tables(workspace: "Workspace", head: str, prefixes: dict[str, str], stem: str
+                      ) -> tuple[dict, dict[str, pl.DataFrame]] | None:
+    """A result stored as one facts row (`head` + stem) and tables (each prefix + stem); None when any part is missing."""
+    row = _read(workspace, head, stem)
+    if row is None or row.height != 1:
+        return None
+    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in prefixes.items()}
+    if any(table is None for table in tables.values()):
+        return None
+    return row.row(0, named=True), tables
+
+
+def _trends(workspace: "Workspace", stem: str) -> StoredTrends | None:
+    found = _facts_and_tables(workspace, TRENDS, TRENDS_TABLES, stem)
+    if found is None:
+        return None
+    facts, tables = found
+    return StoredTrends(niche=str(facts["niche"]), facts=facts, **tables)
+
+
+def load_trends(workspace: "Workspace", niche: str) -> StoredTrends | None:
+    """The stored trends of `niche`, or None when none were stored.
+
+    Example: ``load_trends(ws, "specialty-coffee").table.head(3)``.
+    """
+    stored = _trends(workspace, _stem(niche))
+    return stored if stored is not None and stored.niche == niche else None
+
+
+def stored_trends(workspace: "Workspace") -> dict[str, StoredTrends]:
+    """Every stored trends result, by niche name, in stored-name order.
+
+    Example: ``{niche: t.table["id"].head(3).to_list() for niche, t in stored_trends(ws).items()}``.
+    """
+    found = {}
+    for stem in _stems(workspace, TRENDS):
+        stored = _trends(workspace, stem)
+        if stored is not None:
+            found[stored.niche] = stored
     return found

@@ -264,7 +264,7 @@ class Batch:
         [8]
         """
         stamp = pl.lit(when, dtype=TIMESTAMP)
-        return Batch(**{name: frame.with_columns(pl.col(OBSERVED_AT).fill_null(stamp))
+        return Batch(**{name: conform(frame, name).with_columns(pl.col(OBSERVED_AT).fill_null(stamp))
                         for name, frame in self.frames().items()})
 
 

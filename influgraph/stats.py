@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from .errors import BadInput
 from .graph import BuiltGraph, GraphSpec, build_graph
-from .schema import EDGE_KINDS
+from .schema import EDGE_KINDS, TABLES, Batch
 
 if TYPE_CHECKING:
     from .engines.spark import SparkEngine
@@ -68,13 +69,32 @@ def _top_hashtags(workspace: "Workspace", top: int) -> list[dict]:
     return [{"hashtag": row["hashtags"], "posts": row["posts"]} for row in counted.to_dicts()]
 
 
-def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top: int = 10,
+class _BatchTables:
+    """A Batch read through the few Workspace methods `compute_stats` uses (the stats of one window's batch)."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch, self.path = batch, ""
+
+    def scan(self, name: str) -> pl.LazyFrame:
+        return getattr(self.batch, name).lazy()
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self.batch, name).height for name in TABLES}
+
+    def content_hash(self) -> str:
+        from .workspace import table_hash
+
+        return table_hash(pl.DataFrame({"table": list(TABLES), "hash": [table_hash(getattr(self.batch, n)) for n in TABLES]}))
+
+
+def compute_stats(workspace: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *, top: int = 10,
                   engine: "SparkEngine | None" = None) -> StatsResult:
     """Counts of accounts, posts and edges (by kind), and graph nodes, edges, degrees and components.
 
     Parameters
     ----------
-    workspace : the workspace to describe.
+    workspace : the workspace to describe, or a Batch (such as one window's, `windows.window_batch`;
+        its `workspace` is then "" and its content hash that of the batch's three tables).
     spec : the graph to build (edge kinds, platform...); every kind by default.
     top : how many accounts by in-degree and hashtags by post count to list, with their original text.
     engine : a running `SparkEngine` to compute degrees and weak components as Spark jobs (strong
@@ -86,11 +106,15 @@ def compute_stats(workspace: "Workspace", spec: GraphSpec = GraphSpec(), *, top:
 
     >>> compute_stats(Workspace("ws")).graph["nodes"]   # doctest: +SKIP
     """
+    if isinstance(workspace, Batch):
+        if engine is not None:
+            raise BadInput("the Spark `engine` reads a workspace's files, not a batch", hint="use the local engine", param="engine")
+        workspace = _BatchTables(workspace)  # type: ignore[assignment]
     edges = workspace.scan("edges")
     by_kind = edges.group_by("kind").agg(pl.len().alias("rows"), pl.col("weight").sum().alias("weight")).collect()
     kinds = {row["kind"]: {"rows": row["rows"], "weight": row["weight"]} for row in by_kind.to_dicts()}
     if engine is None:
-        shape = _local_shape(build_graph(workspace, spec))
+        shape = _local_shape(build_graph(getattr(workspace, "batch", workspace), spec))
     else:
         shape = _spark_shape(engine, spec)
     keys, indegree, outdegree, weak_sizes, strong_count, loops, m = shape

@@ -9,6 +9,7 @@ Layout::
       tables/posts-000007.parquet
       tables/edges-000005.parquet     (with src_ix, dst_ix: its ends' vertex numbers; rows in that order)
       tables/vertices-000007.parquet  the vertex index: ix, platform, id (row ix), see `vertex_index`
+      tables/observations-000007.parquet  the history of account counts (see below)
       results/NAME.parquet     stored analyses, each stamped with its name and schema
       .lock                    held by the one writer at a time
 
@@ -40,6 +41,16 @@ Upserts are idempotent by key (`schema.KEYS`): committing the same batch twice c
 neither row counts nor the content hash. For accounts and posts a newer non-null value replaces
 an older one, and a null never erases a known value (a mention stub does not wipe a bio).
 For edges the newer row replaces the older one whole.
+
+Time: every row carries `observed_at`, when its current content was first observed. A row equal
+to the stored one in every other column keeps the stored row whole (its `observed_at` included;
+a stored null takes the new time), so re-importing a file or re-crawling an unchanged world
+changes nothing; a row whose content changed takes the new row's `observed_at`. The
+`observations` table keeps the history of each account's counts (followers, following, posts,
+listed): a commit adds a row (platform, id, observed_at, counts) for an account row with counts
+and a time only when the counts differ from that account's observation just before that time;
+a row whose (platform, id, observed_at) is already stored adds nothing. It is written in the
+same journal and manifest swap as the three tables, and is part of the content hash.
 """
 from __future__ import annotations
 
@@ -61,7 +72,8 @@ from .atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes, fsync_dir, re
 from .errors import BadInput
 from .manifest import (HINT_MANIFEST, HINT_RESULT, HINT_TABLE, JOURNAL, MANIFEST, TABLE_FILE, file_generation,
                        file_stamp, table_file_name, validate_manifest, verify_stamp)
-from .schema import INDEX_COLUMNS, KEYS, TABLES, Batch, conform, empty, repeated_keys
+from .schema import (COUNT_COLUMNS, HISTORY, INDEX_COLUMNS, KEYS, OBSERVATIONS, OBSERVED_AT, TABLES, Batch, conform,
+                     empty, repeated_keys)
 
 __all__ = ["Workspace", "CommitResult", "KEEP_GENERATIONS"]
 
@@ -107,6 +119,27 @@ def _dedupe_coalescing(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     ).select(frame.columns)
 
 
+def _keep_observed(merged: pl.DataFrame, stored: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """`merged` rows whose content (every column but the keys, `observed_at` and the derived index columns)
+    equals the `stored` row of their key keep the stored `observed_at` (a stored null takes the new one).
+
+    `stored` holds at most one row per key. Content is compared by row hash, so list columns compare too.
+    """
+    if stored.height == 0 or OBSERVED_AT not in merged.columns:
+        return merged
+    content = [c for c in merged.columns if c not in keys and c != OBSERVED_AT and c not in INDEX_COLUMNS]
+
+    def stamped(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(frame.select(content).hash_rows(seed=0).alias("_content"))
+
+    was = stamped(stored).select(*keys, pl.col("_content").alias("_was_content"), pl.col(OBSERVED_AT).alias("_was"))
+    joined = stamped(merged).join(was, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    same = pl.col("_content") == pl.col("_was_content")
+    return joined.with_columns(
+        pl.when(same).then(pl.coalesce("_was", OBSERVED_AT)).otherwise(pl.col(OBSERVED_AT)).alias(OBSERVED_AT)
+    ).select(merged.columns)
+
+
 def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
     """Merge `new` rows into `old` by the table's key (see the module docstring for the rules)."""
     keys = list(KEYS[table])
@@ -118,13 +151,59 @@ def upsert(old: pl.DataFrame, new: pl.DataFrame, table: str) -> pl.DataFrame:
         if not repeated.any():
             return merged.rechunk()
         kept = merged.filter(repeated).unique(subset=keys, keep="last", maintain_order=True)
+        kept = _keep_observed(kept, old.filter(repeated[:old.height]), keys)
         return pl.concat([merged.filter(~repeated), kept]).rechunk()
     new = _dedupe_coalescing(new, keys)
     key_frame = new.select(keys)
     untouched = old.join(key_frame, on=keys, how="anti", nulls_equal=True)
     overlap = old.join(key_frame, on=keys, how="semi", nulls_equal=True)
-    merged = _dedupe_coalescing(pl.concat([overlap, new], how="vertical"), keys) if overlap.height else new
+    merged = new
+    if overlap.height:
+        merged = _keep_observed(_dedupe_coalescing(pl.concat([overlap, new], how="vertical"), keys), overlap, keys)
     return pl.concat([untouched, merged], how="vertical").rechunk()
+
+
+def new_observations(stored: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """The rows of the `observations` table that account rows `accounts` add to the `stored` history.
+
+    An account row with a time and at least one count is an observation; it is added when its
+    (platform, id, observed_at) is not stored yet and its counts differ from the account's
+    observation just before it in time (stored or in the same batch), so equal counts seen again
+    add nothing and a re-import adds nothing.
+
+    Parameters
+    ----------
+    stored : the stored `observations` table.
+    accounts : account rows in the `accounts` schema (a batch's).
+
+    Returns
+    -------
+    pl.DataFrame: the new rows, in the `observations` schema.
+
+    Example: ``new_observations(ws.table("observations"), batch.accounts).height``.
+    """
+    keys = list(KEYS["observations"])
+    counted = pl.any_horizontal(pl.col(c).is_not_null() for c in COUNT_COLUMNS)
+    fresh = (accounts.filter(pl.col(OBSERVED_AT).is_not_null() & counted).select(list(OBSERVATIONS))
+             .unique(subset=keys, keep="last", maintain_order=True))
+    if fresh.height and stored.height:
+        fresh = fresh.join(stored.select(keys), on=keys, how="anti", nulls_equal=True)
+    if fresh.height == 0:
+        return empty("observations")
+    owners = ["platform", "id"]
+    history = stored.join(fresh.select(owners).unique(), on=owners, how="semi", nulls_equal=True)
+    sequence = pl.concat([history.with_columns(pl.lit(False).alias("_new")),
+                          fresh.with_columns(pl.lit(True).alias("_new"))]).sort(*owners, OBSERVED_AT)
+    repeats = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1).over(owners)) for c in COUNT_COLUMNS)
+    first = pl.int_range(pl.len()).over(owners) == 0
+    # equal to the stored observation just after it: that one already records these counts (a file read again
+    # after a crawl of the same pages, with earlier page times)
+    as_next = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(-1).over(owners)) for c in COUNT_COLUMNS) & (
+        pl.col("_new").shift(-1).over(owners).not_())
+    return sequence.filter(pl.col("_new") & (first | ~repeats) & ~as_next.fill_null(False)).select(list(OBSERVATIONS))
+
+
+HASHED_MIN_EDGES = 100_000  # commits with this many edge rows number their keys by hashing (vertex_numbers.py)
 
 
 def _extend(index: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
@@ -303,13 +382,13 @@ class Workspace:
         return self._snapshot().manifest
 
     def _table_path(self, name: str) -> Path | None:
-        if name not in TABLES:
-            raise BadInput(f"unknown table {name!r}", hint=f"one of {', '.join(TABLES)}")
+        if name not in TABLES and name not in HISTORY:
+            raise BadInput(f"unknown table {name!r}", hint=f"one of {', '.join([*TABLES, *HISTORY])}")
         entry = self.manifest()["tables"].get(name)
         return None if entry is None else self.path / "tables" / entry["file"]
 
     def table(self, name: str) -> pl.DataFrame:
-        """The whole table `name` ("accounts", "posts" or "edges") as a DataFrame."""
+        """The whole table `name` ("accounts", "posts", "edges" or "observations") as a DataFrame."""
         path = self._table_path(name)
         if path is None:
             return empty(name)
@@ -353,12 +432,25 @@ class Workspace:
         return {name: int(entries.get(name, {}).get("rows", 0)) for name in TABLES}
 
     def content_hash(self) -> str:
-        """One hash over the content of the three tables; equal content gives an equal hash."""
+        """One hash over the content of the three tables and the observations; equal content gives an equal hash."""
         entries = self.manifest()["tables"]
+        digest = hashlib.sha256()
+        for name in (*TABLES, *HISTORY):
+            digest.update(name.encode())
+            digest.update(entries.get(name, {}).get("sha256", table_hash(empty(name))).encode())
+        return digest.hexdigest()
+
+    def facts_hash(self) -> str:
+        """A hash over the three tables without `observed_at` (and without the observations): equal when two
+        workspaces hold the same facts, observed at whatever times (a crawl stopped and resumed against one
+        uninterrupted). Reads every table; `content_hash` reads none.
+
+        Example: ``Workspace("a").facts_hash() == Workspace("b").facts_hash()``.
+        """
         digest = hashlib.sha256()
         for name in TABLES:
             digest.update(name.encode())
-            digest.update(entries.get(name, {}).get("sha256", table_hash(empty(name))).encode())
+            digest.update(table_hash(self.table(name).drop(OBSERVED_AT)).encode())
         return digest.hexdigest()
 
     def sources(self) -> dict[str, dict]:
@@ -457,8 +549,9 @@ class Workspace:
         their `INDEX_COLUMNS`: the batch's edges, and (once, for a workspace without the index) the stored ones.
 
         New keys are numbered after the known ones: first the new accounts, then the edge ends that have
-        no account row, each group in (platform, id) order. Edge ends are mapped by a join; only the ends
-        no account names (few: readers add an account row per end) go through a unique.
+        no account row, each group in (platform, id) order. Large commits number by 128-bit fingerprints in
+        a compiled hash table (`vertex_numbers.number_commit`); small ones, and the astronomically rare
+        fingerprint collision, map ends by joins, where only the ends no account names go through a unique.
         """
         stored = None
         if "vertices" in manifest["tables"]:
@@ -467,7 +560,14 @@ class Workspace:
         if stored is None and manifest["tables"]:  # an old workspace: index everything it holds, once
             accounts.append(self.table("accounts").select("platform", "id"))
             edge_frames["stored_edges"] = self._stored_edges().drop(INDEX_COLUMNS, strict=False)
-        index = _extend(stored if stored is not None else empty("vertices"), pl.concat(accounts))
+        index = stored if stored is not None else empty("vertices")
+        if sum(frame.height for frame in edge_frames.values()) >= HASHED_MIN_EDGES:
+            from .vertex_numbers import number_commit
+
+            numbered = number_commit(index, pl.concat(accounts), edge_frames)
+            if numbered is not None:
+                return (numbered[0] if stored is None or numbered[0].height > stored.height else None), numbered[1]
+        index = _extend(index, pl.concat(accounts))
         frames = {name: _with_ends(frame, index) for name, frame in edge_frames.items()}
         loose = [frame.filter(pl.col(column).is_null()).select("platform", pl.col(end).alias("id"))
                  for frame in frames.values() for end, column in zip(("src", "dst"), INDEX_COLUMNS)]
@@ -485,7 +585,7 @@ class Workspace:
         the new `tables` entries."""
         new_tables = dict(manifest["tables"])
         index, edges = self._index_update(batch, manifest)
-        candidates = [table_file_name(name, generation) for name in (*TABLES, "vertices")]
+        candidates = [table_file_name(name, generation) for name in (*TABLES, *HISTORY, "vertices")]
         journaled = False
 
         def write(name: str, frame: pl.DataFrame, digest: str) -> None:
@@ -514,6 +614,11 @@ class Workspace:
                 digest = table_hash(merged)
             if digest != manifest["tables"].get(name, {}).get("sha256") or migrating:
                 write(name, merged, digest)
+        stored = self.table("observations")
+        added = new_observations(stored, batch.accounts)
+        if added.height:
+            history = pl.concat([stored, added]).sort("platform", "id", OBSERVED_AT)
+            write("observations", history, table_hash(history))
         if index is not None:
             write("vertices", index, table_hash(index))
         return new_tables

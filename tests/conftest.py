@@ -111,3 +111,34 @@ def demo_copy(demo_run, tmp_path: Path) -> Path:
     target = tmp_path / "workspace"
     shutil.copytree(demo_run.result.workspace, target)
     return target
+
+
+@dataclass(frozen=True)
+class TwoWeeks:
+    """The two-week simulated world committed day by day into a workspace (read-only: copy it before writing)."""
+
+    workspace: Path
+    world: object  # influgraph.simulated.World, built with weeks=2
+    truth: dict  # world.truth(), with "week2"
+
+
+@pytest.fixture(scope="session")
+def two_weeks(tmp_path_factory) -> TwoWeeks:
+    """`build_world(7, weeks=2)` committed into a fresh workspace: the world as week two begins (00:00), then
+    the world at the last second of each of its 7 days (23:59:59, so a day's observation holds that day's
+    changes and a follower spike is observed on the day it happened): `observed_at` and `observations`
+    have a daily history. Nothing in the world happens in the week's last second, so the last commit
+    holds the whole world."""
+    from datetime import timedelta
+
+    from influgraph.simulated import build_world, world_batch
+    from influgraph.workspace import Workspace
+
+    world = build_world(DEMO_SEED, weeks=2)
+    path = tmp_path_factory.mktemp("two_weeks") / "workspace"
+    workspace = Workspace(path)
+    start = world.week_starts[1]
+    moments = [start] + [start + timedelta(days=day, seconds=-1) for day in range(1, 8)]
+    for moment in moments:
+        workspace.commit(world_batch(world.at(moment)))
+    return TwoWeeks(workspace=path, world=world, truth=world.truth())

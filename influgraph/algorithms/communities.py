@@ -217,11 +217,19 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
 
     n, ends = graph.n, graph.ends
     order = np.random.default_rng(seed).permutation(n)  # vertex v is vertex order[v] for PLM
-    low, high = np.minimum(order[ends[:, 0]], order[ends[:, 1]]), np.maximum(order[ends[:, 0]], order[ends[:, 1]])
-    upper = sparse.csr_matrix((graph.weights, (low, high)), shape=(n, n))  # networkit mirrors it: undirected
+    large = len(ends) > polish_max_edges
+    if large:  # one compiled counting sort instead of relabelling and a COO -> CSR conversion
+        from .kernels import upper_csr
+
+        indptr, indices, data = upper_csr(ends, order, np.asarray(graph.weights, dtype=np.float64), n)
+        upper = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
+    else:
+        low, high = np.minimum(order[ends[:, 0]], order[ends[:, 1]]), np.maximum(order[ends[:, 0]], order[ends[:, 1]])
+        upper = sparse.csr_matrix((graph.weights, (low, high)), shape=(n, n))  # networkit mirrors it: undirected
     nk.setSeed(seed % 2**63, False)
     plm = nk.community.PLM(nk.graph.GraphFromCsr(upper, directed=False, weighted=True), refine=True,
                            gamma=float(resolution), par="none")
+    del upper
     plm.run()
     labels = connected_parts(ends, np.asarray(plm.getPartition().getVector(), dtype=np.int64)[order], n)
     if len(ends) <= polish_max_edges:
@@ -257,6 +265,10 @@ def connected_parts(ends: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
     labels = np.asarray(labels, dtype=np.int64)
     if not len(ends):
         return np.arange(n, dtype=np.int64)
+    if len(ends) > POLISH_MAX_EDGES:  # large: one compiled union-find pass, numbered as scipy numbers them
+        from .kernels import parts_of
+
+        return parts_of(np.ascontiguousarray(ends, dtype=np.int64), labels, n)
     inside = ends[labels[ends[:, 0]] == labels[ends[:, 1]]]
     links = sparse.csr_matrix((np.ones(len(inside)), (inside[:, 0], inside[:, 1])), shape=(n, n))
     return connected_components(links, directed=False)[1].astype(np.int64)

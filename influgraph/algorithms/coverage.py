@@ -322,7 +322,8 @@ def _rr_batch(graph: sparse.csr_matrix, roots: np.ndarray, rng: np.random.Genera
     sets, nodes = [seen // n], [seen % n]
     frontier_set, frontier = sets[0], nodes[0]
     while len(frontier):
-        starts, lengths = graph.indptr[frontier], np.diff(graph.indptr)[frontier]
+        starts = graph.indptr[frontier]
+        lengths = graph.indptr[frontier + 1] - starts  # not np.diff of the whole indptr at every level
         total = int(lengths.sum())
         if total == 0:
             break

@@ -11,6 +11,11 @@ forbidden for these credentials, or nothing stored while something was refused) 
 `unfinished` (stopped by the budget). A lost phase comes with its `reason` and its `fix`.
 A crawler names refused inputs with `refuse_inputs` while it plans, and says how to fix a
 refusal in `refusal_fix`.
+
+Update runs (`crawl(update=True)`): run N plans `UPDATE_PHASES` as the stages `PHASE#N` (`state.run_stage`),
+so each update's requests, pages and refusals are counted in phases of its own (`search#1`...), beside
+the first crawl's and never folded into them; a planner reads every run's pages (`state.tasks("search")`
+includes `search#N`) or one run's (`run_bodies`).
 """
 from __future__ import annotations
 
@@ -19,12 +24,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from ..niches import NicheQuery
-from .state import CrawlState, Task
+from .state import CrawlState, Task, base_stage, run_stage, stage_run
 from .transport import Transport
 
-__all__ = ["Limits", "PhasedCrawler", "PHASES", "PhaseReport", "phase_reports", "REFUSED", "LOST"]
+__all__ = ["Limits", "PhasedCrawler", "PHASES", "UPDATE_PHASES", "PhaseReport", "phase_reports", "REFUSED", "LOST"]
 
 PHASES = ("lookup", "search", "threads", "engagement", "followers", "hydrate", "done")
+# the phases of an update run (`crawl(update=True)`), each stage named PHASE#N in run N (`state.run_stage`)
+UPDATE_PHASES = ("search", "threads", "engagement", "followers", "hydrate")
 
 
 @dataclass
@@ -68,13 +75,14 @@ class PhaseReport:
         return asdict(self)
 
 
-def phase_reports(state: CrawlState, phases: tuple[str, ...] = PHASES) -> list[PhaseReport]:
+def phase_reports(state: CrawlState, phases: tuple[str, ...] | None = None) -> list[PhaseReport]:
     """The accounting of each phase of the crawl in `state` (requested, stored, refused, tombstoned...).
 
     Parameters
     ----------
     state : the crawl's state; the counts live in it, so a resumed crawl reports its whole history.
-    phases : the phase names, in order [default: `PHASES` without "done"].
+    phases : the phase names, in order [default: `PHASES`, then `UPDATE_PHASES` of each update run as `PHASE#N`:
+        an update's requests are counted in its own phases, never folded into the first crawl's].
 
     Returns
     -------
@@ -85,6 +93,8 @@ def phase_reports(state: CrawlState, phases: tuple[str, ...] = PHASES) -> list[P
     >>> [r.phase for r in phase_reports(state) if r.status == "lost"]   # doctest: +SKIP
     ['search']
     """
+    if phases is None:
+        phases = PHASES + tuple(run_stage(p, run) for run in range(1, state.run + 1) for p in UPDATE_PHASES)
     counts = state.stage_counts()
     reports = []
     for phase in phases:
@@ -140,22 +150,38 @@ class PhasedCrawler:
 
     def max_pages(self, task: Task) -> int:
         """Pages a task may take: the search by max_posts, follower lists by max_followers, engagement one."""
-        if task.stage == "search":
+        stage = base_stage(task.stage)
+        if stage == "search":
             return max(1, math.ceil(self.limits.max_posts / self.search_page))
-        if task.stage == "followers":
+        if stage == "followers":
             return max(1, math.ceil(self.limits.max_followers / self.followers_page))
-        if task.stage == "engagement":
+        if stage == "engagement":
             return 1
         return 10_000
 
     def next_depth(self, task: Task, last: dict) -> list[tuple[str, str, dict, int]]:
         """At depth < limits.depth, follower-list tasks for the 10 most followed accounts a finished list named."""
-        if task.stage != "followers" or task.depth >= self.limits.depth or task.endpoint != self.followers_endpoint:
+        if base_stage(task.stage) != "followers" or task.depth >= self.limits.depth or \
+                task.endpoint != self.followers_endpoint:
             return []
         users = [u for body in [*self.state.task_pages(task.id), last] for u in self.listed_users(body)]
         users.sort(key=lambda u: (-u[1], u[0]))
         key = "actor" if self.platform == "bluesky" else "id"
-        return [("followers", self.followers_endpoint, {key: u[0]}, task.depth + 1) for u in users[:10]]
+        return [(task.stage, self.followers_endpoint, {key: u[0]}, task.depth + 1) for u in users[:10]]
+
+    # ------------------------------------------------------------------ update runs
+    @property
+    def run(self) -> int:
+        """The run being planned: 0 for the first crawl, N for the Nth `update` (`state.run`)."""
+        return self.state.run
+
+    def run_bodies(self, stage: str, *, earlier: bool = False) -> list[dict]:
+        """Page bodies of `stage` in this run only, or (`earlier`) in every run before it."""
+        bodies = []
+        for task in self.state.tasks(stage):
+            if (stage_run(task.stage) < self.run) if earlier else (stage_run(task.stage) == self.run):
+                bodies.extend(self.state.task_pages(task.id))
+        return bodies
 
     def listed_users(self, body: dict) -> list[tuple[str, int]]:  # pragma: no cover - each platform defines it
         raise NotImplementedError

@@ -172,7 +172,19 @@ class BlueskyCrawler(PhasedCrawler):
         return f"{endpoint} is not allowed here ({error.detail}){fix}; going on without it."
 
     # ------------------------------------------------------------------ planning
-    def _posts(self, stages: tuple[str, ...]) -> list[dict]:
+    def _newest_times(self) -> dict[str, str]:
+        """Per search term, the newest `indexedAt` its pages (every run's) hold: an update's `since` (inclusive)."""
+        newest: dict[str, str] = {}
+        for task in self.state.tasks("search"):
+            for body in self.state.task_pages(task.id):
+                for post in body.get("posts") or []:
+                    at = post.get("indexedAt") if isinstance(post, dict) else None
+                    if isinstance(at, str) and at > newest.get(task.params.get("q"), ""):
+                        newest[task.params["q"]] = at
+        return newest
+
+    def _posts(self, stages: tuple[str, ...], *, earlier: bool = False, current: bool = False) -> list[dict]:
+        """The posts of the pages of `stages` (every run's; `earlier`: the runs before this one; `current`: this one)."""
         posts: dict[str, dict] = {}
 
         def walk(node):
@@ -183,7 +195,7 @@ class BlueskyCrawler(PhasedCrawler):
                     walk(child)
 
         for stage in stages:
-            for body in self._bodies(stage):
+            for body in (self.run_bodies(stage, earlier=earlier) if earlier or current else self._bodies(stage)):
                 for post in body.get("posts") or []:
                     if isinstance(post, dict) and "uri" in post:
                         posts.setdefault(post["uri"], post)
@@ -204,8 +216,13 @@ class BlueskyCrawler(PhasedCrawler):
         if phase == "search":
             extra = {"lang": q.languages[0]} if len(q.languages) == 1 else {}
             terms = [f"#{h.lstrip('#')}" for h in q.hashtags] + list(q.keywords)
-            return [("search", "app.bsky.feed.searchPosts", {"q": term, **extra}, 0) for term in terms]
+            since = self._newest_times() if self.run else {}
+            return [("search", "app.bsky.feed.searchPosts", {"q": term, **extra, **({"since": since[term]} if term in
+                                                                                   since else {})}, 0) for term in terms]
         found = self._posts(("search",))
+        if self.run and phase in ("engagement", "followers"):  # an update: of the posts first seen in this run only
+            earlier = {p["uri"] for p in self._posts(("search", "threads", "engagement"), earlier=True)}
+            found = [p for p in self._posts(("search", "threads"), current=True) if p["uri"] not in earlier]
         if phase == "threads":
             roots = [p for p in found if p.get("replyCount") and not (p.get("record") or {}).get("reply")]
             roots.sort(key=lambda p: (-int(p.get("replyCount", 0)), p["uri"]))
@@ -217,8 +234,11 @@ class BlueskyCrawler(PhasedCrawler):
             return [("engagement", nsid, {"uri": p["uri"]}, 0) for p in top
                     for nsid in ("app.bsky.feed.getRepostedBy", "app.bsky.feed.getLikes", "app.bsky.feed.getQuotes")]
         if phase == "followers":
-            seeds = [p["did"] for body in self._bodies("lookup") for p in body.get("profiles") or []]
-            activity = Counter(author_of_uri(p["uri"]) for p in self._posts(("search", "threads")))
+            seeds = [p["did"] for body in self._bodies("lookup") for p in body.get("profiles") or []] if not self.run else []
+            activity = Counter(author_of_uri(p["uri"]) for p in (found if self.run else self._posts(("search", "threads"))))
+            if self.run:  # accounts first seen now: no follower list of theirs was asked for before
+                asked = {t.params.get("actor") for t in self.state.tasks("followers")}
+                activity = Counter({a: n for a, n in activity.items() if a not in asked})
             authors = [a for a, _ in sorted(activity.items(), key=lambda item: (-item[1], item[0])) if a]
             if limits.top_authors is not None:
                 authors = authors[: limits.top_authors]
@@ -295,6 +315,7 @@ class BlueskyCrawler(PhasedCrawler):
 
     def _fetch(self, task: Task) -> tuple[dict, str]:
         app, p, cursor = self.client.app.bsky, dict(task.params), task.cursor
+        p.pop("run", None)  # the update run a task belongs to (`run.crawl`): not a parameter of the method
         paging = {"limit": 100, **({"cursor": cursor} if cursor else {})}
         e = task.endpoint
         if e == "app.bsky.actor.getProfiles":

@@ -36,7 +36,7 @@ import requests
 from ..errors import UpstreamUnavailable
 from ..sources.mastodon import account_key, host_of, read_mastodon_pages
 from .base import PhasedCrawler
-from .state import Task
+from .state import Task, stage_run
 from .transport import iso_epoch
 
 __all__ = ["MastodonCrawler", "ENDPOINTS", "valid_acct", "cost_rows", "mastodon_cost_plan"]
@@ -84,9 +84,14 @@ class _Envelope(requests.Session):
 
 def _next_max_id(link: str | None) -> str | None:
     """The `max_id` of the `rel="next"` URL of a Link header."""
+    return _link_value(link, "next", "max_id")
+
+
+def _link_value(link: str | None, rel: str, key: str) -> str | None:
+    """The `key` parameter of the `rel` URL of a Link header (`next`: older statuses, `prev`: newer)."""
     for part in (link or "").split(","):
-        if 'rel="next"' in part and "<" in part:
-            values = parse_qs(urlparse(part[part.index("<") + 1:part.index(">")]).query).get("max_id")
+        if f'rel="{rel}"' in part and "<" in part:
+            values = parse_qs(urlparse(part[part.index("<") + 1:part.index(">")]).query).get(key)
             return values[-1] if values else None
     return None
 
@@ -135,8 +140,10 @@ class MastodonCrawler(PhasedCrawler):
     def cursor(self, body: dict) -> str | None:
         """The next page's `max_id` (from the Link header), or None at the end, or past `since_days` in a timeline."""
         meta = body.get("__mastodon") or {}
-        following = _next_max_id(meta.get("link"))
         data = body.get("data")
+        if "min_id" in parse_qs(urlparse(str(meta.get("url"))).query):  # an update: page towards newer statuses
+            return _link_value(meta.get("link"), "prev", "min_id") if isinstance(data, list) and data else None
+        following = _next_max_id(meta.get("link"))
         if following and self.limits.since_days and isinstance(data, list) and data and "/timelines/tag/" in str(meta.get("url")):
             cutoff = datetime.now(timezone.utc) - timedelta(days=self.limits.since_days)
             oldest = iso_epoch(str(data[-1].get("created_at", ""))) if isinstance(data[-1], dict) else None
@@ -219,9 +226,14 @@ class MastodonCrawler(PhasedCrawler):
                                "write each seed as a Mastodon username or name@instance")
             return [("lookup", LOOKUP, {"acct": s.strip().lstrip("@")}, 0) for s in q.seed_accounts if valid_acct(s)]
         if phase == "search":
-            return [("search", TAG, {"hashtag": tag.lstrip("#")}, 0) for tag in dict.fromkeys(q.hashtags) if tag.lstrip("#")]
+            newest = self._newest_ids() if self.run else {}
+            return [("search", TAG, {"hashtag": tag.lstrip("#"), **({"min_id": newest[tag.lstrip("#")]} if tag.lstrip("#")
+                                                                    in newest else {})}, 0)
+                    for tag in dict.fromkeys(q.hashtags) if tag.lstrip("#")]
         if phase in ("threads", "engagement"):
             found = self._statuses(("search",))
+            if self.run and phase == "engagement":  # an update: of the statuses first seen in this run only
+                found = self._fresh()
             if phase == "threads":
                 roots = [s for s in found if int(s.get("replies_count") or 0) and not s.get("in_reply_to_id")]
                 roots.sort(key=lambda s: (-int(s.get("replies_count") or 0), str(s["id"])))
@@ -233,16 +245,47 @@ class MastodonCrawler(PhasedCrawler):
             return [("engagement", f"/api/v1/statuses/:id/{what}", {"id": str(s["id"])}, 0) for s in top
                     for what in ("reblogged_by", "favourited_by")]
         if phase == "followers":
-            return self._plan_followers() if limits.depth >= 1 else []
+            return self._plan_followers(self._fresh() if self.run else None) if limits.depth >= 1 else []
         if phase == "hydrate":
             return self._plan_hydrate()
         return []
 
-    def _plan_followers(self) -> list[tuple[str, str, dict, int]]:
+    def _newest_ids(self) -> dict[str, str]:
+        """Per hashtag, the newest status id its timeline pages of the runs before this one hold: an update's `min_id`."""
+        newest: dict[str, str] = {}
+        for task in self.state.tasks("search"):
+            if stage_run(task.stage) >= self.run:
+                continue
+            tag = str(task.params.get("hashtag"))
+            for body in self.state.task_pages(task.id):
+                for status in self.items(body):
+                    sid = str(status.get("id")) if isinstance(status, dict) else ""
+                    if sid.isdigit() and int(sid) > int(newest.get(tag, "0")):
+                        newest[tag] = sid
+        return newest
+
+    def _fresh(self) -> list[dict]:
+        """The statuses of this run's timeline and thread pages that no earlier run's page holds."""
+        def statuses(bodies: list[dict]) -> dict[str, dict]:
+            return {str(s["id"]): s for body in bodies for s in self.items(body)
+                    if isinstance(s, dict) and isinstance(s.get("account"), dict) and s.get("id")}
+
+        earlier = statuses(self.run_bodies(None, earlier=True))
+        now = statuses([b for stage in ("search", "threads") for b in self.run_bodies(stage)])
+        return [s for sid, s in now.items() if sid not in earlier]
+
+    def _plan_followers(self, fresh: list[dict] | None = None) -> list[tuple[str, str, dict, int]]:
+        """Follower lists of the seeds and the most active authors; in an update (`fresh`: the statuses first seen
+        now), of the authors first seen now only."""
         seeds = [(a, h) for h, body in self._pages(("lookup",)) for a in self.items(body) if isinstance(a, dict) and "acct" in a]
+        if fresh is not None:
+            new_ids = {str(f["id"]) for f in fresh}
+            held = {account_key(s["account"], self.host) for s in self._statuses(("search", "threads"))
+                    if str(s["id"]) not in new_ids}
+            seeds, fresh = [], [s for s in fresh if account_key(s["account"], self.host) not in held]
         views: dict[str, tuple[dict, str]] = {}
         activity: Counter = Counter()
-        for status in self._statuses(("search", "threads")):
+        for status in (self._statuses(("search", "threads")) if fresh is None else fresh):
             key = account_key(status["account"], self.host)
             if key:
                 views.setdefault(key, (status["account"], self.host))
@@ -303,7 +346,9 @@ class MastodonCrawler(PhasedCrawler):
         params: dict = {"acct": p["acct"]} if e == LOOKUP else {}
         if e in PAGED:
             params["limit"] = PAGED[e]
-            if task.cursor:
+            if "min_id" in p:  # an update's timeline: "results immediately newer than this ID", page by page
+                params["min_id"] = task.cursor or p["min_id"]
+            elif task.cursor:
                 params["max_id"] = task.cursor
         remote = origin != self.origin
         key = f"{host_of(origin)} {e}" if remote else e

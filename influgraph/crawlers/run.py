@@ -18,15 +18,16 @@ import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import atomic_write
 from ..errors import AuthError, BadInput, InflugraphError, Interrupted, UpstreamUnavailable
 from ..niches import NicheQuery
-from .base import LOST, PHASES, phase_reports
+from .base import LOST, PHASES, UPDATE_PHASES, phase_reports
 from .pricing import PRICES, PriceTable, price_table, query_length, tier_limits
-from .state import CrawlState, Task
+from .state import CrawlState, Task, base_stage, run_stage
 from .transport import Forbidden, Transport, check_secret, install_log_redaction, status_refused
 
 if TYPE_CHECKING:
@@ -305,13 +306,13 @@ def _check_url(url: str, param: str) -> None:
 
 
 def _open_state(state_path: Path, query: NicheQuery, platform: str, resume: bool, restart: bool,
-                transport: Transport, durable: bool = True) -> CrawlState:
+                transport: Transport, durable: bool = True, clock=None) -> CrawlState:
     """The crawl state of this niche on this platform, fresh with `restart`; refuses to mix two crawls."""
     if restart:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{state_path}{suffix}").unlink(missing_ok=True)
     existed = state_path.exists()
-    state = CrawlState(state_path, redact=transport.redact, durable=durable)
+    state = CrawlState(state_path, redact=transport.redact, durable=durable, clock=clock)
     try:
         if existed and state.get("query_hash") not in (None, _query_hash(query)):
             raise BadInput(f"the niche query changed since this crawl started ({state_path.name})",
@@ -332,7 +333,8 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
           restart: bool = False, overrides: dict | None = None, progress: Callable[[str], None] | None = None,
           warn: Callable[[str], None] | None = None, transport_options: dict | None = None,
           max_cost: float | None = None, prices: dict | None = None, tier: str | None = None,
-          durable: bool = True, known: list[tuple[str, dict]] | None = None) -> CrawlResult:
+          durable: bool = True, known: list[tuple[str, dict]] | None = None, update: bool = False,
+          clock: Callable[[], datetime] | None = None) -> CrawlResult:
     """Crawl `query` on `platform` into `workspace` (see the module docstrings for every rule).
 
     Parameters
@@ -353,6 +355,12 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
         process, and a power cut costs at most the last pages (the demo's throwaway crawl uses it).
     known : (endpoint, params) of tasks whose pages this workspace already holds from another crawl (the follower
         lists an earlier niche's crawl fetched the same day): not planned again (`known_tasks` lists a crawl's).
+    update : fetch only what is new since the last finished run of this niche on this platform (`UPDATE_PHASES`:
+        the searches from the newest post seen: X `since_id`, Bluesky `since`, Mastodon `min_id`; threads; the
+        engagement of the new posts; profiles and follower lists of the accounts first seen now). Refused
+        (BadInput) when there is no finished crawl to update, or an unfinished one (`resume` it first).
+    clock : when a page is retrieved (returns an aware datetime) [default: the system clock]: the pages'
+        `retrieved_at`, the rows' `observed_at`, and "now" for X's `start_time`; the demo passes its world's.
 
     Returns
     -------
@@ -369,6 +377,8 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
                  **({"max_cost": float(max_cost)} if max_cost is not None else {})}
     base_url, limits = _checked(query, platform, api_url, token, credentials, resume, restart, max_requests, depth,
                                 overrides)
+    if update and restart:
+        raise BadInput("give `update` or `restart`, not both", param="update")
     table = price_table({**getattr(query, "prices", {}), **(prices or {})})
     install_log_redaction([token or "", credentials.app_password if credentials else ""])
     transport = Transport(base_url, token=token, secrets=[credentials.app_password] if credentials else [],
@@ -384,7 +394,8 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
 
     try:
         return _crawl(workspace, query, platform, transport, limits, credentials, pds_url, resume, restart,
-                      f"influgraph {__version__}", say, warning, warnings, table, durable, known)
+                      f"influgraph {__version__}", say, warning, warnings, table, durable, known, update=update,
+                      clock=clock)
     except BaseException as error:
         _scrub(error, transport.redact)
         raise
@@ -392,11 +403,20 @@ def crawl(workspace: "Workspace", query: NicheQuery, platform: str = "x", *, api
 
 def _crawl(workspace: "Workspace", query: NicheQuery, platform: str, transport: Transport, limits, credentials,
            pds_url: str | None, resume: bool, restart: bool, version: str, say, warning, warnings: list[str],
-           table: PriceTable = PRICES, durable: bool = True, known=None) -> CrawlResult:
+           table: PriceTable = PRICES, durable: bool = True, known=None, *, update: bool = False,
+           clock=None) -> CrawlResult:
     """The crawl itself, once the inputs are checked and the secrets known (see `crawl`)."""
     folder = workspace.path / "crawl"
     state_path = folder / f"{platform}-{query.name}.sqlite"
-    state = _open_state(state_path, query, platform, resume, restart, transport, durable)
+    if update and not state_path.exists():  # refused before any state file is made
+        _start_update(None, query, platform)
+    state = _open_state(state_path, query, platform, resume, restart, transport, durable, clock)
+    try:
+        if update:
+            _start_update(state, query, platform)
+    except BaseException:
+        state.close()
+        raise
     try:
         if platform == "x":
             from .x import XCrawler as Crawler
@@ -477,13 +497,31 @@ def _scrub(error: BaseException, clean: Callable[[str], str]) -> None:
         error.args = tuple(clean(arg) if isinstance(arg, str) else arg for arg in error.args)
 
 
+def _start_update(state: CrawlState | None, query: NicheQuery, platform: str) -> None:
+    """Begin update run N+1 of a finished crawl (its phases are `UPDATE_PHASES` as `PHASE#N+1`); BadInput when
+    there is no finished crawl to update. An unfinished update is continued with `resume`, not started again."""
+    if state is None or state.get("phase") is None:
+        raise BadInput(f"no earlier crawl of {query.name} on {platform} to update in this workspace",
+                       hint="crawl it once without `update` first", param="update")
+    if state.get("phase") != "done":
+        raise BadInput(f"the last crawl of {query.name} on {platform} is unfinished",
+                       hint="finish it with `resume` (without `update`), then update", param="update")
+    run = state.run + 1
+    state.db.execute("BEGIN IMMEDIATE")
+    state.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('run', ?)", (str(run),))
+    state.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('phase', ?)", (run_stage(UPDATE_PHASES[0], run),))
+    state.db.execute("COMMIT")
+
+
 def _run(crawler, state: CrawlState, limits, say, warning) -> str | None:
     """Plan and run phases until done; returns why it stopped early (None when complete)."""
-    phases = PHASES
+    run = state.run
+    phases = tuple(run_stage(p, run) for p in (PHASES[:-1] if run == 0 else UPDATE_PHASES)) + ("done",)
     phase = state.get("phase", phases[0])
     while phase != "done":
         if state.get(f"planned:{phase}") is None:
-            tasks = [t for t in crawler.plan(phase) if (t[1], t[2]) not in crawler.known]
+            tasks = [(phase, t[1], {**t[2], "run": run} if run else t[2], t[3])  # a task is (endpoint, params): each
+                     for t in crawler.plan(base_stage(phase)) if (t[1], t[2]) not in crawler.known]  # run asks anew
             state.db.execute("BEGIN IMMEDIATE")
             state.add_tasks(tasks, within=True)
             state.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, '1')", (f"planned:{phase}",))
@@ -587,6 +625,7 @@ def _import(workspace: "Workspace", state: CrawlState, crawler, query: NicheQuer
     if not pages:
         return {}
     batch, notes = crawler.read_pages([(url, body) for _, url, body in pages])
+    batch = batch.observed(state.last_retrieved())  # rows unchanged since an earlier run keep their time (upsert)
     result = workspace.commit(batch, sources={f"crawl:{crawler.platform}:{query.name}": {"pages": len(pages)}})
     state.mark_imported([page_id for page_id, _, _ in pages])
     return {"added": result.added(), "rows": result.after, "changed": result.changed, "notes": notes}
@@ -596,7 +635,7 @@ def _write_raw(state: CrawlState, path: Path, transport: Transport) -> Path:
     """The raw pages as JSONL with their provenance (parameters never hold secrets; redacted anyway)."""
     def write(handle) -> None:
         for page in state.raw_pages():
-            page["__twarc"] = {"url": page["__influgraph"]["url"]}
+            page["__twarc"] = {"url": page["__influgraph"]["url"], "retrieved_at": page["__influgraph"]["retrieved_at"]}
             handle.write((transport.redact(json.dumps(page, ensure_ascii=False)) + "\n").encode("utf-8"))
 
     atomic_write(path, write)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-__all__ = ["CrawlState", "Task"]
+__all__ = ["CrawlState", "Task", "run_stage", "base_stage", "stage_run"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,6 +56,33 @@ class Task:
     empty_pages: int
 
 
+def run_stage(stage: str, run: int) -> str:
+    """The stage name of `stage` in update run `run`: `search` in the first crawl, `search#2` in the second update.
+
+    >>> run_stage("search", 0), run_stage("search", 2)
+    ('search', 'search#2')
+    """
+    return stage if run == 0 else f"{stage}#{run}"
+
+
+def base_stage(stage: str) -> str:
+    """The stage without its run number (`run_stage` undone).
+
+    >>> base_stage("followers#3")
+    'followers'
+    """
+    return stage.split("#", 1)[0]
+
+
+def stage_run(stage: str) -> int:
+    """The run number of a stage name (0 for the first crawl's).
+
+    >>> stage_run("followers#3"), stage_run("lookup")
+    (3, 0)
+    """
+    return int(stage.split("#", 1)[1]) if "#" in stage else 0
+
+
 class CrawlState:
     """The SQLite file of one crawl (one niche on one platform).
 
@@ -63,8 +90,10 @@ class CrawlState:
     so no form of a secret reaches the file whatever an answer echoed.
     """
 
-    def __init__(self, path: Path, redact: Callable[[str], str] | None = None, durable: bool = True):
+    def __init__(self, path: Path, redact: Callable[[str], str] | None = None, durable: bool = True,
+                 clock: Callable[[], datetime] | None = None):
         self.redact = redact or (lambda text: text)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))  # a page's retrieved_at: its rows' observed_at
         self._bodies: dict[int, list[dict]] = {}  # task id -> its parsed page bodies (read once, kept as committed)
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,16 +141,30 @@ class CrawlState:
                     cursor=row[6], pages=row[7], empty_pages=row[8])
 
     def tasks(self, stage: str | None = None, *, status: str | None = None, limit: int | None = None) -> list[Task]:
-        """Tasks in the order they were added, optionally of one stage and/or status, at most `limit`."""
+        """Tasks in the order they were added, optionally of one stage and/or status, at most `limit`.
+
+        A stage without a run number (`search`) also gives the tasks of that stage in every update run
+        (`search#1`, `search#2`...; see `run_stage`); a numbered one gives that run's only.
+        """
         clauses, args = [], []
-        for column, value in (("stage", stage), ("status", status)):
-            if value:
-                clauses.append(f"{column} = ?")
-                args.append(value)
+        if stage and "#" not in stage:
+            clauses.append("(stage = ? OR stage LIKE ?)")
+            args += [stage, f"{stage}#%"]
+        elif stage:
+            clauses.append("stage = ?")
+            args.append(stage)
+        if status:
+            clauses.append("status = ?")
+            args.append(status)
         sql = "SELECT id, stage, endpoint, params, depth, status, cursor, pages, empty_pages FROM tasks"
         sql += (" WHERE " + " AND ".join(clauses) if clauses else "") + " ORDER BY id"
         sql += f" LIMIT {int(limit)}" if limit else ""
         return [self._task(row) for row in self.db.execute(sql, args).fetchall()]
+
+    @property
+    def run(self) -> int:
+        """The number of the current run: 0 for the first crawl, 1, 2... for each `update` after it."""
+        return int(self.get("run", "0") or 0)
 
     def next_pending(self) -> Task | None:
         """The oldest pending task, or None."""
@@ -149,7 +192,7 @@ class CrawlState:
         page itself. `charges` are the (kind, id) resources the answer returned: each is billed at
         `prices[kind]` once per UTC day (the pay-per-use rule), the first time it is seen that day.
         """
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = self.clock().astimezone(timezone.utc).isoformat(timespec="seconds")
         raw = json.dumps(body, ensure_ascii=False)
         text = self.redact(raw)
         self.db.execute("BEGIN IMMEDIATE")
@@ -236,6 +279,11 @@ class CrawlState:
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         return [(row[0], row[1], json.loads(row[2])) for row in self.db.execute(sql + " ORDER BY id", args).fetchall()]
+
+    def last_retrieved(self) -> datetime | None:
+        """When the newest stored page was retrieved (None before the first page): the crawl's observed_at."""
+        row = self.db.execute("SELECT MAX(retrieved_at) FROM pages").fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     def task_pages(self, task_id: int) -> list[dict]:
         """Bodies of one task's pages, in order (parsed once per run, then kept; treat them as read-only)."""

@@ -39,7 +39,7 @@ from ..niches import NicheQuery
 from ..sources.xjson import read_x_pages, tombstone
 from .base import Limits, PhasedCrawler
 from .pricing import query_length
-from .state import Task
+from .state import Task, base_stage, stage_run
 from .transport import Forbidden, Transport
 
 __all__ = ["XCrawler", "Limits", "CANONICAL_HOST", "ENDPOINTS", "search_query", "search_queries", "endpoint_of",
@@ -128,6 +128,12 @@ def start_time(since_days: int, now: datetime | None = None) -> str:
     return start.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _engagement(tweet: dict) -> int:
+    """Reposts, quotes and likes of a tweet (its public metrics): how the engagement phase picks top posts."""
+    m = tweet.get("public_metrics", {})
+    return int(m.get("retweet_count", 0)) + int(m.get("quote_count", 0)) + int(m.get("like_count", 0))
+
+
 class _TweepyBridge(requests.Session):
     """The session tweepy's Client uses: every call goes through influgraph's Transport, to the configured host."""
 
@@ -181,8 +187,10 @@ class XCrawler(PhasedCrawler):
 
     # ------------------------------------------------------------------ planning
     def plan(self, phase: str) -> list[tuple[str, str, dict, int]]:
-        """Tasks of `phase`, from the pages stored so far."""
+        """Tasks of `phase`, from the pages stored so far (in an update run, `plan_update`'s)."""
         q, limits = self.query, self.limits
+        if self.run:
+            return self.plan_update(phase)
         if phase == "lookup":
             return self._plan_lookup()
         if phase == "search":
@@ -213,22 +221,83 @@ class XCrawler(PhasedCrawler):
             tasks = [("followers", "/2/users/:id/followers", {"id": a}, 1) for a in chosen]
             return tasks + [("followers", "/2/users/:id/following", {"id": s}, 1) for s in seeds]
         if phase == "hydrate":
-            known, named = set(), []
-            for body in self._bodies(None):
-                known.update(u.get("id") for u in (body.get("includes") or {}).get("users", []) or [])
-                data = body.get("data")
-                for item in data if isinstance(data, list) else []:
-                    if not isinstance(item, dict):
-                        continue
-                    if "username" in item:
-                        known.add(item.get("id"))
-                    named.extend(m["id"] for m in (item.get("entities") or {}).get("mentions", []) or [] if m.get("id"))
-                    if item.get("in_reply_to_user_id"):
-                        named.append(item["in_reply_to_user_id"])
-            gone = self.state.tombstoned()
-            wanted = sorted({i for i in named if i not in known and i not in gone})
-            return [("hydrate", "/2/users", {"ids": ",".join(wanted[i:i + 100])}, 0) for i in range(0, len(wanted), 100)]
+            return self._plan_hydrate()
         return []
+
+    def _plan_hydrate(self) -> list[tuple[str, str, dict, int]]:
+        """Accounts named only by id (mentions, reply targets) in any page, not yet held nor tombstoned."""
+        known, named = set(), []
+        for body in self._bodies(None):
+            known.update(u.get("id") for u in (body.get("includes") or {}).get("users", []) or [])
+            data = body.get("data")
+            for item in data if isinstance(data, list) else []:
+                if not isinstance(item, dict):
+                    continue
+                if "username" in item:
+                    known.add(item.get("id"))
+                named.extend(m["id"] for m in (item.get("entities") or {}).get("mentions", []) or [] if m.get("id"))
+                if item.get("in_reply_to_user_id"):
+                    named.append(item["in_reply_to_user_id"])
+        gone = self.state.tombstoned()
+        wanted = sorted({i for i in named if i not in known and i not in gone})
+        return [("hydrate", "/2/users", {"ids": ",".join(wanted[i:i + 100])}, 0) for i in range(0, len(wanted), 100)]
+
+    def plan_update(self, phase: str) -> list[tuple[str, str, dict, int]]:
+        """Tasks of `phase` in an update run: only what can be new since the runs before.
+
+        search: each niche query again with `since_id`, the newest post id its earlier pages hold
+        ("results with a Post ID greater than the specified ID"); threads: the replies of every known
+        thread with `since_id` the newest post id held; engagement: of the posts first seen in this run;
+        followers: of the authors first seen in this run (the `top_authors` most active); hydrate:
+        accounts named only by id, as in a first crawl (those already held are not asked again).
+        """
+        newest = self._newest_ids()
+        if phase == "search":
+            return [("search", SEARCH, {"query": text, **({"since_id": newest[text]} if text in newest else {})}, 0)
+                    for text in search_queries(self.query, query_length(self.limits.tier))]
+        if phase == "threads":
+            roots = [t["id"] for t in self._tweets(("search",)) if t.get("public_metrics", {}).get("reply_count")
+                     and not t.get("referenced_tweets") and t.get("conversation_id") == t["id"]][: self.limits.threads]
+            since = newest.get("threads")
+            texts = pack_terms([f"conversation_id:{c}" for c in roots], query_length(self.limits.tier), " OR ".join)
+            return [("threads", SEARCH, {"query": text, **({"since_id": since} if since else {})}, 0) for text in texts]
+        earlier = {t["id"] for body in self.run_bodies(None, earlier=True) for t in self.items(body)
+                   if isinstance(t, dict) and "id" in t}
+        fresh = [t for stage in ("search", "threads") for body in self.run_bodies(stage) for t in body.get("data") or []
+                 if isinstance(t, dict) and t.get("id") not in earlier]
+        if phase == "engagement":
+            engaged = [t for t in fresh if not t.get("referenced_tweets") and _engagement(t) > 0]
+            top = sorted({t["id"]: t for t in engaged}.values(), key=lambda t: (-_engagement(t), t["id"]))
+            return [("engagement", f"/2/tweets/:id/{what}", {"id": t["id"]}, 0) for t in top[: self.limits.top_posts]
+                    for what in ("retweeted_by", "liking_users", "quote_tweets")]
+        if phase == "followers":
+            known = set(earlier)
+            for body in self.run_bodies(None, earlier=True):
+                known.update(u.get("id") for u in (body.get("includes") or {}).get("users", []) or [])
+            activity = Counter(t["author_id"] for t in fresh if t.get("author_id") and t["author_id"] not in known)
+            authors = [a for a, _ in sorted(activity.items(), key=lambda item: (-item[1], item[0]))]
+            if self.limits.top_authors is not None:
+                authors = authors[: self.limits.top_authors]
+            return [("followers", "/2/users/:id/followers", {"id": a}, 1) for a in authors]
+        return self._plan_hydrate() if phase == "hydrate" else []
+
+    def _newest_ids(self) -> dict[str, str]:
+        """Per niche search query text, the newest post id its pages of the runs before this one hold; under
+        "threads", the newest of their search and thread pages (this run's new posts must not move it)."""
+        newest: dict[str, str] = {}
+        for task in self.state.tasks("search") + self.state.tasks("threads"):
+            if stage_run(task.stage) >= self.run:
+                continue
+            keys = [task.params.get("query"), "threads"] if base_stage(task.stage) == "search" else ["threads"]
+            for body in self.state.task_pages(task.id):
+                for tweet in body.get("data") or []:
+                    tweet_id = tweet.get("id") if isinstance(tweet, dict) else None
+                    if not (isinstance(tweet_id, str) and tweet_id.isdigit()):
+                        continue
+                    for key in keys:
+                        if int(tweet_id) > int(newest.get(key, "0")):
+                            newest[key] = tweet_id
+        return newest
 
     def _plan_lookup(self) -> list[tuple[str, str, dict, int]]:
         """Seed lookups by username and by id; a seed that is neither is refused before anything is sent."""
@@ -263,6 +332,7 @@ class XCrawler(PhasedCrawler):
             c.get_users(ids=p["ids"].split(","), **common)
         elif e == SEARCH:
             extra = {"start_time": max(p["start_time"], start_time(RECENT_DAYS))} if "start_time" in p else {}
+            extra.update({"since_id": p["since_id"]} if "since_id" in p else {})
             c.search_recent_tweets(p["query"], max_results=100, next_token=cursor, **tweets, **extra)
         elif e == "/2/users/:id/followers":
             c.get_users_followers(p["id"], max_results=1000, pagination_token=cursor, **common)

@@ -22,6 +22,9 @@ Rules (documented in the README):
   (polars string expressions, not networkx's writers); GEXF has no xsi:schemaLocation and no
   empty graph name, which the GEXF 1.3 RelaxNG schema does not allow: files validate against it
   and against the GraphML XSD.
+- **Time** (GEXF only): with a timeline (`views.Timeline`) the graph is dynamic: each node and edge that does not
+  exist throughout has a `start` (xsd:dateTime, UTC; see `gexf_time` for why `timeformat="date"`), nothing has an
+  `end`; without one the graph is static, as before.
 """
 from __future__ import annotations
 
@@ -44,7 +47,8 @@ from .views import GraphView
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["FILE_FORMATS", "write_graph_file", "to_networkx", "node_link", "xml_safe", "xml_id", "XML_REPLACEMENT"]
+__all__ = ["FILE_FORMATS", "write_graph_file", "to_networkx", "node_link", "xml_safe", "xml_id", "gexf_time",
+           "XML_REPLACEMENT"]
 
 FILE_FORMATS = ("gexf", "graphml", "csv", "parquet", "json")
 XML_REPLACEMENT = "\ufffd"
@@ -80,6 +84,7 @@ GRAPHML_HEAD = ("<?xml version='1.0' encoding='utf-8'?>\n<graphml xmlns=\"http:/
                 "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">")
 XML_UNSAFE_PATTERN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"  # XML_UNSAFE on UTF-8 text (no surrogates there)
 CHUNK_ROWS = 20_000  # rows turned into XML text at a time
+GEXF_TIME = "%Y-%m-%dT%H:%M:%S%.fZ"  # xsd:dateTime, UTC; `%.f` writes the fraction only when there is one
 GEXF_TYPES = {"i": "long", "u": "long", "f": "double", "b": "boolean"}  # numpy kind -> GEXF and GraphML type
 ATTRIBUTE_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("\t", "&#9;"), ("\n", "&#10;"),
                      ("\r", "&#13;"))
@@ -181,24 +186,53 @@ def _viz(nodes: pl.DataFrame) -> pl.Expr:
     return pl.concat_str([colour.fill_null(colours.get(None, "")), pl.lit('<viz:size value="'), size, pl.lit('" />')])
 
 
+def gexf_time(column: str | pl.Expr) -> pl.Expr:
+    """A Datetime column as GEXF time text (xsd:dateTime in UTC, the stored microseconds kept: trailing zeros of
+    the fraction dropped), null stays null.
+
+    The graph says `timeformat="date"`, as networkx's own writer does for text times: networkx's reader (and so
+    influgraph's importer) fails on `"dateTime"` (networkx issue 3246), while Gephi reads ISO date-times under
+    either and the GEXF 1.3 RelaxNG takes any xsd:date or xsd:dateTime value under either.
+
+    Example: 2026-05-01 10:00:00.005 UTC is written ``2026-05-01T10:00:00.005Z``.
+    """
+    expr = pl.col(column) if isinstance(column, str) else column
+    return expr.cast(pl.Datetime("us", "UTC")).dt.to_string(GEXF_TIME)
+
+
+def _timed(view: GraphView, nodes: pl.DataFrame, edges: pl.DataFrame) -> tuple[str, pl.DataFrame, pl.DataFrame]:
+    """The GEXF <graph> mode attributes, and `nodes` and `edges` with `_start` (their ` start="..."` text, "" for
+    present throughout): dynamic with the view's timeline, static without."""
+    if view.node_start is None or view.edge_start is None or view.time_range is None:
+        return ' mode="static"', nodes, edges.with_columns(pl.lit("").alias("_start"))
+    first, last = pl.select(gexf_time(pl.lit(pl.Series(list(view.time_range))))).to_series().to_list()
+    start = pl.concat_str([pl.lit(' start="'), gexf_time("_start"), pl.lit('"')]).fill_null("")
+    return (f' mode="dynamic" timeformat="date" timerepresentation="interval" start="{first}" end="{last}" timezone="UTC"',
+            nodes.with_columns(view.node_start.alias("_start")).with_columns(start.alias("_start")),
+            edges.with_columns(view.edge_start.alias("_start")).with_columns(start.alias("_start")))
+
+
 def _xml_chunks(view: GraphView, fmt: str) -> tuple[Iterator[str], int]:
     """The GEXF 1.3 or GraphML text of `view`, as chunks made on demand from its tables; and the characters replaced."""
     nodes, edges = _scalar_columns(view.nodes), _scalar_columns(view.edges)
     replaced = _count_unsafe(nodes, edges)
     nodes, edges = _xml_ids(nodes, edges, fmt)
-    skip_nodes = {"id", "label"} if fmt == "gexf" else {"id"}
+    if fmt == "gexf":
+        mode, nodes, edges = _timed(view, nodes, edges)
+    skip_nodes = {"id", "label", "_start"} if fmt == "gexf" else {"id"}
     node_columns = [c for c in nodes.columns if c not in skip_nodes]
-    edge_columns = [c for c in edges.columns if c not in ("src", "dst") and not (fmt == "gexf" and c == "weight")]
+    edge_columns = [c for c in edges.columns if c not in ("src", "dst", "_start") and not (fmt == "gexf" and c == "weight")]
     keys = {c: (str(i) if fmt == "gexf" else f"d{i}") for i, c in enumerate(node_columns)}
     edge_keys = {c: (str(i) if fmt == "gexf" else f"d{i}") for i, c in enumerate(edge_columns, start=len(node_columns))}
     ident = _text("id", pl.String)
     if fmt == "gexf":
-        head = [GEXF_HEAD.format(date=date.today().isoformat()), '<graph defaultedgetype="directed" mode="static">',
+        head = [GEXF_HEAD.format(date=date.today().isoformat()), f'<graph defaultedgetype="directed"{mode}>',
                 _declarations(edges, edge_columns, edge_keys, "edge", fmt),
                 _declarations(nodes, node_columns, keys, "node", fmt), "<nodes>"]
         label = _text(pl.coalesce("label", "id") if "label" in nodes.columns else pl.col("id"), pl.String)
         attvalues = _fragments(nodes, node_columns, keys, fmt)
-        node_text = pl.concat_str([pl.lit('<node id="'), ident, pl.lit('" label="'), label, pl.lit('">'), _viz(nodes),
+        node_text = pl.concat_str([pl.lit('<node id="'), ident, pl.lit('" label="'), label, pl.lit('"'),
+                                   pl.col("_start") if "_start" in nodes.columns else pl.lit(""), pl.lit(">"), _viz(nodes),
                                    pl.when(attvalues != "").then(pl.concat_str([pl.lit("<attvalues>"), attvalues,
                                                                                 pl.lit("</attvalues>")])).otherwise(pl.lit("")),
                                    pl.lit("</node>")])
@@ -207,7 +241,7 @@ def _xml_chunks(view: GraphView, fmt: str) -> tuple[Iterator[str], int]:
                   if "weight" in edges.columns else pl.lit(""))
         edge_text = pl.concat_str([pl.lit('<edge source="'), _text("src", pl.String), pl.lit('" target="'),
                                    _text("dst", pl.String), pl.lit('" id="'), pl.col("_row").cast(pl.String),
-                                   weight, pl.lit('">'),
+                                   weight, pl.lit('"'), pl.col("_start"), pl.lit(">"),
                                    pl.when(edge_values != "").then(pl.concat_str([pl.lit("<attvalues>"), edge_values,
                                                                                   pl.lit("</attvalues>")])).otherwise(pl.lit("")),
                                    pl.lit("</edge>")])

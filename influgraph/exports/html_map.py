@@ -22,6 +22,10 @@ Rules (documented in the README):
   proportional to the score (`node_sizes`), labels drawn by the page where they fit (never two
   overlapping; the `TOP_LABELS` top accounts always). Edges: colour by dominant kind, width by
   weight, arrow to the target, a toggle per kind.
+- **Time slider** (a view with a timeline, see `views.Timeline`): nodes and edges carry `t`, when they
+  appear (ms since 1970 UTC; null: present throughout); a range input of `TIME_STEPS` steps from the
+  timeline's first to its last time shows what had appeared by then, with the dates and counts printed
+  beside it, and a Play button. Both renderers share it and the other controls (map-common.js).
 """
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ DEFAULT_MAX_NODES = 1000
 DEFAULT_MAX_EDGES = 5000
 LARGE_VIEW = 3000  # above this many accounts the map draws with sigma.js (WebGL) instead of vis-network (canvas)
 TOP_LABELS = 10  # the top accounts by score whose labels are always drawn
+TIME_STEPS = 200  # positions of the time slider, evenly spread from the timeline's first time to its last
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
            "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39")
 OTHER_COLOUR = "#9aa3b2"
@@ -186,15 +191,31 @@ def node_sizes(scores: pl.Series) -> np.ndarray:
     return 2.0 + 34.0 * (values / top) if top > 0 else np.full(values.size, 2.0)
 
 
+def _millis(starts: pl.Series | None, rows: int) -> pl.Series:
+    """Per row, when it appears (`GraphView.node_start` / `edge_start`) in milliseconds since 1970 UTC (the page's
+    time slider); null where present throughout or when the view has no timeline."""
+    if starts is None:
+        return pl.Series("_t", [None] * rows, dtype=pl.Int64)
+    return starts.dt.epoch("ms").alias("_t")
+
+
+def _timeline_meta(view: GraphView) -> dict | None:
+    """The page's time slider: the timeline's first and last time (ms since 1970 UTC); None without a timeline."""
+    if view.time_range is None:
+        return None
+    first, last = (int(moment.timestamp() * 1000) for moment in view.time_range)
+    return {"first": first, "last": max(last, first + 1), "steps": TIME_STEPS}
+
+
 def _graph_nodes(view: GraphView, positions: "np.ndarray", badges: pl.DataFrame | None) -> list[dict]:
     """The nodes in pyvis's data model (id, title, color, size, x, y, physics) plus the page's own fields.
 
     The handle is in `text`, not in vis-network's `label`: the page draws the labels itself so that
     no two overlap (see map.js).
     """
-    nodes = view.nodes
+    nodes = view.nodes.with_columns(_millis(view.node_start, view.nodes.height))
     if badges is not None:
-        nodes = nodes.join(badges, on="id", how="left")
+        nodes = nodes.join(badges, on="id", how="left", maintain_order="left")
     sizes = node_sizes(nodes["score"])
     priority = nodes["rank"].to_list() if "rank" in nodes.columns else list(range(1, nodes.height + 1))
     out = []
@@ -205,7 +226,8 @@ def _graph_nodes(view: GraphView, positions: "np.ndarray", badges: pl.DataFrame 
                     "x": round(float(positions[i, 0]), 1), "y": round(float(positions[i, 1]), 1), "physics": False,
                     "community": row["community"], "role": row["role"], "tier": row["tier"], "niches": row["niches"],
                     "flags": row["flags"], "priority": priority[i] if priority[i] is not None else i + 1,
-                    "search": f"{row['label']} {row['name'] or ''}".lower(), "details": _details(row, view.niche)})
+                    "search": f"{row['label']} {row['name'] or ''}".lower(), "details": _details(row, view.niche),
+                    **({} if view.node_start is None else {"t": row["_t"]})})
     return out
 
 
@@ -216,8 +238,9 @@ def _graph_edges(view: GraphView) -> list[dict]:
         return []
     parts = [pl.when(pl.col(f"w_{k}") > 0).then(pl.lit(f"{k} ") + pl.col(f"w_{k}").round(3).cast(pl.String)) for k in kinds]
     colours = pl.col("kind").replace_strict(KIND_COLOURS, default=OTHER_COLOUR, return_dtype=pl.String)
-    return view.edges.select(pl.col("src").alias("from"), pl.col("dst").alias("to"), pl.col("weight").cast(pl.Float64).alias("value"),
-                             colours.alias("color"), pl.col("kind"),
+    return view.edges.with_columns(_millis(view.edge_start, view.edges.height)).select(
+                             pl.col("src").alias("from"), pl.col("dst").alias("to"), pl.col("weight").cast(pl.Float64).alias("value"),
+                             colours.alias("color"), pl.col("kind"), *([] if view.edge_start is None else [pl.col("_t").alias("t")]),
                              (pl.concat_str(parts, separator=" · ", ignore_nulls=True) + pl.lit(" (weight ")
                               + pl.col("weight").round(3).cast(pl.String) + pl.lit(")")).alias("title")).to_dicts()
 
@@ -237,7 +260,7 @@ def _meta(view: GraphView, graph_nodes: list[dict], graph_edges: list[dict], pos
     return {"caption": view.caption(), "nodes": len(graph_nodes), "edges": len(graph_edges),
             "total_nodes": view.total_nodes, "total_edges": view.total_edges, "niche": view.niche,
             "unlinked": sum(1 for n in graph_nodes if n["id"] not in linked), "top_labels": TOP_LABELS,
-            "legend": legend, "edge_legend": [{"color": KIND_COLOURS.get(k, OTHER_COLOUR), "label": k} for k in kinds],
+            "time": _timeline_meta(view), "legend": legend, "edge_legend": [{"color": KIND_COLOURS.get(k, OTHER_COLOUR), "label": k} for k in kinds],
             "facets": {"community": [[v, f"community {label}"] for v, label in _facet(nodes, "community")],
                        "role": _facet(nodes, "role"), "tier": _facet(nodes, "tier"),
                        "niche": _facet(nodes.select(pl.col("niches").explode().alias("niche")), "niche")}}
@@ -285,8 +308,9 @@ def render_map(view: GraphView, positions: "np.ndarray", *, title: str, badges: 
     else:
         libraries = [_vis_asset("vis-network.min.js")]
         app_js, styles = asset("map.js"), [Markup(_vis_asset("vis-network.css")), Markup(asset("map.css"))]
-    scripts = [*libraries, asset("map-labels.js"), app_js]
+    scripts = [*libraries, asset("map-labels.js"), asset("map-common.js"), app_js]
     return render_page("map.html", title=title, caption=view.caption(), score_name=view.score_name, unlinked=meta["unlinked"],
+                       time_steps=TIME_STEPS if meta["time"] else None,
                        renderer=meta["renderer"], truncated=view.nodes.height < view.total_nodes, version=__version__,
                        csp=csp(scripts), styles=styles, data_json=Markup(data_json), scripts=[Markup(s) for s in scripts])
 

@@ -31,7 +31,7 @@ import polars as pl
 from ..atomic import atomic_write_bytes
 from ..errors import BadInput
 from ..schema import account_key
-from ..results import StoredRanking, StoredShortlist, niche_key, stored_shortlists
+from ..results import StoredRanking, StoredShortlist, load_rings, niche_key, stored_shortlists
 from . import charts
 from .html_map import DEFAULT_MAX_EDGES, DEFAULT_MAX_NODES, asset, csp, ranking_badges, render_page, write_map
 from .paths import check_folder, guard_write
@@ -263,8 +263,20 @@ def _reach_line(curves: pl.DataFrame, members: int) -> str:
             f"{at.get('top-k by followers', 0):,}, the top {k} by niche score {at.get('top-k by niche score', 0):,}.")
 
 
+def _rings_line(rings: pl.DataFrame | None) -> str:
+    """One sentence on the engagement rings found among the niche's engagers (empty when none)."""
+    if rings is None or rings.height == 0:
+        return ""
+    largest = rings.sort(["size", "ring"], descending=[True, False]).row(0, named=True)
+    names = ", ".join(str(h) for h in (largest.get("handles") or largest.get("ids") or [])[:4])
+    count = int(rings["size"].sum())
+    return (f"{rings.height:,} engagement ring{'s' if rings.height != 1 else ''} found ({count:,} accounts that follow and "
+            f"repost each other, not counted as an authentic audience); the largest: {int(largest['size'])} accounts, "
+            f"density {float(largest['density']):.2f}, {float(largest['lift']):,.0f}× chance ({names}...).")
+
+
 def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist | None, edges: pl.DataFrame,
-                   caption: str, rows: int, members: dict[str, str]) -> dict:
+                   caption: str, rows: int, members: dict[str, str], rings: pl.DataFrame | None = None) -> dict:
     """The section of one ranked niche: cards, the ranking table, charts, profiles and the agreement table."""
     table = stored.table
     stem = niche_key(niche)
@@ -283,7 +295,7 @@ def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist
     return {
         "anchor": f"niche-{stem}", "stem": stem, "niche": niche, "cards": cards, "cards_note": cards_note,
         "summary": [f"{table.height:,} candidates ranked by niche influence (influence within the niche; reach is shown apart); "
-                    f"{niche_members:,} niche members.", _reach_line(curves, niche_members)],
+                    f"{niche_members:,} niche members.", _reach_line(curves, niche_members), _rings_line(rings)],
         "map": f"maps/map-{stem}.html", "caption": caption, "flagged": flagged,
         "rows": [accounts[str(i)] for i in shown["id"].to_list()], "total": table.height, "top_rows": min(rows, table.height),
         "flagged_below": shown.height - min(rows, table.height),
@@ -356,7 +368,8 @@ def write_report(workspace: "Workspace", out: str | Path, *, max_nodes: int | No
     for niche, stored in data.rankings.items():
         result.maps[niche], caption = _map(data, maps_dir, f"map-{niche_key(niche)}.html", niche, budgets, seed)
         tell(f"report: map of niche {niche}", done := done + 1, steps)
-        sections.append(_niche_section(niche, stored, shortlists.get(niche), edges, caption, rows, members))
+        sections.append(_niche_section(niche, stored, shortlists.get(niche), edges, caption, rows, members,
+                                       load_rings(workspace, niche)))
         tell(f"report: section of niche {niche}", done := done + 1, steps)
     communities = _communities(data)
     over_time = time_sections(workspace)

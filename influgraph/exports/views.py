@@ -19,10 +19,20 @@ builds the graph once. Rules (documented in the README):
   `max_edges`, the heaviest edges among them. `total_nodes` and `total_edges` say how many there
   were, for the "showing N of M" line.
 - **Community labels** (the map's legend): a community's three top hashtags from its stored profile.
+- **Time** (`Timeline`: the dynamic GEXF and the map's time slider): an edge starts at the earliest
+  time of the interactions it sums (`at`). An interaction with no `at` (a follow: the platforms give
+  none) starts when it was first observed (`observed_at`), except when that is the workspace's first
+  observation: then it was there before anyone looked, and it starts with the timeline (no start:
+  present throughout). An account starts at its first activity (its earliest edge, either end, or
+  post), or when it was first observed (the earliest `observed_at` of its row and of its count history,
+  `observations`) if that is earlier and after the first observation; with
+  neither, it is present throughout. So no edge starts before its two accounts. Nothing ends: the
+  workspace removes no edge. A workspace with no such time at all has no timeline (static exports).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,7 +47,8 @@ from ..schema import EDGE_KINDS
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-__all__ = ["GraphView", "ViewData", "read_view_data", "graph_view", "community_labels", "NICHE_COLUMNS"]
+__all__ = ["GraphView", "ViewData", "Timeline", "read_view_data", "graph_view", "community_labels", "timeline",
+           "NICHE_COLUMNS"]
 
 NICHE_COLUMNS = ("rank", "niche_influence", "audience_relevance", "reach", "evidence")
 WEIGHT_COLUMNS = tuple(f"w_{kind}" for kind in EDGE_KINDS)
@@ -55,6 +66,11 @@ class GraphView:
     total_edges: int
     niche: str | None = None
     community_labels: dict[int, str] = field(default_factory=dict)  # community -> "#tag1 #tag2 #tag3"
+    # with a timeline: per node row and per edge row its start (Datetime us UTC; null: present throughout), and the
+    # timeline's first and last time (see `Timeline`); None in a workspace without time
+    node_start: pl.Series | None = None
+    edge_start: pl.Series | None = None
+    time_range: tuple[datetime, datetime] | None = None
 
     @property
     def score_name(self) -> str:
@@ -82,6 +98,7 @@ class ViewData:
     ranked: pl.DataFrame  # the rankings stacked: platform, id, niche, rank, role, tier and the niche columns
     profiles: pl.DataFrame | None  # the stored community profiles
     community_labels: dict[int, str]
+    timeline: "Timeline | None" = None  # when things appeared (None: the workspace holds no time)
 
     @property
     def pairs(self) -> pl.DataFrame:
@@ -101,6 +118,128 @@ def _edge_table(data: ViewData, chosen: np.ndarray) -> pl.DataFrame:
     return pl.DataFrame({"src": node_ids.gather(ends[:, 0]), "dst": node_ids.gather(ends[:, 1]),
                          "weight": built.weight[chosen], "kind": kind,
                          **per_kind}).select("src", "dst", "weight", "kind", *WEIGHT_COLUMNS)
+
+
+EARLY = np.iinfo(np.int64).min  # a start meaning "present throughout" (before the timeline's first time)
+_NONE = np.iinfo(np.int64).max  # no time known yet (while computing)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """When each edge and each vertex of a built graph appeared (microseconds since 1970 UTC, `EARLY`: present
+    throughout), and the first and last real time of the workspace; the rule is in the module docstring."""
+
+    edge_start: np.ndarray  # (m,) int64, aligned with `BuiltGraph.ends`
+    node_start: np.ndarray  # (n,) int64, in vertex order
+    first: int  # microseconds
+    last: int
+
+    def series(self, starts: np.ndarray, name: str = "start") -> pl.Series:
+        """`starts` (picked from `edge_start` or `node_start`) as Datetime(us, UTC), null where present throughout."""
+        values = pl.Series(name, starts, dtype=pl.Int64)
+        return values.set(values == EARLY, None).cast(pl.Datetime("us", "UTC"))
+
+    @property
+    def range(self) -> tuple[datetime, datetime]:
+        """The first and last real time, as UTC datetimes."""
+        return _utc_micros(self.first), _utc_micros(self.last)
+
+
+def _utc_micros(micros: int) -> datetime:
+    """A UTC datetime from microseconds since 1970."""
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=int(micros))
+
+
+def _micros(column: str) -> pl.Expr:
+    """A Datetime column as microseconds since 1970 UTC (Int64)."""
+    return pl.col(column).cast(pl.Datetime("us", "UTC")).dt.epoch("us")
+
+
+def _has(frame: pl.LazyFrame, column: str) -> bool:
+    return column in frame.collect_schema().names()
+
+
+def _first_observation(workspace: "Workspace") -> int | None:
+    """The earliest `observed_at` of any row (microseconds), or None when no row records one."""
+    firsts = [workspace.scan(name).select(_micros("observed_at").min()).collect().item()
+              for name in ("accounts", "posts", "edges", "observations") if _has(workspace.scan(name), "observed_at")]
+    firsts = [f for f in firsts if f is not None]
+    return min(firsts) if firsts else None
+
+
+def _observed_after(first: int | None) -> pl.Expr:
+    """`observed_at` in microseconds where it is later than the first observation, else null."""
+    if first is None:
+        return pl.lit(None, pl.Int64)
+    seen = _micros("observed_at")
+    return pl.when(seen > first).then(seen)
+
+
+def _keyed_ix(frame: pl.LazyFrame, built: BuiltGraph, end: str, name: str) -> pl.LazyFrame:
+    """`frame` with the vertex number `name` of (platform, `end`) (inner join: rows off the graph are dropped)."""
+    keys = built.id_frame.lazy().select(pl.col("ix").cast(pl.Int64).alias(name), "platform", pl.col("id").alias(end))
+    return frame.with_columns(pl.col("platform").cast(pl.String), pl.col(end).cast(pl.String)).join(
+        keys, on=["platform", end], how="inner", nulls_equal=True)
+
+
+def _edge_starts(workspace: "Workspace", built: BuiltGraph, first: int | None) -> np.ndarray:
+    """Per built edge, the earliest start of the interactions it sums (`EARLY` when one has no time)."""
+    edges = workspace.scan("edges")
+    seen = _observed_after(first) if _has(edges, "observed_at") else pl.lit(None, pl.Int64)
+    rows = edges.select("platform", "src", "dst", pl.coalesce(_micros("at"), seen).alias("t"))
+    rows = _keyed_ix(_keyed_ix(rows, built, "src", "s"), built, "dst", "d")
+    grouped = (rows.group_by("s", "d").agg(pl.when(pl.col("t").is_null().any()).then(pl.lit(EARLY))
+                                           .otherwise(pl.col("t").min()).alias("t")).collect())
+    starts = np.full(len(built.ends), EARLY, dtype=np.int64)
+    if grouped.height and len(built.ends):
+        packed = built.ends[:, 0].astype(np.int64) * built.n + built.ends[:, 1]
+        order = None if np.all(packed[1:] > packed[:-1]) else np.argsort(packed, kind="stable")  # built sorts them
+        ordered = packed if order is None else packed[order]
+        keys = grouped["s"].to_numpy() * built.n + grouped["d"].to_numpy()
+        where = np.searchsorted(ordered, keys).clip(0, len(ordered) - 1)
+        found = ordered[where] == keys
+        starts[(where if order is None else order[where])[found]] = grouped["t"].to_numpy()[found]
+    return starts
+
+
+def _first_seen(workspace: "Workspace", first: int | None) -> pl.LazyFrame:
+    """Per account (platform, id), its first observation (`t`, microseconds) where that is after the workspace's first
+    observation: the earliest of its `observed_at` and of its count history (`observations`)."""
+    seen = [workspace.scan(name).select("platform", "id", _micros("observed_at").alias("t"))
+            for name in ("accounts", "observations") if _has(workspace.scan(name), "observed_at")]
+    if first is None or not seen:
+        return pl.LazyFrame(schema={"platform": pl.String, "id": pl.String, "t": pl.Int64})
+    return (pl.concat(seen).group_by("platform", "id").agg(pl.col("t").min())
+            .filter(pl.col("t") > first))
+
+
+def _node_starts(workspace: "Workspace", built: BuiltGraph, edge_start: np.ndarray, first: int | None) -> np.ndarray:
+    """Per vertex: its first activity (edges at either end, posts) or a later first observation; else `EARLY`."""
+    starts = np.full(built.n, _NONE, dtype=np.int64)
+    for end in (0, 1):
+        np.minimum.at(starts, built.ends[:, end], edge_start)
+    posts = workspace.scan("posts").select("platform", pl.col("author_id").alias("id"), _micros("created_at").alias("t"))
+    for frame in (posts, _first_seen(workspace, first)):
+        found = (_keyed_ix(frame.drop_nulls("t"), built, "id", "v").group_by("v").agg(pl.col("t").min()).collect())
+        if found.height:
+            np.minimum.at(starts, found["v"].to_numpy(), found["t"].to_numpy())
+    starts[starts == _NONE] = EARLY
+    return starts
+
+
+def timeline(workspace: "Workspace", built: BuiltGraph) -> Timeline | None:
+    """When each edge and vertex of `built` appeared in `workspace` (rule: module docstring); None when the
+    workspace holds no time (no interaction time, no observation after the first).
+
+    Example: ``timeline(ws, build_graph(ws)).range``.
+    """
+    first = _first_observation(workspace)
+    edge_start = _edge_starts(workspace, built, first)
+    node_start = _node_starts(workspace, built, edge_start, first)
+    real = np.concatenate([edge_start[edge_start != EARLY], node_start[node_start != EARLY]])
+    if real.size == 0:
+        return None
+    return Timeline(edge_start=edge_start, node_start=node_start, first=int(real.min()), last=int(real.max()))
 
 
 def _stacked(rankings: dict[str, StoredRanking]) -> pl.DataFrame:
@@ -175,7 +314,7 @@ def read_view_data(workspace: "Workspace") -> ViewData:
     ranked = _stacked(rankings)
     profiles = load_community_profiles(workspace)
     return ViewData(built=built, nodes=_nodes(workspace, built, ranked), rankings=rankings, ranked=ranked,
-                    profiles=profiles, community_labels=community_labels(profiles))
+                    profiles=profiles, community_labels=community_labels(profiles), timeline=timeline(workspace, built))
 
 
 def _among(built: BuiltGraph, nodes: pl.DataFrame) -> np.ndarray:
@@ -227,9 +366,14 @@ def graph_view(data: ViewData, *, niche: str | None = None, max_nodes: int | Non
         nodes = nodes.head(max_nodes)
         chosen = _among(data.built, nodes)
     edges = _edge_table(data, chosen)
+    line = data.timeline
+    if line is not None:
+        edges = edges.with_columns(line.series(line.edge_start[chosen], "_start"))
     if max_edges is not None and edges.height > max_edges:
         edges = edges.sort(["weight", "src", "dst"], descending=[True, False, False]).head(max_edges).sort("src", "dst")
     columns = ["id", "label", "platform", "handle", "name", "bio", "followers", "tier", "community", "community_role",
                "niches", "role", "score", "in_strength", "out_strength"] + (list(NICHE_COLUMNS) if niche else [])
-    return GraphView(nodes=nodes.select(columns), edges=edges, total_nodes=total_nodes, total_edges=total_edges,
-                     niche=niche, community_labels=data.community_labels)
+    times = {} if line is None else {"node_start": line.series(line.node_start[nodes["ix"].to_numpy()]),
+                                     "edge_start": edges["_start"].rename("start"), "time_range": line.range}
+    return GraphView(nodes=nodes.select(columns), edges=edges.drop("_start", strict=False), total_nodes=total_nodes,
+                     total_edges=total_edges, niche=niche, community_labels=data.community_labels, **times)

@@ -7,5 +7,6 @@ from __future__ import annotations
 
 from .server import Fault, SimServer
 from .world import MASS_HASHTAG, NICHES, Niche, World, build_world
+from .world_batch import world_batch
 
-__all__ = ["World", "Niche", "build_world", "NICHES", "MASS_HASHTAG", "SimServer", "Fault"]
+__all__ = ["World", "Niche", "build_world", "NICHES", "MASS_HASHTAG", "SimServer", "Fault", "world_batch"]

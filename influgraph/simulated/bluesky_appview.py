@@ -158,6 +158,17 @@ def paged(items: list, cursor: str | None, limit: int, nsid: str = "") -> tuple[
     return chunk, (cursor_for(start + limit, nsid) if start + limit < len(items) else None)
 
 
+def _instant(text: str):
+    """A datetime or a YYYY-MM-DD date as an aware UTC datetime, or None when it is neither."""
+    from datetime import datetime, timezone
+
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[int, dict]:
     """Answer one app.bsky.* query the way the AppView does."""
     one = {k: v[-1] for k, v in query.items()}
@@ -172,7 +183,13 @@ def route(index: BlueskyIndex, nsid: str, query: dict[str, list[str]]) -> tuple[
     if nsid == "app.bsky.feed.searchPosts":
         if not one.get("q"):
             return bad("Params must have the property \"q\"")
-        ids, following = paged(index.search(one["q"], one.get("lang")), cursor, limit, nsid)
+        found = index.search(one["q"], one.get("lang"))
+        if one.get("since"):  # "posts after the indicated datetime (inclusive)": a datetime or a YYYY-MM-DD date
+            since = _instant(one["since"])
+            if since is None:
+                return bad(f"Error: since must be a datetime or a YYYY-MM-DD date, got {one['since'][:40]!r}")
+            found = [i for i in found if _instant(index.posts[i]["created_at"]) >= since]
+        ids, following = paged(found, cursor, limit, nsid)
         return 200, {"posts": [index.post(i) for i in ids], **({"cursor": following} if following else {})}
     if nsid == "app.bsky.actor.getProfiles":
         actors = query.get("actors", [])

@@ -14,6 +14,11 @@ not, is kept in `log` (path, every query value, status, contract errors) so a te
 all. `session_token` makes searchPosts answer 403 without that session, as the public AppView
 does; `process=True` (the demo) serves from a forked process, beside the client on another core.
 
+The server's clock: it serves the world it was given as of `when` (`World.at`; default the world's
+own `now`, i.e. the whole world). `advance_to(when)` moves a running server's clock, for a forked
+one too (the time lives in shared memory; the serving process rebuilds its views at its next request),
+so a test can crawl, move the world on a week, and crawl again with `update`.
+
     with SimServer(build_world()) as server:
         requests.get(server.base_url + "/2/tweets/search/recent", params={"query": "#pourover"})
 """
@@ -82,6 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
         sim = self.server.sim
+        sim.sync_clock()
         url = urlparse(self.path)
         sim.requests.append(url.path)
         if sim.latency:
@@ -194,7 +200,10 @@ class SimServer:
     def __init__(self, world: World, *, token: str | None = None, port: int = 0, latency: float = 0.0,
                  login: tuple[str, str] | None = None, tier: str = "self-serve", session_token: str | None = None,
                  process: bool = False):
+        self.full_world = world  # everything; `world` is what exists at the server's clock (`advance_to`)
         self.world = world
+        self._when = __import__("multiprocessing").get_context("fork").Value("d", world.now.timestamp(), lock=False)
+        self._served = world.now.timestamp()
         self.tier = tier  # the X access tier whose query length the contract holds requests to
         self.process = process  # serve from a forked process (the demo): faults, `log` and `requests` stay in the child
         self._process = None
@@ -215,6 +224,33 @@ class SimServer:
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def now(self) -> "datetime":
+        """The server's clock: the time of the world it serves."""
+        from datetime import datetime, timezone
+
+        return datetime.fromtimestamp(self._when.value, tz=timezone.utc)
+
+    def advance_to(self, when: "datetime") -> None:
+        """Serve the world as of `when` (an aware datetime, within the world given): what exists by then, counts
+        as of then. Works on a running server, forked (`process=True`) or not; the next request sees it."""
+        if when.tzinfo is None:
+            raise ValueError("when must be an aware datetime")
+        self._when.value = when.timestamp()
+        self.sync_clock()
+
+    def sync_clock(self) -> None:
+        """Rebuild the served views when the clock moved since they were built (called before each request)."""
+        when = self._when.value
+        if when == self._served:
+            return
+        with self._lock:
+            if when == self._served:
+                return
+            world = self.full_world if when == self.full_world.now.timestamp() else self.full_world.at(self.now)
+            self.world, self.index, self.bluesky, self.mastodon = world, x_api.XIndex(world), None, None
+            self._served = when
 
     @property
     def base_url(self) -> str:

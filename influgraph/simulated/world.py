@@ -29,6 +29,10 @@ Planted inauthentic audiences (`_plant_inauthentic`, drawn after everything else
   vanity account's viral giveaway post and post giveaway lines of their own;
 - one **engagement ring** per niche (8 to 13 accounts, created together) whose members follow
   each other and repost nearly every post of every other member.
+
+`build_world(weeks=2)` adds a second week after these (`week_two`: rising accounts, a campaign, a
+complaint, follower spikes; its truth in `World.truth()["week2"]`), and `World.at(when)` cuts the
+world at a moment (`timeline`).
 """
 from __future__ import annotations
 
@@ -113,6 +117,29 @@ class World:
     community: dict[str, str] = field(default_factory=dict)
     bridges: dict[str, tuple[str, str]] = field(default_factory=dict)
     inauthentic: dict = field(default_factory=dict)  # bought followers, hunters and rings (see the module docstring)
+    now: datetime = START  # the end of the last built week (`build_world` sets it); `at(when)` copies have `when`
+    week_starts: list[datetime] = field(default_factory=list)
+    follow_times: dict[tuple[str, str], datetime] = field(default_factory=dict)  # week-two follows only
+    likes: list[tuple[str, str, datetime]] = field(default_factory=list)  # (liker, post id, when), week two only
+    week2: dict | None = None  # the second week's planted truth (`truth()["week2"]`), with `weeks=2`
+    origin: "World | None" = field(default=None, repr=False, compare=False)  # the world an `at` copy was cut from
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # derived data (`world_batch`'s rows)
+
+    def at(self, when: datetime) -> "World":
+        """A copy of the world as it stood at `when`: accounts, posts, follows and likes made by then, the
+        accounts' and posts' public counts as of then, and `now = when`.
+
+        Week-one follows carry no time and exist from the start; week-two follows and likes exist from
+        their time (`follow_times`, `likes`). Used to serve or import the world day by day.
+
+        Example::
+
+            world = build_world(7, weeks=2)
+            monday = world.at(world.week_starts[1])   # the world when week two begins
+        """
+        from .timeline import world_at
+
+        return world_at(self, when)
 
     def truth(self) -> dict:
         """The planted truth, JSON-ready: niches, and each account's community and role."""
@@ -131,6 +158,7 @@ class World:
                          for i in sorted(self.roles)},
             "planted": {role: sorted(ids) for role, ids in sorted(planted.items())},
             "inauthentic": self.inauthentic,
+            **({"week2": self.week2} if self.week2 is not None else {}),
         }
 
 
@@ -298,23 +326,39 @@ class _Cast:
     general: list[str]
 
 
-def build_world(seed: int = 7, scale: float = 1.0) -> World:
-    """Build the seeded world; `scale` multiplies the number of ordinary accounts (1.0: about 3,000).
+def build_world(seed: int = 7, scale: float = 1.0, weeks: int = 1) -> World:
+    """Build the seeded world; `scale` multiplies the number of ordinary accounts (1.0: about 3,000);
+    `weeks` 2 adds a second week (`simulated.week_two`) after the first.
 
     The steps, in the order they draw from the seeded generator: plant the accounts, follow, post
     and engage, then count each account's public metrics. The same seed and scale give the same
-    world, byte for byte.
+    world, byte for byte. The second week draws from its own generator (seeded by `[seed, 2]`), so
+    the first week is the same with or without it; `now` is the end of the last week built (the first
+    ends at the midnight after its last post).
 
     Example::
 
         world = build_world(7)
         world.truth()["planted"]["expert"]   # the ids of the planted niche experts
+        build_world(7, weeks=2).truth()["week2"]["rising"]   # the second week's rising accounts
     """
+    if weeks not in (1, 2):
+        from ..errors import BadInput
+
+        raise BadInput(f"the simulated world has 1 or 2 weeks, not {weeks!r}", hint="build it with weeks 1 or 2",
+                       param="weeks")
     b = _Builder(seed, scale)
     cast = _plant_accounts(b)
     _follow(b, cast)
     _post_and_engage(b, cast)
     _plant_inauthentic(b, cast)
+    last = max(datetime.strptime(p["created_at"], "%Y-%m-%dT%H:%M:%S.000Z") for p in b.world.posts)
+    b.world.now = datetime(last.year, last.month, last.day, tzinfo=timezone.utc) + timedelta(days=1)
+    b.world.week_starts = [START]
+    if weeks == 2:
+        from .week_two import build_week_two
+
+        build_week_two(b, cast)
     _count_metrics(b)
     return b.world
 

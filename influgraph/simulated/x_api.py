@@ -47,6 +47,9 @@ class XIndex:
             for ref in tweet.get("referenced_tweets", []):
                 if ref["type"] == "retweeted":
                     self.retweeters[ref["id"]].append(tweet["author_id"])
+        self.likers: dict[str, list[str]] = defaultdict(list)  # post id -> who liked it (the world's week-two likes)
+        for liker, post_id, _ in world.likes:
+            self.likers[post_id].append(liker)
         self.quotes: dict[str, list[dict]] = defaultdict(list)  # quoted id -> its quote tweets, newest first
         for tweet in self.newest_first:
             for ref in tweet.get("referenced_tweets", []):
@@ -154,7 +157,11 @@ def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
         given = query.get("next_token") or query.get("pagination_token")
         if offset_of(given, path) is None:
             return _bad_token("next_token" if "next_token" in query else "pagination_token", given)
-        tweets, token = _page(index.search(query["query"]), given, min(size, 100), path)
+        found = index.search(query["query"])
+        if query.get("since_id"):  # "results with a Post ID greater than the specified ID" (ids grow with time)
+            since = int(query["since_id"])
+            found = [t for t in found if int(t["id"]) > since]
+        tweets, token = _page(found, given, min(size, 100), path)
         meta = {"result_count": len(tweets)}
         if tweets:
             meta.update(newest_id=tweets[0]["id"], oldest_id=tweets[-1]["id"])
@@ -191,7 +198,7 @@ def route(index: XIndex, path: str, query: dict[str, str]) -> tuple[int, dict]:
         body.pop("meta", None)
         return 200, body
     if len(parts) == 4 and parts[:2] == ["2", "tweets"] and parts[3] in ("retweeted_by", "liking_users"):
-        ids = index.retweeters.get(parts[2], []) if parts[3] == "retweeted_by" else []
+        ids = (index.retweeters if parts[3] == "retweeted_by" else index.likers).get(parts[2], [])
         if offset_of(query.get("pagination_token"), "users") is None:
             return _bad_token("pagination_token", query["pagination_token"])
         ids, token = _page(ids, query.get("pagination_token"), min(size, 100), "users")

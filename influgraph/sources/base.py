@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import BadInput
@@ -20,7 +21,7 @@ import polars as pl
 
 from ..schema import Batch, conform, empty
 
-__all__ = ["ImportOptions", "ReadResult", "BadRows", "read_input_bytes", "iter_input_bytes", "iter_text_blocks", "decode_utf8",
+__all__ = ["ImportOptions", "ReadResult", "BadRows", "retrieved_at", "newest_retrieval", "read_input_bytes", "iter_input_bytes", "iter_text_blocks", "decode_utf8",
            "LoneSurrogates"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -265,6 +266,39 @@ def decode_utf8(raw: bytes, path: Path | str, *, first_line: int = 1, first: boo
     except UnicodeDecodeError as exc:
         raise BadInput(f"invalid UTF-8 at byte {exc.start}", path=path, line=raw.count(b"\n", 0, exc.start) + 1,
                        hint="re-export the file as UTF-8") from None
+
+
+def retrieved_at(document: object) -> datetime | None:
+    """When a stored page was fetched, as its envelope records it (influgraph's `__influgraph.retrieved_at`,
+    twarc2's `__twarc.retrieved_at`), or None when it records no time (or an unreadable one).
+
+    >>> retrieved_at({"__twarc": {"retrieved_at": "2026-10-16T00:00:00+00:00"}}).day
+    16
+    """
+    if not isinstance(document, dict):
+        return None
+    for key in ("__influgraph", "__twarc"):
+        envelope = document.get(key)
+        text = envelope.get("retrieved_at") if isinstance(envelope, dict) else None
+        if isinstance(text, str):
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return when.astimezone(timezone.utc) if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return None
+
+
+def newest_retrieval(documents) -> datetime | None:
+    """The newest `retrieved_at` among `documents` (None when none records one): the `observed_at` of every row
+    read from a file of stored pages, the same time the crawl that stored them gave its rows, so importing a
+    crawl's raw pages into its own workspace changes nothing.
+
+    >>> newest_retrieval([{}, {"__twarc": {"retrieved_at": "2026-10-16T00:00:00Z"}}]).isoformat()
+    '2026-10-16T00:00:00+00:00'
+    """
+    times = [when for when in map(retrieved_at, documents) if when is not None]
+    return max(times) if times else None
 
 
 def iso_time(column: pl.Expr) -> pl.Expr:

@@ -175,7 +175,7 @@ def read_bluesky_json(path, options=None):
     from pathlib import Path
 
     from ..errors import BadInput
-    from .base import BadRows, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
+    from .base import BadRows, LoneSurrogates, ReadResult, decode_utf8, newest_retrieval, read_input_bytes
     from .xjson import json_documents
 
     path = Path(path)
@@ -191,5 +191,7 @@ def read_bluesky_json(path, options=None):
     if not pages:
         raise BadInput("no Bluesky pages in this file", path=path, hint="expected app.bsky.* answers, one per line")
     batch, notes = read_bluesky_pages(pages)
+    newest = newest_retrieval(page for _, page in pages)
+    batch = batch.observed(newest) if newest else batch
     extra = [note for note in (surrogates.note(path), bad.note()) if note]
     return ReadResult(batch=batch, format="bluesky-json", rows_read=len(pages), skipped=bad.count, notes=notes + extra)

@@ -35,7 +35,8 @@ import polars as pl
 
 from ..errors import BadInput
 from ..schema import Batch, bad_id_reason
-from .base import BadRows, ImportOptions, batch_of, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
+from .base import (BadRows, ImportOptions, batch_of, LoneSurrogates, ReadResult, decode_utf8, newest_retrieval,
+                   read_input_bytes)
 
 __all__ = ["read_mastodon_json", "read_mastodon_pages", "looks_like_mastodon", "account_key", "host_of", "unwrap"]
 
@@ -368,7 +369,10 @@ def read_mastodon_json(path: Path | str, options: ImportOptions = ImportOptions(
     surrogates = LoneSurrogates()
     collector = _Collector()
     documents = 0
+    newest = None
     for line, document in json_documents(decode_utf8(read_input_bytes(path), path), path, bad, surrogates):
+        when = newest_retrieval([document])
+        newest = when if newest is None or (when is not None and when > newest) else newest
         if not looks_like_mastodon(document):
             keys = ", ".join(list(document)[:5]) if isinstance(document, dict) else type(document).__name__
             bad.bad(line, f"not a Mastodon API answer (an account, status, context or notification; got {keys})",
@@ -380,5 +384,7 @@ def read_mastodon_json(path: Path | str, options: ImportOptions = ImportOptions(
         raise BadInput("no Mastodon accounts or statuses in this file", path=path,
                        hint="expected Mastodon API answers (statuses, accounts, context), one per line")
     extra = [note for note in (surrogates.note(path), bad.note()) if note]
-    return ReadResult(batch=collector.batch(), format="mastodon-json", rows_read=documents, skipped=bad.count,
+    batch = collector.batch()
+    return ReadResult(batch=batch.observed(newest) if newest else batch, format="mastodon-json", rows_read=documents,
+                      skipped=bad.count,
                       notes=collector.notes(str(path)) + extra)

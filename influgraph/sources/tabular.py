@@ -460,7 +460,8 @@ def _merged(parts: list[ReadResult], bad: BadRows) -> ReadResult:
     repeated = repeated_keys(edges, EDGE_ROW_KEY)  # usually few: group only those, not all 10M rows
     if repeated.any():
         summed = (edges.filter(repeated).group_by(*EDGE_ROW_KEY, maintain_order=True)
-                  .agg(pl.col("weight").sum(), pl.col("platform").first(), pl.col("origin").first()))
+                  .agg(pl.col("weight").sum(), pl.col("platform").first(), pl.col("origin").first(),
+                       pl.col("observed_at").first()))
         edges = pl.concat([edges.filter(~repeated), summed.select(edges.columns)])
     accounts = pl.concat([p.batch.accounts for p in parts], how="diagonal_relaxed").unique("id", maintain_order=True)
     posts = [p.batch.posts for p in parts if p.batch.posts is not None and p.batch.posts.height]

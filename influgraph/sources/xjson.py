@@ -154,7 +154,9 @@ class _Collector:
         self.accounts: dict[str, dict] = {}
         self.tweets: dict[str, tuple[int, dict]] = {}  # id -> (line, tweet)
         self.handles: dict[str, str] = {}  # lower-case username -> id
-        self.user_lists: list[tuple[int, str, str, list[str]]] = []  # (line, relation, subject id, user ids)
+        self.user_lists: list[tuple[int, str, str, list[str], str | None]] = []  # (line, relation, subject, ids, time)
+        self.now: str | None = None  # the current page's `__twarc.retrieved_at`: the observed_at of its rows
+        self.seen_at: dict[str, str | None] = {}  # tweet id -> the retrieval time of the page it came in
         self.tombstones = 0
         self.other_errors = 0
         self.records = 0
@@ -182,6 +184,9 @@ class _Collector:
         if any(key in doc for key in ("data", "includes", "errors", "meta")):
             self.page(line, doc)
         elif "id" in doc and ("author_id" in doc or "text" in doc):
+            twarc = doc.get("__twarc")  # twarc2 flatten keeps the page's provenance on each tweet
+            retrieved = twarc.get("retrieved_at") if isinstance(twarc, dict) else None
+            self.now = retrieved if isinstance(retrieved, str) else None
             self.tweet(line, doc, flattened=True)
         elif "id" in doc and "username" in doc:
             self.user(line, doc)
@@ -192,7 +197,10 @@ class _Collector:
 
     def page(self, line: int, page: dict) -> None:
         try:
-            url = _object(page.get("__twarc"), "__twarc").get("url")
+            twarc = _object(page.get("__twarc"), "__twarc")
+            url = twarc.get("url")
+            retrieved = twarc.get("retrieved_at")
+            self.now = retrieved if isinstance(retrieved, str) else None  # twarc2 records when it fetched the page
             includes = _object(page.get("includes"), "includes")
             data = page.get("data")
             items = data if isinstance(data, list) else ([] if data is None else [data])
@@ -216,7 +224,7 @@ class _Collector:
             else:
                 self.tweet(line, item)
         if relation and listed:
-            self.user_lists.append((line, relation.group(3), relation.group(2), listed))
+            self.user_lists.append((line, relation.group(3), relation.group(2), listed, self.now))
         for error in errors:
             self.error(line, error)
 
@@ -236,6 +244,7 @@ class _Collector:
                 "verified": user.get("verified") if isinstance(user.get("verified"), bool) else None,
                 "protected": user.get("protected") if isinstance(user.get("protected"), bool) else None,
                 "created_at": _text(user.get("created_at"), "created_at"),
+                "observed_at": self.now,
                 "_line": line,
             }
             for key, column in _USER_METRICS.items():
@@ -275,6 +284,7 @@ class _Collector:
                 if isinstance(ref, dict) and "author_id" in ref and "text" in ref:
                     self.tweet(line, ref, flattened=True)
         self.tweets[tweet_id] = (line, tweet)
+        self.seen_at[tweet_id] = self.now
 
     def error(self, line: int, error: Any) -> None:
         if not isinstance(error, dict):
@@ -337,6 +347,7 @@ class _Collector:
             "reply_to_author": str(tweet["in_reply_to_user_id"]) if tweet.get("in_reply_to_user_id") is not None else None,
             "quote_of": refs.get("quoted"), "repost_of": refs.get("retweeted"),
             "conversation_id": str(tweet["conversation_id"]) if tweet.get("conversation_id") is not None else None,
+            "observed_at": self.seen_at.get(tweet_id),
             **{column: metrics.get(key) if isinstance(metrics.get(key), int) else None for key, column in _METRICS.items()},
             "_line": line,
         }
@@ -349,7 +360,8 @@ class _Collector:
         edges: list[dict] = []
 
         def edge(dst: str, kind: str) -> None:
-            edges.append({"src": author, "dst": dst, "kind": kind, "post_id": tweet_id, "at": at, "_line": line})
+            edges.append({"src": author, "dst": dst, "kind": kind, "post_id": tweet_id, "at": at, "_line": line,
+                          "observed_at": self.seen_at.get(tweet_id)})
 
         absorbed: set[str] = set()
         if "retweeted" in refs:
@@ -391,11 +403,11 @@ class _Collector:
         repost list whose tweet's author is not in the file is counted in `unresolved`."""
         edges: list[dict] = []
         retweeted = {(p["author_id"], p["repost_of"]) for p in posts if p.get("repost_of")}
-        for line, relation, subject, users in self.user_lists:
+        for line, relation, subject, users, seen in self.user_lists:
             if relation == "followers":
-                edges.extend({"src": u, "dst": subject, "kind": "follow", "_line": line} for u in users)
+                edges.extend({"src": u, "dst": subject, "kind": "follow", "_line": line, "observed_at": seen} for u in users)
             elif relation == "following":
-                edges.extend({"src": subject, "dst": u, "kind": "follow", "_line": line} for u in users)
+                edges.extend({"src": subject, "dst": u, "kind": "follow", "_line": line, "observed_at": seen} for u in users)
             else:
                 target = self._author_of(subject)
                 if target is None:
@@ -404,7 +416,8 @@ class _Collector:
                 kind = "like" if relation == "liking_users" else "repost"
                 if kind == "repost":  # a retweet already read as a tweet is the same fact: keep one edge
                     users = [u for u in users if (u, subject) not in retweeted]
-                edges.extend({"src": u, "dst": target, "kind": kind, "post_id": subject, "_line": line} for u in users)
+                edges.extend({"src": u, "dst": target, "kind": kind, "post_id": subject, "_line": line, "observed_at": seen}
+                             for u in users)
         return edges
 
     def _notes(self, unresolved: dict[str, int]) -> list[str]:
@@ -432,13 +445,22 @@ class _Collector:
         account_frame = self._times(account_frame, "created_at", "user created_at")
         post_frame = self._times(post_frame, "created_at", "tweet created_at")
         edge_frame = self._times(edge_frame, "at", "tweet created_at")
+        account_frame, post_frame, edge_frame = (self._times(frame, "observed_at", "__twarc.retrieved_at")
+                                                 for frame in (account_frame, post_frame, edge_frame))
         if edge_frame.height:
             edge_frame = edge_frame.with_columns(platform=pl.lit(self.platform), origin=pl.lit(""))
             if "post_id" not in edge_frame.columns:
                 edge_frame = edge_frame.with_columns(post_id=pl.lit(None, dtype=pl.String))
             edge_frame = edge_frame.unique(subset=["src", "dst", "kind", "post_id"], keep="first", maintain_order=True)
         frames = {"accounts": account_frame, "posts": post_frame, "edges": edge_frame}
-        return Batch(**{name: frame.drop("_line", strict=False) for name, frame in frames.items() if frame.width})
+        batch = Batch(**{name: frame.drop("_line", strict=False) for name, frame in frames.items() if frame.width})
+        newest = batch.posts["observed_at"].max(), batch.accounts["observed_at"].max(), batch.edges["observed_at"].max()
+        newest = max((t for t in newest if t is not None), default=None)
+        if newest is None:
+            return batch
+        # one time per file, its newest page's, as the crawl that stored the pages gave its rows (`newest_retrieval`)
+        return Batch(**{name: frame.with_columns(pl.lit(newest, dtype=TIMESTAMP).alias("observed_at"))
+                        for name, frame in batch.frames().items()})
 
     def _times(self, frame: pl.DataFrame, column: str, what: str) -> pl.DataFrame:
         if column not in frame.columns or frame.schema[column] != pl.String:

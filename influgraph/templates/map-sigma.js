@@ -1,7 +1,8 @@
 // influgraph map for large views (sigma.js on graphology, WebGL): the same data and controls as the
-// vis-network page. Every user-supplied string is inserted with textContent or drawn with fillText.
+// vis-network page (shared in map-common.js). Every user-supplied string is inserted with textContent or drawn with fillText.
 (function () {
   "use strict";
+  var common = window.influgraphCommon;
   var data = JSON.parse(document.getElementById("graph-data").textContent);
   var container = document.getElementById("map");
   var graph = new graphology.Graph({ type: "directed", multi: false, allowSelfLoops: false });
@@ -16,20 +17,20 @@
   data.edges.forEach(function (e) { if (e.value > maxValue) maxValue = e.value; });
   data.edges.forEach(function (e) {
     if (e.from === e.to || !byId[e.from] || !byId[e.to] || graph.hasEdge(e.from, e.to)) return;
-    graph.addEdge(e.from, e.to, { size: 0.5 + 2 * e.value / maxValue, color: e.color, kind: e.kind });
+    graph.addEdge(e.from, e.to, { size: 0.5 + 2 * e.value / maxValue, color: e.color, kind: e.kind, t: e.t });
   });
-  var state = { ready: false, selected: null, neighbours: null, matches: {}, labels: [], hiddenKinds: {},
+  var state = { ready: false, selected: null, neighbours: null, matches: {}, labels: [], hiddenKinds: {}, cutoff: null,
                 filters: { community: "", role: "", tier: "", niche: "" } };
   var faded = "#e4e6ea";
-  function visible(n) {
-    var f = state.filters;
-    if (f.community !== "" && String(n.community) !== f.community) return false;
-    if (f.role !== "" && n.role !== f.role) return false;
-    if (f.tier !== "" && n.tier !== f.tier) return false;
-    if (f.niche !== "" && (n.niches || []).indexOf(f.niche) < 0) return false;
-    return true;
-  }
   var hidden = {};
+  function edgeHidden(id, attrs) {
+    if (state.hiddenKinds[attrs.kind] || !common.shown(attrs, state.cutoff)) return true;
+    if (state.neighbours) {
+      var ends = graph.extremities(id);
+      if (ends[0] !== state.selected && ends[1] !== state.selected) return true;
+    }
+    return false;
+  }
   var renderer = new Sigma.Sigma(graph, container, {
     renderLabels: false, defaultEdgeType: "line", hideEdgesOnMove: true, zIndex: true,
     nodeReducer: function (id, attrs) {
@@ -42,11 +43,7 @@
     },
     edgeReducer: function (id, attrs) {
       var out = Object.assign({}, attrs);
-      if (state.hiddenKinds[attrs.kind]) { out.hidden = true; return out; }
-      if (state.neighbours) {
-        var ends = graph.extremities(id);
-        if (ends[0] !== state.selected && ends[1] !== state.selected) out.hidden = true;
-      }
+      if (edgeHidden(id, attrs)) out.hidden = true;
       return out;
     }
   });
@@ -55,15 +52,9 @@
   window.influgraphMap = { renderer: renderer, graph: graph, nodes: nodesApi, state: state, meta: data.meta,
                            edges: { length: graph.size }, topIds: Object.keys(topIds),
                            labels: function () { return state.labels; },
-                           overlaps: function () { return influgraphLabels.overlaps(state.labels); } };
-
-  function el(tag, text, cls) {
-    var e = document.createElement(tag);
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    if (cls) e.className = cls;
-    return e;
-  }
-  function setStatus(text) { document.getElementById("status").textContent = text; }
+                           overlaps: function () { return influgraphLabels.overlaps(state.labels); },
+                           visibleEdges: function () { return graph.filterEdges(function (id, attrs) { return !edgeHidden(id, attrs); }).length; },
+                           visibleNodes: function () { return data.nodes.filter(function (n) { return !hidden[n.id]; }).length; } };
 
   // labels on an overlay canvas, placed by map-labels.js after each frame
   var overlay = document.createElement("canvas");
@@ -96,47 +87,26 @@
   renderer.on("afterRender", drawLabels);
 
   // legend and edge-kind toggles
-  var legend = document.getElementById("legend");
-  data.meta.legend.forEach(function (item) {
-    var li = el("li"), sw = el("span", null, "swatch"); sw.style.background = item.color;
-    li.appendChild(sw); li.appendChild(el("span", item.label)); legend.appendChild(li);
-  });
-  var edgeLegend = document.getElementById("edge-legend");
-  data.meta.edge_legend.forEach(function (item) {
-    var li = el("li"), label = el("label"), box = el("input");
-    box.type = "checkbox"; box.checked = true; box.className = "kind-toggle"; box.value = item.label;
-    var sw = el("span", null, "line"); sw.style.background = item.color;
-    label.appendChild(box); label.appendChild(sw); label.appendChild(el("span", item.label));
-    li.appendChild(label); edgeLegend.appendChild(li);
-    box.addEventListener("change", function () { state.hiddenKinds[item.label] = !box.checked; renderer.refresh({ skipIndexation: true, schedule: true }); });
+  common.legend(data.meta, function (kind, shown) {
+    state.hiddenKinds[kind] = !shown; renderer.refresh({ skipIndexation: true, schedule: true });
   });
 
-  ["community", "role", "tier", "niche"].forEach(function (name) {
-    var select = document.getElementById("filter-" + name);
-    data.meta.facets[name].forEach(function (value) {
-      var option = el("option", value[1]); option.value = value[0]; select.appendChild(option);
-    });
-    select.addEventListener("change", function () { state.filters[name] = select.value; applyFilters(); });
-  });
-  function applyFilters() {
+  // nodes: hidden when a filter excludes them or they appear after the time slider
+  function hideNodes() {
     var shown = 0;
     hidden = {};
-    data.nodes.forEach(function (n) { if (visible(n)) shown += 1; else hidden[n.id] = true; });
-    renderer.refresh();
-    setStatus(shown + " of " + data.nodes.length + " accounts shown");
-  }
-
-  function showDetails(id) {
-    var box = document.getElementById("details");
-    while (box.firstChild) box.removeChild(box.firstChild);
-    var n = id === null ? null : byId[id];
-    if (!n) { box.appendChild(el("dd", "Click an account to see its metrics and highlight its neighbours.")); return; }
-    var pairs = typeof n.details === "string" ? n.details.split("\u001e").map(function (p) { return p.split("\u001f"); }) : n.details;
-    pairs.forEach(function (pair) {
-      box.appendChild(el("dt", pair[0]));
-      box.appendChild(el("dd", pair[1], pair[0] === "warnings" || pair[0] === "why" ? "warn" : null));
+    data.nodes.forEach(function (n) {
+      if (common.matches(n, state.filters) && common.shown(n, state.cutoff)) shown += 1; else hidden[n.id] = true;
     });
+    return shown;
   }
+  function applyFilters() {
+    var shown = hideNodes();
+    renderer.refresh();
+    common.setStatus(shown + " of " + data.nodes.length + " accounts shown");
+  }
+  common.facets(data.meta, state, applyFilters);
+
   function centre(id, ratio) {
     var d = renderer.getNodeDisplayData(id);
     if (d) renderer.getCamera().setState({ x: d.x, y: d.y, ratio: ratio === undefined ? renderer.getCamera().ratio : ratio });
@@ -152,7 +122,7 @@
       graph.forEachNeighbor(id, function (other) { state.neighbours[other] = true; changed.push(other); });
       changed.push(id);
     }
-    showDetails(id);
+    common.showDetails(id === null ? null : byId[id]);
     state.clickedAt = performance.now();
     renderer.refresh({ partialGraph: { nodes: changed, edges: graph.edges() }, skipIndexation: true, schedule: true });
     if (id !== null) centre(id);
@@ -161,40 +131,36 @@
   renderer.on("clickNode", function (e) { select(e.node); });
   renderer.on("clickStage", function () { select(null); });
 
-  var search = document.getElementById("search"), results = document.getElementById("results");
+  var search = document.getElementById("search");
   function runSearch() {
     var q = search.value.trim().toLocaleLowerCase();
-    while (results.firstChild) results.removeChild(results.firstChild);
     state.matches = {};
-    if (!q) { setStatus(""); renderer.refresh({ skipIndexation: true, schedule: true }); return []; }
+    if (!q) { common.clearMatches(); renderer.refresh({ skipIndexation: true, schedule: true }); return []; }
     var found = order.filter(function (n) { return !hidden[n.id] && n.search.indexOf(q) >= 0; });
     found.forEach(function (n) { state.matches[n.id] = true; });
-    found.slice(0, 20).forEach(function (n) {
-      var li = el("li", n.text); li.setAttribute("dir", "auto");
-      li.addEventListener("click", function () { select(n.id); });
-      results.appendChild(li);
-    });
-    setStatus(found.length ? found.length + " match" + (found.length === 1 ? "" : "es") + " highlighted" : "no match");
+    common.showMatches(found, select);
     renderer.refresh({ skipIndexation: true, schedule: true });
     if (found.length) centre(found[0].id);
     return found;
   }
-  search.addEventListener("input", runSearch);
-  search.addEventListener("keydown", function (e) {
-    if (e.key === "Enter") { var found = runSearch(); if (found.length) select(found[0].id); }
-  });
+  common.searchBox(search, runSearch, select);
   document.getElementById("reset").addEventListener("click", function () {
-    ["community", "role", "tier", "niche"].forEach(function (name) {
-      document.getElementById("filter-" + name).value = ""; state.filters[name] = "";
-    });
+    common.resetFilters(state);
     search.value = ""; runSearch(); applyFilters(); select(null); renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1 });
   });
 
-  var wanted = "";
-  try { wanted = decodeURIComponent(location.hash.slice(1)); } catch (e) { wanted = ""; }
+  // the time slider (pages of a workspace with time): accounts and connections appear as it moves
+  var timed = false;
+  window.influgraphMap.time = common.timeSlider(data.meta, data.nodes, data.edges, function (cutoff) {
+    state.cutoff = cutoff; hideNodes();
+    if (timed) renderer.refresh({ schedule: true });
+    timed = true;
+  });
+
+  var wanted = common.wanted();
   if (wanted && byId[wanted]) select(wanted);
   requestAnimationFrame(function () {
     drawLabels();
-    state.ready = true; state.readyAt = performance.now(); document.body.setAttribute("data-ready", "1");
+    common.ready(state);
   });
 })();

@@ -239,3 +239,23 @@ def test_fast_leiden_gives_one_partition_for_a_seed_on_any_thread_count() -> Non
     ends = np.array(sorted(tuple(sorted(e)) for e in noise.edges()))
     und = Undirected(n=2000, ends=ends, weights=np.ones(len(ends)))
     assert not np.array_equal(fast_leiden(und, 1.0, seed=5, polish_max_edges=0), fast_leiden(und, 1.0, seed=6, polish_max_edges=0))
+
+
+def test_the_compiled_paths_of_large_graphs_equal_the_scipy_ones(monkeypatch) -> None:
+    """Above POLISH_MAX_EDGES the relabelled CSR and the connected parts come from compiled kernels: same arrays."""
+    from scipy import sparse
+
+    from influgraph.algorithms import communities, kernels
+
+    rng = np.random.default_rng(4)
+    n = 500
+    pairs = np.unique(np.sort(rng.integers(0, n, (3000, 2)), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    weights, order, labels = rng.random(len(pairs)), rng.permutation(n), rng.integers(0, 6, n)
+    indptr, indices, data = kernels.upper_csr(pairs, order, weights, n)
+    low, high = np.minimum(order[pairs[:, 0]], order[pairs[:, 1]]), np.maximum(order[pairs[:, 0]], order[pairs[:, 1]])
+    compiled, reference = sparse.csr_matrix((data, indices, indptr), shape=(n, n)), sparse.csr_matrix((weights, (low, high)), shape=(n, n))
+    assert abs(compiled - reference).sum() == 0 and compiled.nnz == reference.nnz
+    small = communities.connected_parts(pairs, labels, n)
+    monkeypatch.setattr(communities, "POLISH_MAX_EDGES", 0)
+    assert np.array_equal(communities.connected_parts(pairs, labels, n), small) and len(set(small)) > 6

@@ -227,3 +227,57 @@ def test_summing_sorted_rows_without_a_sort_equals_the_general_sum(rows: list[tu
     assert all(np.allclose(a, b) for a, b in zip(general[2], direct[2]))
     if len(rows) > 1 and rows[0] != rows[-1]:
         assert _sum_sorted(s[::-1].copy(), d[::-1].copy(), kind[::-1].copy(), weight, 6, multipliers) is None
+
+
+@pytest.mark.parametrize("collide", [False, True])
+def test_hashed_vertex_numbering_equals_the_join_numbering(tmp_path, monkeypatch, collide: bool) -> None:
+    """Commits above the hashing threshold number keys exactly as the joins do: known keys keep their numbers,
+    new accounts first, then loose edge ends, each in (platform, id) order; a fingerprint collision falls back."""
+    import numpy as np
+
+    from influgraph import vertex_numbers, workspace
+    from influgraph.workspace import Workspace
+
+    rng = np.random.default_rng(3)
+    ids = np.array([f"u{i:03d}" for i in rng.permutation(300)])
+
+    def batch(start: int, stop: int, accounts: int) -> Batch:
+        src, dst = ids[rng.integers(start, stop, 400)], ids[rng.integers(start, stop, 400)]
+        platform = np.where(rng.random(400) < 0.2, "generic", "x")
+        return Batch(accounts=pl.DataFrame({"id": ids[start:start + accounts], "platform": "x"}),
+                     edges=pl.DataFrame({"src": src, "dst": dst, "kind": "reply", "platform": platform}))
+
+    batches = [batch(0, 150, 40), batch(100, 300, 0), batch(50, 250, 120)]
+    hashed, joined = Workspace(tmp_path / "hashed"), Workspace(tmp_path / "joined")
+    for number, b in enumerate(batches):
+        if collide and number == 1:  # from now on every fingerprint is equal: the stored index has two keys
+            monkeypatch.setattr(vertex_numbers, "_prints", lambda frame, platform="platform", key="id": (
+                np.zeros(frame.height, np.uint64), np.zeros(frame.height, np.uint64)))  # with one: joins decide
+        monkeypatch.setattr(workspace, "HASHED_MIN_EDGES", 0)
+        hashed.commit(b)
+        monkeypatch.setattr(workspace, "HASHED_MIN_EDGES", 10**12)
+        joined.commit(b)
+        assert hashed.vertex_index().collect().equals(joined.vertex_index().collect())
+        assert hashed.scan("edges").collect().equals(joined.scan("edges").collect())
+    assert hashed.vertex_count() > 250
+
+
+def test_the_compiled_sum_of_sorted_rows_equals_the_numpy_one(monkeypatch) -> None:
+    import numpy as np
+
+    from influgraph import graph
+
+    rng = np.random.default_rng(5)
+    rows = np.unique(np.column_stack([rng.integers(0, 40, 3000), rng.integers(0, 40, 3000), rng.integers(0, 3, 3000)]), axis=0)
+    rows = np.repeat(rows, rng.integers(1, 3, len(rows)), axis=0)
+    s, d, kind = rows[:, 0].copy(), rows[:, 1].copy(), rows[:, 2].copy()
+    weight = rng.choice([1.0, 0.5, 3.0], len(s))
+    for multipliers in ([1.0, 1.0, 1.0], [0.3, 1.7, 0.0]):
+        numpy_sum = graph._sum_sorted(s, d, kind, weight, 40, multipliers)
+        monkeypatch.setattr(graph, "COMPILED_MIN_ROWS", 0)
+        compiled = graph._sum_sorted(s, d, kind, weight, 40, multipliers)
+        monkeypatch.setattr(graph, "COMPILED_MIN_ROWS", 200_000)
+        assert np.array_equal(numpy_sum[0], compiled[0]) and np.array_equal(numpy_sum[1], compiled[1])
+        assert all(np.array_equal(a, b) for a, b in zip(numpy_sum[2], compiled[2]))
+    monkeypatch.setattr(graph, "COMPILED_MIN_ROWS", 0)
+    assert graph._sum_sorted(s[::-1].copy(), d[::-1].copy(), kind[::-1].copy(), weight, 40, [1.0] * 3) is None

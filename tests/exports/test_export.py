@@ -179,7 +179,7 @@ def test_every_page_escapes_hostile_text(hostile, tmp_path: Path) -> None:
             if "<" in payload:
                 assert payload not in html, (page.name, payload)
         tags = _tags(html)
-        assert [t for t, _ in tags].count("script") == (1 if page == report.index else 4)  # a map: library, labels, page, data
+        assert [t for t, _ in tags].count("script") == (1 if page == report.index else 5)  # a map: library, labels, shared controls, page, data
         handlers = [(t, a) for t, attributes in tags for a, _ in attributes if a.startswith("on") or a in ("srcdoc", "src")]
         assert handlers == [], handlers
         charts = {"svg"} if page == report.index else set()  # the report's charts: cleaned SVG (exports/charts.py)

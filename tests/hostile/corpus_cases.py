@@ -78,11 +78,15 @@ BASE: dict[str, tuple[tuple[str, ...], str, tuple[tuple[str, bytes], ...]]] = {
     "shortlist": (("shortlist", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}"), "results", ()),
     "lookalikes": (("lookalikes", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}", "--account", "1000"), "none", ()),
     "trends": (("trends", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}", "--window", "1h", "--since",
-                "2025-12-31T23:00", "--until", "2026-01-01T01:00"), "none", ()),  # two windows: the world's edges are in the second
+                "2025-12-31T23:00", "--until", "2026-01-01T01:00"), "results", ()),  # two windows: the world's edges are in the second
     "export": (("export", "-w", "{ws}", "--format", "gexf", "--out", "{d}/out.gexf"), "none", ()),
     "import": (("import", "{d}/good.csv", "-w", "{ws}"), "tables", GOOD),
     "crawl": (("crawl", "{q}/hostile.toml", "--platform", "x", "--dry-run"), "none", ()),
     "check": (("check", "-w", "{ws}"), "none", ()),
+    "campaign": (("campaign", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}", "--name", "hostile-launch",
+                  "--hashtags", "hostile", "--since", "2026-01-01", "--until", "2026-01-02"), "results", ()),
+    "amplifiers": (("amplifiers", "-w", "{ws}", "--query", "{q}/hostile.toml", "--audience", "hostile", "--queries-dir", "{q}"),
+                   "results", ()),  # the complaint's audience: the hostile niche (the query names no brand)
 }
 
 INT_VALUES = {"neg": ("-1", ANY), "zero": ("0", ANY), "huge": ("99999999999999999999", ANY),
@@ -124,6 +128,8 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("shortlist", "--must-include", "text", (), ""), ("shortlist", "--must-exclude", "text", (), ""),
     ("lookalikes", "--top", "int", (), ""), ("lookalikes", "--account", "text", (), ""),
     ("trends", "--top", "int", (), ""), ("trends", "--platform", "text", (), ""),
+    ("trends", "--min-community-size", "int", (), ""), ("trends", "--spike-z", "float", (), ""),
+    ("trends", "--spike-min-jump", "int", (), ""), ("trends", "--spike-min-share", "float", (), ""),
     ("export", "--max-nodes", "int", (), ""), ("export", "--max-edges", "int", (), ""),
     ("export", "--seed", "int", ("--format", "html", "--out", "{d}/map.html"), ""),
     ("export", "--format", "choice", (), "GEXF"),
@@ -134,6 +140,8 @@ OPTIONS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ("import", "--kind-col", "column", (), ""), ("import", "--delimiter", "text", (), ""),
     ("crawl", "--max-requests", "int", (), ""), ("crawl", "--depth", "int", (), ""),
     ("crawl", "--platform", "choice", (), "X"),
+    ("amplifiers", "--top", "int", (), ""), ("amplifiers", "--platform", "text", (), ""),
+    ("amplifiers", "--bucket", "choice", (), "HOUR"),
 )
 LIST_MEANING = {"--tiers": "nano,bogus", "--exclude-roles": "bot,bogus"}  # the "mixed" value for non-kind lists
 
@@ -200,6 +208,18 @@ def _niche_cases() -> list[Case]:
                               expect=REFUSE, names=(option,)))
     cases.append(Case(id="option/trends/--since-after-until", args=(*BASE["trends"][0], "--since", "2030-01-01", "--until",
                                                                      "2020-01-01"), expect=REFUSE, names=("--since",)))
+    for command in ("rank", "communities", "stats"):  # one window (--since/--until) or a series (--window)
+        args = BASE[command][0]
+        for label, value in TRENDS_WINDOWS.items():
+            cases.append(Case(id=f"option/{command}/--window={label}", args=(*args, "--window", value),
+                              expect=REFUSE, names=("--window",)))
+        for option in ("--since", "--until"):
+            for label, value in TRENDS_TIMES.items():
+                cases.append(Case(id=f"option/{command}/{option}={label}", args=(*args, option, value),
+                                  expect=REFUSE, names=(option,)))
+        cases.append(Case(id=f"option/{command}/--since-after-until", args=(*args, "--since", "2030-01-01", "--until",
+                                                                           "2020-01-01"), expect=REFUSE, names=("--since",)))
+    cases += _amplifier_cases()
     cases.append(Case(id="option/shortlist/--excel-without-csv", args=(*BASE["shortlist"][0], "--excel"),
                       expect=REFUSE, names=("--excel",), writes="results"))
     cases.append(Case(id="option/shortlist/--budget-without-costs", args=(*BASE["shortlist"][0], "--budget", "100"),
@@ -211,6 +231,9 @@ def _niche_cases() -> list[Case]:
     cases.append(Case(id="option/demo/--seed=nan", args=("demo", "--out", "{d}/demo", "--seed", "nan"),
                       expect=REFUSE, names=("--seed",)))
     cases.append(Case(id="option/demo/--out=file", args=("demo", "--out", "{costs}"), expect=REFUSE, names=("--out",)))
+    for label, value in (("3", "3"), ("0", "0"), ("word", "two")):
+        cases.append(Case(id=f"option/demo/--weeks={label}", args=("demo", "--out", "{d}/demo", "--weeks", value),
+                          expect=REFUSE, names=("--weeks",)))
     cases.append(Case(id="option/import/no-such-file", args=("import", "{d}/none.csv", "-w", "{ws}"),
                       expect=REFUSE, names=("none.csv",)))
     cases.append(Case(id="option/import/empty-path", args=("import", "", "-w", "{ws}"), expect=REFUSE,
@@ -218,6 +241,26 @@ def _niche_cases() -> list[Case]:
     cases.append(Case(id="option/import/a-folder", args=("import", "{q}", "-w", "{ws}"), expect=REFUSE, names=("queries",)))
     cases.append(Case(id="option/main/unknown-command", args=("bogus",), expect=REFUSE, names=("bogus",)))
     cases.append(Case(id="option/main/unknown-option", args=("stats", "--bogus"), expect=REFUSE, names=("--bogus",)))
+    return cases
+
+
+def _amplifier_cases() -> list[Case]:
+    """`amplifiers`: bad times, audience names, complaint query files, and a complaint naming no brand found."""
+    args = BASE["amplifiers"][0]
+    cases = [Case(id=f"option/amplifiers/{option}={label}", args=(*args, option, value), expect=REFUSE, names=(option,),
+                  writes="results") for option in ("--since", "--until") for label, value in TRENDS_TIMES.items()]
+    cases.append(Case(id="option/amplifiers/--since-after-until", args=(*args, "--since", "2030-01-01", "--until", "2020-01-01"),
+                      expect=REFUSE, names=("--since",), writes="results"))
+    cases += [Case(id=f"option/amplifiers/--audience={label}", args=(*_without(args, "--audience"), "--audience", value),
+                   expect=REFUSE, names=("niche",), writes="results") for label, value in NAME_VALUES.items()]
+    brandless = ("nobrand.toml", b'name = "nobrand"\nkeywords = ["hostile"]\nseed_accounts = ["nobody-here"]\n')
+    cases.append(Case(id="option/amplifiers/no-brand-found", args=("amplifiers", "-w", "{ws}", "--query", "{d}/nobrand.toml"),
+                      expect=REFUSE, names=("nobrand.toml", "--query"), files=(brandless,)))
+    branded = ("brand.toml", b'name = "brand"\nkeywords = ["hostile"]\nseed_accounts = ["1001"]\n')
+    cases.append(Case(id="option/amplifiers/brand-followers", args=("amplifiers", "-w", "{ws}", "--query", "{d}/brand.toml"),
+                      expect=frozenset({0}), writes="results", files=(branded,)))
+    cases.append(Case(id="option/amplifiers/query-missing", args=(*_without(args, "--query"), "--query", "{d}/none.toml"),
+                      expect=REFUSE, names=("none.toml",), writes="results"))
     return cases
 
 
@@ -304,6 +347,9 @@ def _query_cases() -> list[Case]:
                 args = (*_without(_without(BASE[command][0], "--niche"), "--queries-dir"), "--query", f"{{d}}/{name}")
             cases.append(Case(id=f"query/{command}/{label}", args=args, expect=expect, names=(name,),
                               writes=BASE[command][1], files=((name, content),)))
+        cases.append(Case(id=f"query/amplifiers/{label}", args=(*_without(BASE["amplifiers"][0], "--query"), "--query",
+                                                                 f"{{d}}/{name}"),
+                          expect=expect, names=(name,), writes="results", files=((name, content),)))
     for command in ("rank", "shortlist"):
         args = _without(_without(BASE[command][0], "--niche"), "--queries-dir")
         cases.append(Case(id=f"query/{command}/missing", args=(*args, "--query", "{d}/none.toml"), expect=REFUSE,
@@ -680,7 +726,15 @@ def _crawl_cases() -> list[Case]:
              Case(id="crawl/x-blank-token", args=CRAWL, expect=frozenset({4}), names=("X_BEARER_TOKEN",),
                   env=(("X_BEARER_TOKEN", " \r\n"),)),
              Case(id="crawl/resume-and-restart", args=(*CRAWL, "--resume", "--restart"), expect=REFUSE,
-                  names=("--resume", "--restart"), env=TOKEN)]
+                  names=("--resume", "--restart"), env=TOKEN),
+             # --update misuse (T, issue 18): refused before any request, one line naming the flag
+             Case(id="crawl/update-without-earlier-crawl", args=(*CRAWL, "--update", "--api-url", "http://127.0.0.1:9"),
+                  expect=REFUSE, names=("--update",), env=TOKEN),
+             Case(id="crawl/update-and-restart", args=(*CRAWL, "--update", "--restart"), expect=REFUSE,
+                  names=("--update", "--restart"), env=TOKEN),
+             Case(id="crawl/update-mastodon-without-earlier-crawl", args=(*CRAWL[:3], "mastodon", *CRAWL[4:], "--update",
+                                                                      "--instance", "http://127.0.0.1:9"),
+                  expect=REFUSE, names=("--update",))]
     # (an empty --api-url falls back to the variable, and a URL that is merely odd is tried: both would wait
     # for connection retries, so they are not here)
     for label, url in (("words", "not a url"), ("file-scheme", "file:///etc/passwd"), ("no-host", "http://"),
@@ -867,6 +921,37 @@ def _text_cases() -> list[Case]:
     return cases
 
 
+LISTEN = ("listen", "--platform", "bluesky", "-w", "{ws}", "--niche", "hostile", "--queries-dir", "{q}",
+          "--jetstream-url", "ws://127.0.0.1:9/subscribe", "--max-events", "1")
+
+
+def _listen_cases() -> list[Case]:
+    """`listen` with bad options: each refused (exit 2, one line naming the option) before any connection is tried."""
+    cases = []
+    bad = {"--duration": {"empty": "", "word": "abc", "zero": "0", "zero-unit": "0s", "neg": "-1", "nan": "nan", "inf": "inf",
+                          "sci": "1e3", "unit": "10x", "month": "31d", "newline": "7\n", "dots": "1.5.5m", "huge": "9" * 100,
+                          "nul": "5\x00m", "neg-unit": "-5m"},
+           "--max-events": {"zero": "0", "neg": "-1", "word": "abc", "frac": "1.5", "empty": "", "nan": "nan",
+                            "huge": "99999999999999999999"},
+           "--jetstream-url": {"http": "http://127.0.0.1:9/subscribe", "words": "not a url", "no-host": "ws://",
+                               "bad-port": "ws://127.0.0.1:port/x", "query": "ws://127.0.0.1:9/subscribe?cursor=1",
+                               "space": "ws://127.0.0.1 :9", "tab": "\tws://127.0.0.1:9", "line-break": "ws://127.0.0.1:9\n",
+                               "file-scheme": "file:///etc/passwd", "javascript": "javascript:alert(1)"},
+           "--platform": {"x": "x", "mastodon": "mastodon", "bogus": "bogus", "empty": ""}}
+    for option, values in bad.items():
+        for label, value in values.items():
+            cases.append(Case(id=f"listen/{option}={label}", args=(*_without(LISTEN, option), option, value),
+                              expect=REFUSE, names=(option,)))
+    for label, value in NAME_VALUES.items():
+        cases.append(Case(id=f"listen/--niche={label}", args=(*_without(LISTEN, "--niche"), "--niche", value),
+                          expect=REFUSE, names=("niche",)))
+    cases.append(Case(id="listen/--niche-and-query", args=(*LISTEN, "--query", "{q}/hostile.toml"), expect=REFUSE,
+                      names=("--niche",)))
+    cases.append(Case(id="listen/url-from-environment", args=_without(LISTEN, "--jetstream-url"), expect=REFUSE,
+                      names=("--jetstream-url", "INFLUGRAPH_JETSTREAM_URL"), env=(("INFLUGRAPH_JETSTREAM_URL", "ftp://x"),)))
+    return cases
+
+
 def _json_cases() -> list[Case]:
     cases = []
     extra = {"shortlist-spread": ("shortlist", ("--objective", "spread", "--samples", "100")),
@@ -884,11 +969,50 @@ def _json_cases() -> list[Case]:
     return cases
 
 
+# -- campaign (helper C): bad names, hashtags, windows and picks files ---------------------------------------
+CAMPAIGN_PICKS = {"empty": b"", "comments-only": b"# none\n\n", "binary": b"\xff\xfe\x00\x81", "no-id-column": b"who,cost\n1000,1\n",
+                  "float-id": b"1.5e18\n", "unknown": b"nobody-here\n", "nul": b"10\x0000\n", "bad-csv": b'id,handle\n"1000,h\n',
+                  "padded": b" 1000\t\n\t x\n", "huge-line": b"9" * 300 + b"\n", "many": b"".join(b"%d\n" % i for i in range(10_001)),
+                  "control": b"ab\x01cd\n"}
+CAMPAIGN_VALUES = {"--name": {"empty": "", "space": " ", "newline": "a\nb", "nul": "a\x00b", "huge": "n" * 10_000},
+                   "--hashtags": {"empty": "", "commas": ",,", "hash": "#", "space": "two words", "huge": ",".join(f"h{i}" for i in range(200)),
+                                  "newline": "a\nb", "nul": "a\x00b"}}
+
+
+def _campaign_cases() -> list[Case]:
+    args, writes, _ = BASE["campaign"]
+    cases = [Case(id=f"campaign/--accounts={label}", args=(*args, "--accounts", "{d}/picks.txt"), expect=REFUSE,
+                  names=("picks.txt", "--accounts"), writes=writes, files=(("picks.txt", content),))
+             for label, content in CAMPAIGN_PICKS.items()]
+    cases.append(Case(id="campaign/--accounts=missing", args=(*args, "--accounts", "{d}/none.csv"), expect=REFUSE,
+                      names=("none.csv", "--accounts")))
+    cases.append(Case(id="campaign/--accounts=folder", args=(*args, "--accounts", "{q}"), expect=REFUSE, names=("--accounts",)))
+    cases.append(Case(id="campaign/--accounts=good", args=(*args, "--accounts", "{d}/picks.csv"), expect=frozenset({0}),
+                      writes=writes, files=(("picks.csv", b"pick,id,handle\n1,1000,x\n2,1001,y\n"),)))
+    for option, values in CAMPAIGN_VALUES.items():
+        for label, value in values.items():
+            cases.append(Case(id=f"campaign/{option}={label}", args=(*_without(args, option), option, value), expect=REFUSE,
+                              names=(option,), writes=writes))
+    for option in ("--since", "--until"):
+        for label, value in TRENDS_TIMES.items():
+            cases.append(Case(id=f"campaign/{option}={label}", args=(*_without(args, option), option, value), expect=REFUSE,
+                              names=(option,), writes=writes))
+        cases.append(Case(id=f"campaign/{option}=missing", args=_without(args, option), expect=REFUSE, names=(option,)))
+    cases.append(Case(id="campaign/--since-after-until", args=(*_without(_without(args, "--since"), "--until"), "--since",
+                                                               "2030-01-01", "--until", "2020-01-01"),
+                      expect=REFUSE, names=("--since",)))
+    for label, value in NAME_VALUES.items():
+        cases.append(Case(id=f"campaign/--niche={label}", args=(*_without(args, "--niche"), "--niche", value),
+                          expect=REFUSE, names=("niche",)))
+    cases.append(Case(id="campaign/--top=zero", args=(*args, "--top", "0"), expect=REFUSE, names=("--top",)))
+    return cases
+
+
 def all_cases() -> list[Case]:
     """Every case of the corpus, ids unique."""
     cases = [*_option_cases(), *_niche_cases(), *_query_cases(), *_import_cases(), *_costs_cases(), *_out_cases(),
-             *_damaged_cases(), *_workspace_cases(), *_crawl_cases(), *_environment_cases(), *_text_cases(),
-             *_json_cases()]
+             *_damaged_cases(), *_workspace_cases(), *_crawl_cases(), *_listen_cases(), *_environment_cases(), *_text_cases(),
+             *_json_cases(), *_campaign_cases()]
     ids = [case.id for case in cases]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
     return cases
