@@ -1359,8 +1359,8 @@ def demo_command(out_dir: str, seed: int, weeks: int, as_json: bool) -> None:
             a = week["amplifiers"]
             first = a["first_spreader"]
             click.echo(f"  complaint {a['query']}: first spread by {(first['handle'] or first['id']) if first else 'nobody'}; "
-                       "answer first: " + ", ".join(f"{r['handle'] or r['id']} (reaches {r['reach']:,} of the brand's "
-                                                    f"{a['brand_followers'] or 0:,} followers)" for r in a["amplifiers"]))
+                       f"answer first (reach among the brand's {a['brand_followers'] or 0:,} followers): "
+                       + ", ".join(f"{r['handle'] or r['id']} ({r['reach']:,})" for r in a["amplifiers"]))
     click.echo("outputs")
     for name, path in summary["outputs"].items():
         click.echo(f"  {name:<24} {path}")

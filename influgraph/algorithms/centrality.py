@@ -22,7 +22,6 @@ __all__ = ["PAGERANK_TOL", "pagerank", "personalised_pagerank", "reachable", "au
 PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
 DANGLING_SHARE = 0.05  # with at least this share of dangling vertices, PageRank is solved level by level
 MAX_LEVELS = 256  # levels of the condensation solved one by one; the rest together
-KERNEL_MIN_EDGES = 200_000  # from this many edges the compiled PageRank iteration pays for loading numba
 DIRECT_MAX = 50_000  # cycles of one level with up to this many vertices are solved by sparse LU, more by Jacobi
 
 
@@ -167,15 +166,8 @@ def _power_iteration(built: BuiltGraph, reset: np.ndarray | None, damping: float
 
 
 def _power(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarray, damping: float, tol: float) -> np.ndarray:
-    """Power iteration x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`.
-
-    One teleport column on a large graph runs the same iteration as one compiled pass per step
-    (`kernels.pagerank_power`); the numpy form below needs several passes and temporaries."""
+    """Power iteration x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`."""
     size = matrix.shape[0]
-    if teleport.shape[1] == 1 and matrix.nnz >= KERNEL_MIN_EDGES:
-        from .kernels import pagerank_power
-
-        return pagerank_power(matrix.indptr, matrix.indices, matrix.data, out, teleport[:, 0], damping, tol)[:, None]
     dangling = np.flatnonzero(out <= 0)
     inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)[:, None]
     transposed = matrix.T  # CSC view: no copy

@@ -202,7 +202,8 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     -----
     On 2 cores PLM is an order of magnitude faster than igraph's single-threaded Leiden at
     millions of edges, at the same modularity (`benchmarks/bench_communities.py`). networkit
-    keeps its thread count (`networkit.setNumberOfThreads`); the result is the same for any count.
+    runs PLM on one thread (its parallel regions give a partition that varies run to run) and keeps
+    the caller's thread count (`networkit.setNumberOfThreads`); the result is the same for any count.
 
     References
     ----------
@@ -223,14 +224,20 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
 
         indptr, indices, data = upper_csr(ends, order, np.asarray(graph.weights, dtype=np.float64), n)
         upper = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
+        upper.sort_indices()  # neighbours in order, as the COO conversion gives them: one partition on any thread count
     else:
         low, high = np.minimum(order[ends[:, 0]], order[ends[:, 1]]), np.maximum(order[ends[:, 0]], order[ends[:, 1]])
         upper = sparse.csr_matrix((graph.weights, (low, high)), shape=(n, n))  # networkit mirrors it: undirected
-    nk.setSeed(seed % 2**63, False)
-    plm = nk.community.PLM(nk.graph.GraphFromCsr(upper, directed=False, weighted=True), refine=True,
-                           gamma=float(resolution), par="none")
-    del upper
-    plm.run()
+    threads = nk.getCurrentNumberOfThreads()
+    nk.setNumberOfThreads(1)  # PLM's parallel regions give a partition that varies run to run
+    try:
+        nk.setSeed(seed % 2**63, False)  # after the thread count: networkit seeds one generator per thread
+        plm = nk.community.PLM(nk.graph.GraphFromCsr(upper, directed=False, weighted=True), refine=True,
+                               gamma=float(resolution), par="none")
+        del upper
+        plm.run()
+    finally:
+        nk.setNumberOfThreads(threads)
     labels = connected_parts(ends, np.asarray(plm.getPartition().getVector(), dtype=np.int64)[order], n)
     if len(ends) <= polish_max_edges:
         labels = np.asarray(leiden(graph.graph, resolution, labels.tolist(), POLISH_PASSES), dtype=np.int64)

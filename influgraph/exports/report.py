@@ -263,9 +263,14 @@ def _reach_line(curves: pl.DataFrame, members: int) -> str:
             f"{at.get('top-k by followers', 0):,}, the top {k} by niche score {at.get('top-k by niche score', 0):,}.")
 
 
-def _rings_line(rings: pl.DataFrame | None) -> str:
-    """One sentence on the engagement rings found among the niche's engagers (empty when none)."""
-    if rings is None or rings.height == 0:
+def _rings_line(rings: pl.DataFrame | None, table: pl.DataFrame) -> str:
+    """One sentence on the engagement rings with members among the niche's candidates (empty when none).
+
+    The rings are found on the whole graph; the ranking's `ring` column says which ring each candidate is in.
+    """
+    if rings is not None and "ring" in table.columns:
+        rings = rings.join(table.select(pl.col("ring").drop_nulls().unique()), on="ring", how="semi")
+    if rings is None or rings.height == 0 or "ring" not in table.columns:
         return ""
     largest = rings.sort(["size", "ring"], descending=[True, False]).row(0, named=True)
     names = ", ".join(str(h) for h in (largest.get("handles") or largest.get("ids") or [])[:4])
@@ -295,7 +300,7 @@ def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist
     return {
         "anchor": f"niche-{stem}", "stem": stem, "niche": niche, "cards": cards, "cards_note": cards_note,
         "summary": [f"{table.height:,} candidates ranked by niche influence (influence within the niche; reach is shown apart); "
-                    f"{niche_members:,} niche members.", _reach_line(curves, niche_members), _rings_line(rings)],
+                    f"{niche_members:,} niche members.", _reach_line(curves, niche_members), _rings_line(rings, table)],
         "map": f"maps/map-{stem}.html", "caption": caption, "flagged": flagged,
         "rows": [accounts[str(i)] for i in shown["id"].to_list()], "total": table.height, "top_rows": min(rows, table.height),
         "flagged_below": shown.height - min(rows, table.height),

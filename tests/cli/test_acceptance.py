@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from influgraph.cli import main
+from influgraph.workspace import Workspace
 
 from shared_data import shared_path as _data
 
@@ -88,6 +90,12 @@ def test_gzip_and_plain_copies_import_to_the_same_content(tmp_path: Path) -> Non
     plain.write_bytes(gzip.decompress(source.read_bytes()))
     packed = tmp_path / "retweets.txt.gz"
     packed.write_bytes(source.read_bytes())
+    # a file that records no retrieval time was observed when it was written: gzip keeps that time
+    os.utime(packed, ns=(plain.stat().st_atime_ns, plain.stat().st_mtime_ns))
     a = _cli("import", str(plain), "-w", str(tmp_path / "a"), "--dataset", "rt", "--json")
     b = _cli("import", str(packed), "-w", str(tmp_path / "b"), "--dataset", "rt", "--json")
     assert a["content_hash"] == b["content_hash"]
+    os.utime(packed, ns=(plain.stat().st_atime_ns, plain.stat().st_mtime_ns + 60 * 10**9))  # a copy made a minute later
+    c = _cli("import", str(packed), "-w", str(tmp_path / "c"), "--dataset", "rt", "--json")
+    assert c["content_hash"] != a["content_hash"]  # observed at another time ...
+    assert Workspace(tmp_path / "c").facts_hash() == Workspace(tmp_path / "a").facts_hash()  # ... the same facts
