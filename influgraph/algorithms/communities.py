@@ -213,7 +213,6 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     .. [2] V. A. Traag, L. Waltman and N. J. van Eck, "From Louvain to Leiden: guaranteeing
        well-connected communities", Scientific Reports 9, 5233, 2019.
     """
-    import networkit as nk
     from scipy import sparse
 
     n, ends = graph.n, graph.ends
@@ -228,20 +227,28 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     else:
         low, high = np.minimum(order[ends[:, 0]], order[ends[:, 1]]), np.maximum(order[ends[:, 0]], order[ends[:, 1]])
         upper = sparse.csr_matrix((graph.weights, (low, high)), shape=(n, n))  # networkit mirrors it: undirected
-    threads = nk.getCurrentNumberOfThreads()
-    nk.setNumberOfThreads(1)  # PLM's parallel regions give a partition that varies run to run
-    try:
-        nk.setSeed(seed % 2**63, False)  # after the thread count: networkit seeds one generator per thread
-        plm = nk.community.PLM(nk.graph.GraphFromCsr(upper, directed=False, weighted=True), refine=True,
-                               gamma=float(resolution), par="none")
-        del upper
-        plm.run()
-    finally:
-        nk.setNumberOfThreads(threads)
-    labels = connected_parts(ends, np.asarray(plm.getPartition().getVector(), dtype=np.int64)[order], n)
+    labels = connected_parts(ends, _plm(upper, resolution, seed)[order], n)
     if len(ends) <= polish_max_edges:
         labels = np.asarray(leiden(graph.graph, resolution, labels.tolist(), POLISH_PASSES), dtype=np.int64)
     return labels
+
+
+def _plm(upper, resolution: float, seed: int) -> np.ndarray:
+    """networkit's PLM with refinement on the upper-triangle CSR `upper`, on one thread, seeded: the community
+    of every (relabelled) vertex. One thread because PLM's parallel regions give a partition that varies run
+    to run; the seed is set after the thread count, since networkit seeds one generator per thread."""
+    import networkit as nk
+
+    threads = nk.getCurrentNumberOfThreads()
+    nk.setNumberOfThreads(1)
+    try:
+        nk.setSeed(seed % 2**63, False)
+        plm = nk.community.PLM(nk.graph.GraphFromCsr(upper, directed=False, weighted=True), refine=True,
+                               gamma=float(resolution), par="none")
+        plm.run()
+    finally:
+        nk.setNumberOfThreads(threads)
+    return np.asarray(plm.getPartition().getVector(), dtype=np.int64)
 
 
 def connected_parts(ends: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
