@@ -333,6 +333,44 @@ def stored_shortlists(workspace: "Workspace") -> dict[str, StoredShortlist]:
     return found
 
 
+def _write_facts_and_tables(workspace: "Workspace", head: str, prefixes: dict[str, str], stem: str,
+                            tables: dict[str, pl.DataFrame], facts: pl.DataFrame) -> list[Path]:
+    """Store a result as its tables (each prefix + stem) and then its facts row (`head` + stem); returns the files.
+
+    The facts go last: a result is listed (`_stems` of `head`) only once all its tables are stored.
+    """
+    written = [workspace.write_result(prefixes[kind] + stem, frame) for kind, frame in tables.items()]
+    return written + [workspace.write_result(head + stem, facts)]
+
+
+def _facts_and_tables(workspace: "Workspace", head: str, prefixes: dict[str, str], stem: str
+                      ) -> tuple[dict, dict[str, pl.DataFrame]] | None:
+    """A result stored as one facts row (`head` + stem) and tables (each prefix + stem); None when any part is missing."""
+    row = _read(workspace, head, stem)
+    if row is None or row.height != 1:
+        return None
+    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in prefixes.items()}
+    if any(table is None for table in tables.values()):
+        return None
+    return row.row(0, named=True), tables
+
+
+def _every(workspace: "Workspace", head: str, read, name_of) -> dict:
+    """Every result stored under `head`, read by `read(workspace, stem)`, by `name_of(result)`, in stored-name order."""
+    found = {}
+    for stem in _stems(workspace, head):
+        stored = read(workspace, stem)
+        if stored is not None:
+            found[name_of(stored)] = stored
+    return found
+
+
+def _one(workspace: "Workspace", name: str, read, name_of):
+    """The result stored for `name` (read from its stem), or None; never another name's whose stem reads alike."""
+    stored = read(workspace, _stem(name))
+    return stored if stored is not None and name_of(stored) == name else None
+
+
 def _facts_row(facts: dict) -> pl.DataFrame:
     """The facts of a campaign as one row: lists of text, text (None too) and integers."""
     def kind(value: object) -> pl.DataType:
@@ -351,22 +389,18 @@ def save_campaign(workspace: "Workspace", result: "CampaignResult") -> list[Path
 
     Example: ``save_campaign(ws, campaign_results(ws, query, name="launch", hashtags=["brewday"], since=s, until=u))``.
     """
-    stem = _stem(result.facts["name"])
-    written = [workspace.write_result(prefix + stem, getattr(result, kind)) for kind, prefix in CAMPAIGN_TABLES.items()]
-    # the facts last: a campaign is listed only once all its tables are stored
-    return written + [workspace.write_result(CAMPAIGN + stem, _facts_row({**result.facts, "notes": list(result.notes)}))]
+    return _write_facts_and_tables(workspace, CAMPAIGN, CAMPAIGN_TABLES, _stem(result.facts["name"]),
+                                   {kind: getattr(result, kind) for kind in CAMPAIGN_TABLES},
+                                   _facts_row({**result.facts, "notes": list(result.notes)}))
 
 
 def _campaign(workspace: "Workspace", stem: str) -> "CampaignResult | None":
     from .campaign import CampaignResult
 
-    row = _read(workspace, CAMPAIGN, stem)
-    if row is None or row.height != 1:
+    found = _facts_and_tables(workspace, CAMPAIGN, CAMPAIGN_TABLES, stem)
+    if found is None:
         return None
-    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in CAMPAIGN_TABLES.items()}
-    if any(table is None for table in tables.values()):
-        return None
-    facts = row.row(0, named=True)
+    facts, tables = found
     notes = facts.pop("notes", None) or []
     return CampaignResult(facts=facts, notes=list(notes), **tables)
 
@@ -376,8 +410,7 @@ def load_campaign(workspace: "Workspace", name: str) -> "CampaignResult | None":
 
     Example: ``load_campaign(ws, "launch").facts["unique_reach"]``.
     """
-    stored = _campaign(workspace, _stem(name))
-    return stored if stored is not None and stored.facts["name"] == name else None
+    return _one(workspace, name, _campaign, lambda stored: stored.facts["name"])
 
 
 def stored_campaigns(workspace: "Workspace") -> dict[str, "CampaignResult"]:
@@ -385,12 +418,7 @@ def stored_campaigns(workspace: "Workspace") -> dict[str, "CampaignResult"]:
 
     Example: ``{name: c.facts["unique_reach"] for name, c in stored_campaigns(ws).items()}``.
     """
-    found = {}
-    for stem in _stems(workspace, CAMPAIGN):
-        stored = _campaign(workspace, stem)
-        if stored is not None:
-            found[str(stored.facts["name"])] = stored
-    return found
+    return _every(workspace, CAMPAIGN, _campaign, lambda stored: str(stored.facts["name"]))
 
 
 @dataclass(frozen=True)
@@ -413,21 +441,17 @@ def save_amplifiers(workspace: "Workspace", result: "AmplifierResult") -> list[P
 
     Example: ``save_amplifiers(ws, find_amplifiers(ws, load_query("complaint.toml")))``.
     """
-    stem = _stem(result.summary["complaint"])
-    written = [workspace.write_result(prefix + stem, getattr(result, kind)) for kind, prefix in AMPLIFIER_TABLES.items()]
     summary = {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in result.summary.items()}
-    # the summary last: a complaint is listed only once its tables are stored
-    return written + [workspace.write_result(AMPLIFIERS + stem, _facts_row({**summary, "notes": list(result.notes)}))]
+    return _write_facts_and_tables(workspace, AMPLIFIERS, AMPLIFIER_TABLES, _stem(result.summary["complaint"]),
+                                   {kind: getattr(result, kind) for kind in AMPLIFIER_TABLES},
+                                   _facts_row({**summary, "notes": list(result.notes)}))
 
 
 def _amplifiers(workspace: "Workspace", stem: str) -> StoredAmplifiers | None:
-    row = _read(workspace, AMPLIFIERS, stem)
-    if row is None or row.height != 1:
+    found = _facts_and_tables(workspace, AMPLIFIERS, AMPLIFIER_TABLES, stem)
+    if found is None:
         return None
-    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in AMPLIFIER_TABLES.items()}
-    if any(table is None for table in tables.values()):
-        return None
-    summary = row.row(0, named=True)
+    summary, tables = found
     return StoredAmplifiers(complaint=str(summary["complaint"]), summary=summary, **tables)
 
 
@@ -436,8 +460,7 @@ def load_amplifiers(workspace: "Workspace", complaint: str) -> StoredAmplifiers 
 
     Example: ``load_amplifiers(ws, "burnt-beans").table.head(3)``.
     """
-    stored = _amplifiers(workspace, _stem(complaint))
-    return stored if stored is not None and stored.complaint == complaint else None
+    return _one(workspace, complaint, _amplifiers, lambda stored: stored.complaint)
 
 
 def stored_amplifiers(workspace: "Workspace") -> dict[str, StoredAmplifiers]:
@@ -445,12 +468,7 @@ def stored_amplifiers(workspace: "Workspace") -> dict[str, StoredAmplifiers]:
 
     Example: ``{name: a.summary["reached"] for name, a in stored_amplifiers(ws).items()}``.
     """
-    found = {}
-    for stem in _stems(workspace, AMPLIFIERS):
-        stored = _amplifiers(workspace, stem)
-        if stored is not None:
-            found[stored.complaint] = stored
-    return found
+    return _every(workspace, AMPLIFIERS, _amplifiers, lambda stored: stored.complaint)
 
 
 @dataclass(frozen=True)
@@ -480,23 +498,10 @@ def save_trends(workspace: "Workspace", niche: str, window: str, result: "Trends
               "events": changes.events if changes is not None else pl.DataFrame(schema=EVENT_SCHEMA),
               "sizes": changes.sizes if changes is not None else
               pl.DataFrame(schema={"start": pl.Datetime("us", "UTC"), "community": pl.Int64, "size": pl.Int64})}
-    written = [workspace.write_result(TRENDS_TABLES[kind] + stem, frame) for kind, frame in tables.items()]
     facts = pl.DataFrame([{"niche": niche, "window": str(window), "communities": changes is not None,
                            "notes": list(result.notes)}],
                          schema={"niche": pl.String, "window": pl.String, "communities": pl.Boolean, "notes": pl.List(pl.String)})
-    return written + [workspace.write_result(TRENDS + stem, facts)]  # the facts last: listed once all tables are stored
-
-
-def _facts_and_tables(workspace: "Workspace", head: str, prefixes: dict[str, str], stem: str
-                      ) -> tuple[dict, dict[str, pl.DataFrame]] | None:
-    """A result stored as one facts row (`head` + stem) and tables (each prefix + stem); None when any part is missing."""
-    row = _read(workspace, head, stem)
-    if row is None or row.height != 1:
-        return None
-    tables = {kind: workspace.read_result(prefix + stem, NEEDED[prefix]) for kind, prefix in prefixes.items()}
-    if any(table is None for table in tables.values()):
-        return None
-    return row.row(0, named=True), tables
+    return _write_facts_and_tables(workspace, TRENDS, TRENDS_TABLES, stem, tables, facts)
 
 
 def _trends(workspace: "Workspace", stem: str) -> StoredTrends | None:
@@ -512,8 +517,7 @@ def load_trends(workspace: "Workspace", niche: str) -> StoredTrends | None:
 
     Example: ``load_trends(ws, "specialty-coffee").table.head(3)``.
     """
-    stored = _trends(workspace, _stem(niche))
-    return stored if stored is not None and stored.niche == niche else None
+    return _one(workspace, niche, _trends, lambda stored: stored.niche)
 
 
 def stored_trends(workspace: "Workspace") -> dict[str, StoredTrends]:
@@ -521,9 +525,4 @@ def stored_trends(workspace: "Workspace") -> dict[str, StoredTrends]:
 
     Example: ``{niche: t.table["id"].head(3).to_list() for niche, t in stored_trends(ws).items()}``.
     """
-    found = {}
-    for stem in _stems(workspace, TRENDS):
-        stored = _trends(workspace, stem)
-        if stored is not None:
-            found[stored.niche] = stored
-    return found
+    return _every(workspace, TRENDS, _trends, lambda stored: stored.niche)
