@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .errors import BadInput
+from .errors import BadInput, is_number
 from .schema import TIMESTAMP, Batch
 
 if TYPE_CHECKING:
@@ -51,9 +51,9 @@ class MatchRule:
     def validate(self) -> None:
         """Raise BadInput for a threshold out of range, naming it."""
         for name, value, high in (("overlap", self.overlap, 1.0), ("jaccard", self.jaccard, 1.0), ("change", self.change, 100.0)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= high:
+            if not is_number(value) or not 0 < value <= high:
                 raise BadInput(f"`{name}` must be a number above 0 and at most {high:g}, got {value!r}", param=name)
-        if isinstance(self.min_size, bool) or not isinstance(self.min_size, int) or not 1 <= self.min_size <= 1_000_000:
+        if not is_number(self.min_size, whole=True) or not 1 <= self.min_size <= 1_000_000:
             raise BadInput(f"`min_size` must be a whole number from 1 to 1,000,000, got {self.min_size!r}", param="min_size")
 
 

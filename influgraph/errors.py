@@ -19,6 +19,7 @@ __all__ = [
     "AuthError",
     "UpstreamUnavailable",
     "name_parameters",
+    "is_number",
     "EXIT_OK",
     "EXIT_INTERNAL",
     "EXIT_BAD_INPUT",
@@ -115,3 +116,14 @@ class UpstreamUnavailable(InflugraphError):
     """The platform is down, or a quota is exhausted until a later date (exit 5)."""
 
     exit_code = EXIT_UPSTREAM
+
+
+def is_number(value: object, *, whole: bool = False) -> bool:
+    """True for an int or a float (an int only, when `whole`) that is not a bool: what a numeric option may be.
+
+    TOML and JSON give booleans that Python counts as ints; an option set to `true` is a mistake,
+    not 1. Range checks stay with each option (a NaN fails every comparison, so it fails them too).
+
+    Example: ``is_number(0.5) and not is_number(True) and not is_number(2.5, whole=True)``.
+    """
+    return not isinstance(value, bool) and isinstance(value, int if whole else (int, float))

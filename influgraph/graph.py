@@ -39,7 +39,7 @@ import igraph as ig
 import numpy as np
 import polars as pl
 
-from .errors import BadInput
+from .errors import BadInput, is_number
 from .schema import EDGE_KINDS, KIND, Batch
 
 if TYPE_CHECKING:
@@ -71,8 +71,7 @@ class GraphSpec:
         if unknown:
             raise BadInput(f"unknown edge kind {unknown[0]!r}", hint=f"use one of {', '.join(EDGE_KINDS)}", param="kinds")
         for kind, weight in self.weights.items():
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) \
-                    or not 0 <= weight <= 1e6:
+            if not is_number(weight) or not math.isfinite(weight) or not 0 <= weight <= 1e6:
                 raise BadInput(f"weight for {kind!r} must be a number from 0 to 1,000,000, got {weight!r}", param="weights")
         if self.since and self.until and self.since >= self.until:
             raise BadInput("time window is empty: since must be before until", param="since")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from .errors import BadInput
+from .errors import BadInput, is_number
 from .schema import OBSERVATIONS, TIMESTAMP, Batch
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class SpikeRule:
         """Raise BadInput for a threshold out of range, naming it."""
         for name, value, low in (("z", self.z, 0.0), ("min_jump", self.min_jump, 0), ("min_share", self.min_share, 0.0),
                                  ("min_intervals", self.min_intervals, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < 1e12:
+            if not is_number(value) or not low <= value < 1e12:
                 raise BadInput(f"`{name}` must be a number of at least {low}, got {value!r}", param=name)
 
 

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .errors import BadInput
+from .errors import BadInput, is_number
 
 __all__ = [
     "NicheQuery",
@@ -196,7 +196,7 @@ def _weights(path: Path, weights: dict) -> dict[str, float]:
     for key, value in weights.items():
         if key not in WEIGHT_KEYS:
             _fail(path, f"unknown key 'weights.{key}'", _close(key, WEIGHT_KEYS))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 <= value <= MAX_WEIGHT):
+        if not is_number(value) or not (0 <= value <= MAX_WEIGHT):
             _fail(path, f"'weights.{key}' must be a number from 0 to {MAX_WEIGHT:,.0f}, got {value!r}",
                   "weights are relative: they are divided by their sum")
     if weights and not any(weights.values()):
@@ -214,7 +214,7 @@ def _crawl_table(path: Path, crawl: dict) -> dict:
                 _fail(path, f"'crawl.tier' must be one of {', '.join(TIERS)}, got {value!r}",
                       "self-serve is X's pay-per-use tier (512-character queries)")
             continue
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        if not is_number(value, whole=True) or not 0 <= value <= 10**9:
             _fail(path, f"'crawl.{key}' must be a whole number from 0 to 1,000,000,000, got {value!r}")
         if key == "depth" and value > 2:
             _fail(path, f"'crawl.depth' must be 0, 1 or 2, got {value}", "depth 2 is already thousands of requests")
@@ -239,7 +239,7 @@ def _quality_table(path: Path, table: dict) -> dict:
             continue
         whole = QUALITY_KEYS[key] in ("int", int)
         top = 1 if key in SHARE_KEYS else 10**9
-        if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or not 0 <= value <= top:
+        if not is_number(value, whole=whole) or not 0 <= value <= top:
             _fail(path, f"'quality.{key}' must be {'a whole number' if whole else 'a number'} from 0 to {top:,}, got {value!r}",
                   "see the audience-quality rules in the README")
         out[key] = value if whole else float(value)
@@ -251,7 +251,7 @@ def _prices(path: Path, prices: dict) -> dict[str, float]:
     for key, value in prices.items():
         if key not in PRICE_KINDS:
             _fail(path, f"unknown key 'prices.{key}'", _close(key, PRICE_KINDS))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        if not is_number(value) or not 0 <= value <= 100:
             _fail(path, f"'prices.{key}' must be a number from 0 to 100 (money per item), got {value!r}")
     return {k: float(v) for k, v in prices.items()}
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from ..errors import BadInput
+from ..errors import BadInput, is_number
 
 __all__ = ["PriceTable", "PRICES", "TIERS", "DEFAULT_TIER", "price_table", "tier_limits", "query_length"]
 
@@ -99,7 +99,7 @@ def price_table(overrides: dict | None = None, base: PriceTable = PRICES) -> Pri
     for kind, value in (overrides or {}).items():
         if kind not in prices:
             raise BadInput(f"unknown price kind {kind!r}", hint=f"price one of {', '.join(prices)}", param="prices")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        if not is_number(value) or not 0 <= value <= 100:
             raise BadInput(f"the price of a {kind} must be a number from 0 to 100, got {value!r}", param="prices")
         prices[kind] = float(value)
     return replace(base, per_item=prices, source=base.source + (" (prices overridden)" if overrides else ""))

@@ -36,7 +36,7 @@ from urllib.parse import urlparse
 
 import polars as pl
 
-from ..errors import BadInput
+from ..errors import BadInput, is_number
 from ..schema import TIMESTAMP, Batch, bad_id_reason
 from .base import BadRows, ImportOptions, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
 
@@ -103,7 +103,7 @@ def _id(value: Any, what: str) -> str:
 def _count(value: Any, what: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_number(value, whole=True):
         raise ValueError(f"{what} must be an integer, got {json.dumps(value)[:40]}")
     return value
 
