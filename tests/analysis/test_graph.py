@@ -225,7 +225,7 @@ def test_summing_sorted_rows_without_a_sort_equals_the_general_sum(rows: list[tu
     assert np.array_equal(general[0], direct[0])
     assert np.allclose(general[1], direct[1])
     assert all(np.allclose(a, b) for a, b in zip(general[2], direct[2]))
-    if len(rows) > 1 and rows[0] != rows[-1]:
+    if len(rows) > 1 and rows[0][:3] != rows[-1][:3]:  # reversed, the (src, dst, kind) keys are then out of order
         assert _sum_sorted(s[::-1].copy(), d[::-1].copy(), kind[::-1].copy(), weight, 6, multipliers) is None
 
 
