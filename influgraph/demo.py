@@ -223,15 +223,21 @@ def _crawl_world(world, workspace, raw_dir: Path, say: Callable[[str], None],
     return files, requests, updates
 
 
+def _complaint_query(world) -> "NicheQuery":
+    """The second week's complaint as a niche query (`truth()["week2"]["complaint"]["query"]`, the brand as its seed)."""
+    from .niches import NicheQuery
+
+    found = world.truth()["week2"]["complaint"]["query"]
+    return NicheQuery(name=found["name"], languages=tuple(found["languages"]), keywords=tuple(found["keywords"]),
+                      hashtags=tuple(found["hashtags"]), seed_accounts=tuple(found["seed_accounts"]))
+
+
 def _crawl_complaint(world, workspace, base_url: str, session, raw_dir: Path, say: Callable[[str], None]):
     """Crawl the second week's complaint query (the brand as its seed) at the end of the week; returns its raw
     pages' file and the crawl's result."""
     from .crawlers import crawl
-    from .niches import NicheQuery
 
-    found = world.truth()["week2"]["complaint"]["query"]
-    query = NicheQuery(name=found["name"], languages=tuple(found["languages"]), keywords=tuple(found["keywords"]),
-                       hashtags=tuple(found["hashtags"]), seed_accounts=tuple(found["seed_accounts"]))
+    query = _complaint_query(world)
     say(f"crawling the complaint {query.name} from the simulated X API on {base_url}")
     result = crawl(workspace, query, "x", api_url=base_url, token=DEMO_TOKEN, overrides=DEMO_LIMITS, progress=None,
                    durable=False, transport_options={"session": session}, clock=lambda: world.now)
@@ -268,12 +274,9 @@ def _campaign(workspace, world, say: Callable[[str], None]) -> dict:
 def _amplifiers(workspace, world, say: Callable[[str], None]) -> dict:
     """The week's complaint (`amplifiers.find_amplifiers` with its query), stored; who to answer first."""
     from .amplifiers import find_amplifiers
-    from .niches import NicheQuery
     from .results import save_amplifiers
 
-    found = world.truth()["week2"]["complaint"]["query"]
-    query = NicheQuery(name=found["name"], languages=tuple(found["languages"]), keywords=tuple(found["keywords"]),
-                       hashtags=tuple(found["hashtags"]), seed_accounts=tuple(found["seed_accounts"]))
+    query = _complaint_query(world)
     say(f"amplifiers of the complaint {query.name}")
     result = find_amplifiers(workspace, query)
     save_amplifiers(workspace, result)
