@@ -53,10 +53,14 @@ def test_twenty_kills_during_imports(tmp_path: Path) -> None:
     seed = int(os.environ.get("INFLUGRAPH_KILL_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
     files = _inputs(tmp_path)
-    started = time.monotonic()
-    _import(tmp_path / "clean", files, None)
-    duration = time.monotonic() - started
+    durations = []
+    for name in ("clean", "clean-again"):  # the first run is cold: kills timed by it alone often came after the end
+        started = time.monotonic()
+        _import(tmp_path / name, files, None)
+        durations.append(time.monotonic() - started)
+    duration = min(durations)
     clean_hash = Workspace(tmp_path / "clean").content_hash()
+    assert Workspace(tmp_path / "clean-again").content_hash() == clean_hash
     states = {Workspace(tmp_path / "empty").content_hash(), clean_hash}
     _import(tmp_path / "half", files[:1], None)
     states.add(Workspace(tmp_path / "half").content_hash())
