@@ -344,7 +344,7 @@ STEPS: dict[str, dict[str, str]] = {
             shutil.copytree(ARGS[3], folder)  # accounts and posts are there; the edges come from the CSV
             start()
             ws = Workspace(folder)
-            import_paths(ws, [ARGS[2]], ImportOptions())
+            import_paths(ws, [ARGS[2]], ImportOptions(platform="x"))  # the accounts' platform: one vertex per account
             ranked = rank_niches(ws, [NicheQuery(name=f"n{k}", hashtags=(f"niche{k}",)) for k in range(5)])
             found = detect_communities(ws, runs=1, seed=1)
             NOTE = f"{sum(r.table.height for r in ranked):,} ranked, {found.profiles.height:,} communities"

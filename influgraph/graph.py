@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from .workspace import Workspace
 
-__all__ = ["GraphSpec", "BuiltGraph", "build_graph", "node_id_expr"]
+__all__ = ["GraphSpec", "BuiltGraph", "build_graph", "build_from_rows", "node_id_expr"]
 
 
 @dataclass(frozen=True)
@@ -290,6 +290,41 @@ def build_graph(source: "Workspace | Batch", spec: GraphSpec = GraphSpec(), *,
     s, d = mapped["s"].cast(pl.Int64).to_numpy(), mapped["d"].cast(pl.Int64).to_numpy()
     return _assemble(s, d, mapped["k"].to_numpy(), mapped["weight"].to_numpy(), keys.height, kinds, spec,
                      keys=vertices_of.vertices if vertices_of is not None else keys.select("platform", "id"))
+
+
+def build_from_rows(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, vertices_of: BuiltGraph) -> BuiltGraph:
+    """The graph of edge rows given as vertex numbers of `vertices_of`, on its vertices, as `build_graph` builds it
+    with `GraphSpec()` (every kind weighs 1, self-loops left out, parallel rows summed).
+
+    Why: a niche subgraph picks rows of the whole graph's edge table with numpy masks; its ends are
+    already vertex numbers, so it needs no (platform, id) mapping at all.
+
+    Parameters
+    ----------
+    s, d : numpy.ndarray
+        The vertex numbers (in `vertices_of`) of each row's source and target.
+    kind : numpy.ndarray
+        Each row's kind as its position in `schema.EDGE_KINDS`.
+    weight : numpy.ndarray
+        Each row's weight.
+    vertices_of : BuiltGraph
+        The graph whose vertices (and order) the new one has.
+
+    Returns
+    -------
+    BuiltGraph
+
+    Example
+    -------
+    >>> whole = build_graph(Batch(edges=pl.DataFrame({"src": ["a", "b"], "dst": ["b", "a"], "kind": ["reply"] * 2,
+    ...                                                "platform": ["x"] * 2})))
+    >>> build_from_rows(np.array([1, 1]), np.array([0, 0]), np.array([2, 3]), np.ones(2), whole).weight.tolist()
+    [2.0]
+    """
+    spec = GraphSpec()
+    return _assemble(np.asarray(s, dtype=np.int64), np.asarray(d, dtype=np.int64), np.asarray(kind, dtype=np.int64),
+                     np.asarray(weight, dtype=np.float64), vertices_of.n, list(EDGE_KINDS), spec, keys=vertices_of.vertices,
+                     index_of=vertices_of.index_of, presorted=True)
 
 
 def _assemble(s: np.ndarray, d: np.ndarray, kind: np.ndarray, weight: np.ndarray, n: int, kinds: list[str],

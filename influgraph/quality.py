@@ -57,7 +57,7 @@ import numpy as np
 import polars as pl
 
 from .algorithms.rings import find_rings
-from .schema import ENGAGEMENT_KINDS, account_key
+from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, account_key
 
 if TYPE_CHECKING:
     from .niches import NicheQuery
@@ -135,12 +135,6 @@ class AudienceQuality:
     rings: pl.DataFrame
 
 
-def _ix(frame: pl.DataFrame, id_frame: pl.DataFrame, column: str, name: str) -> pl.DataFrame:
-    """`frame` with the vertex number `name` of its (`platform`, `column`) account; rows of no vertex dropped."""
-    keys = id_frame.select(pl.col("ix").cast(pl.Int64).alias(name), "platform", pl.col("id").alias(column))
-    return frame.join(keys, on=["platform", column])
-
-
 def _bursty_authors(posts: pl.DataFrame, rules: QualityRules) -> pl.DataFrame:
     """The authors (`author_id`, `platform`) with `burst_posts` posts inside `burst_minutes` minutes."""
     lag = max(rules.burst_posts - 1, 1)
@@ -175,10 +169,11 @@ def _bot_signals(whole: "WholeGraph", rules: QualityRules) -> pl.DataFrame:
 
 
 def _engagements(whole: "WholeGraph") -> pl.DataFrame:
-    """The engagement edges with vertex numbers `s` and `d`, the post and the time."""
-    edges = whole.edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & (pl.col("src") != pl.col("dst")))
-    edges = _ix(_ix(edges, whole.built.id_frame, "src", "s"), whole.built.id_frame, "dst", "d")
-    return edges.select("s", "d", "post_id", "at")
+    """The engagement edges (no self-engagement) with vertex numbers `s` and `d`, the post and the time."""
+    rows = whole.edge_rows
+    engaging = pl.Series(np.array([kind in ENGAGEMENT_KINDS for kind in EDGE_KINDS])[rows["k"].to_numpy()])
+    keep = engaging & (rows["s"] != rows["d"]) & (rows["s"] >= 0) & (rows["d"] >= 0)
+    return pl.DataFrame({"s": rows["s"], "d": rows["d"], "post_id": whole.edges["post_id"], "at": whole.edges["at"]}).filter(keep)
 
 
 def _giveaway_posts(posts: pl.DataFrame, rules: QualityRules) -> pl.Series:
@@ -226,12 +221,11 @@ def _shares(ends: np.ndarray, chosen: np.ndarray, flags: dict[str, np.ndarray], 
     return out
 
 
-def _authenticity(engaged: pl.DataFrame, whole: "WholeGraph", ring: np.ndarray, is_member: np.ndarray,
-                  rules: QualityRules, n: int) -> dict[str, np.ndarray]:
-    """Per vertex: the engagement-authenticity shares of the engagements it received (see the module docstring)."""
+def _engagement_rows(engaged: pl.DataFrame, whole: "WholeGraph", ring: np.ndarray, rules: QualityRules) -> pl.DataFrame:
+    """The engagements (`d` received from `s`) with the flags no niche decides: from a ring member (`ring_src`),
+    from a creation cohort of `d`'s engagers (`cohort`), inside a burst of `d`'s engagements (`burst`)."""
     created = whole.people["created_at"]
     rows = engaged.with_columns(pl.Series("ring_src", ring[engaged["s"].to_numpy()] >= 0),
-                                pl.Series("outside", ~is_member[engaged["s"].to_numpy()]),
                                 created.gather(engaged["s"]).alias("created"))
     cohorts = (rows.unique(["d", "s"]).filter(pl.col("created").is_not_null())
                .with_columns(pl.col("created").dt.truncate(f"{max(rules.cohort_days, 1)}d").alias("bin"))
@@ -241,22 +235,28 @@ def _authenticity(engaged: pl.DataFrame, whole: "WholeGraph", ring: np.ndarray, 
              .group_by("d", "hour").len()
              .with_columns(pl.col("len").median().over("d").alias("usual")))
     bursts = hours.filter((pl.col("len") >= rules.burst_min) & (pl.col("len") >= rules.burst_factor * pl.col("usual")))
-    rows = (rows.with_columns(pl.col("at").dt.truncate("1h").alias("hour"))
+    return (rows.with_columns(pl.col("at").dt.truncate("1h").alias("hour"))
             .join(cohorts, on=["d", "s"], how="left").join(bursts.select("d", "hour", pl.lit(True).alias("burst")),
                                                            on=["d", "hour"], how="left")
-            .with_columns(pl.col("cohort").fill_null(False), pl.col("burst").fill_null(False)))
+            .select("d", "s", "ring_src", pl.col("cohort").fill_null(False), pl.col("burst").fill_null(False)))
+
+
+def _authenticity(rows: pl.DataFrame, distinct: pl.DataFrame, is_member: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """Per vertex: the engagement-authenticity shares of the engagements it received (see the module docstring);
+    `rows` from `_engagement_rows`, `distinct` its first row per (d, s) pair."""
     targets = rows["d"].to_numpy()
+    outside = ~is_member[rows["s"].to_numpy()]
     total = np.bincount(targets, minlength=n).astype(np.float64)
-    columns = {"ring_engagement_share": "ring_src", "burst_engagement_share": "burst", "outside_niche_engagement_share": "outside"}
+    flags = {"ring_engagement_share": rows["ring_src"].to_numpy(), "burst_engagement_share": rows["burst"].to_numpy(),
+             "outside_niche_engagement_share": outside}
     out = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        for name, column in columns.items():
-            out[name] = np.where(total > 0, np.bincount(targets, weights=rows[column].to_numpy(), minlength=n) / total, np.nan)
-        distinct = rows.unique(["d", "s"])
+        for name, flag in flags.items():
+            out[name] = np.where(total > 0, np.bincount(targets, weights=flag, minlength=n) / total, np.nan)
         engagers = np.bincount(distinct["d"].to_numpy(), minlength=n).astype(np.float64)
         out["cohort_engager_share"] = np.where(
             engagers > 0, np.bincount(distinct["d"].to_numpy(), weights=distinct["cohort"].to_numpy(), minlength=n) / engagers, np.nan)
-        clean = ~(rows["ring_src"] | rows["burst"] | rows["outside"] | rows["cohort"]).to_numpy()
+        clean = ~(flags["ring_engagement_share"] | flags["burst_engagement_share"] | outside | rows["cohort"].to_numpy())
         out["engagement_authenticity"] = np.where(total > 0, np.bincount(targets, weights=clean, minlength=n) / total, np.nan)
     return out
 
@@ -300,6 +300,24 @@ def audience_quality(whole: "WholeGraph", is_member: np.ndarray, rules: QualityR
     -------
     ``audience_quality(whole_graph(ws), is_member)`` (as `rank_niche` does).
     """
+    shared = whole.shared(("audience quality", rules, seed), lambda: _shared_quality(whole, rules, seed))
+    columns = _authenticity(shared.rows, shared.distinct, is_member, whole.built.n)
+    frame = shared.frame.with_columns(*[pl.Series(k, v, dtype=pl.Float64).fill_nan(None) for k, v in columns.items()])
+    return AudienceQuality(frame=frame.select(*ACCOUNT_COLUMNS, *QUALITY_COLUMNS), rings=shared.rings)
+
+
+@dataclass
+class _SharedQuality:
+    """What every niche's audience quality shares: the account and audience columns, the rings, the engagements."""
+
+    frame: pl.DataFrame  # per vertex: every column but the engagement-authenticity shares
+    rings: pl.DataFrame
+    rows: pl.DataFrame  # `_engagement_rows`
+    distinct: pl.DataFrame  # its first row per (d, s)
+
+
+def _shared_quality(whole: "WholeGraph", rules: QualityRules, seed: int) -> _SharedQuality:
+    """The niche-independent part of `audience_quality`, computed once per whole graph, rules and seed."""
     n, ends = whole.built.n, whole.built.ends
     account = _bot_signals(whole, rules)
     engaged = _engagements(whole)
@@ -322,7 +340,6 @@ def audience_quality(whole: "WholeGraph", is_member: np.ndarray, rules: QualityR
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (w * followers * np.nan_to_num(f) + (1 - w) * engagers * np.nan_to_num(e)) / (w * followers + (1 - w) * engagers)
     columns["audience_quality"] = np.where(followers + engagers > 0, pooled, np.nan)
-    columns.update(_authenticity(engaged, whole, rings.ring, is_member, rules, n))
     frame = account.with_columns(pl.Series("giveaway_hunter", hunter),
                                  pl.Series("ring", rings.ring).replace(-1, None).cast(pl.Int64),
                                  pl.Series("inauthentic_account", inauthentic),
@@ -330,4 +347,5 @@ def audience_quality(whole: "WholeGraph", is_member: np.ndarray, rules: QualityR
                                  pl.Series("audience_size", (followers + engagers).astype(np.int64)))
     frame = frame.with_columns(((pl.col("audience_quality") < rules.min_audience_quality)
                                 & (pl.col("audience_size") >= rules.min_audience)).fill_null(False).alias("low_audience_quality"))
-    return AudienceQuality(frame=frame.select(*ACCOUNT_COLUMNS, *QUALITY_COLUMNS), rings=_ring_table(rings, whole))
+    rows = _engagement_rows(engaged, whole, rings.ring, rules)
+    return _SharedQuality(frame=frame, rings=_ring_table(rings, whole), rows=rows, distinct=rows.unique(["d", "s"]))

@@ -45,18 +45,18 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 import numpy as np
 import polars as pl
 
 from .algorithms.centrality import approximate_betweenness, authority, coreness, pagerank, personalised_pagerank
-from .graph import BuiltGraph, GraphSpec, build_graph
+from .graph import BuiltGraph, GraphSpec, build_from_rows, build_graph
 from .labels import flags_expr, label_accounts, named_expr, warning_expr
 from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
 from .quality import QualityRules, audience_quality, rules_of
 from .results import load_communities
-from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, Batch
+from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, KIND, Batch
 
 if TYPE_CHECKING:
     from .engines.spark import SparkEngine
@@ -68,6 +68,7 @@ __all__ = ["DEFAULT_WEIGHTS", "RankResult", "WholeGraph", "whole_graph", "rank_n
 DEFAULT_WEIGHTS = {"niche_pagerank": 0.35, "audience_relevance": 0.25, "niche_engagement": 0.20,
                    "authority": 0.10, "coreness": 0.05, "brokerage": 0.05}
 VERSION = "rank-1"
+T = TypeVar("T")
 
 
 @dataclass
@@ -89,7 +90,8 @@ def _tables(source: "Workspace | Batch", platform: str | None) -> tuple[pl.DataF
     if isinstance(source, Batch):
         accounts, posts, edges = source.accounts, source.posts, source.edges
     else:
-        accounts, posts, edges = source.table("accounts"), source.table("posts"), source.table("edges")
+        accounts, posts = source.table("accounts"), source.table("posts")
+        edges = source.table("edges", with_ends=True)  # with src_ix, dst_ix: `WholeGraph.edge_rows` maps no string
     if platform:
         accounts, posts, edges = (t.filter(pl.col("platform") == platform) for t in (accounts, posts, edges))
     # from a workspace the build reads its vertex index (integers); from a Batch it maps the (platform, id) keys
@@ -159,6 +161,16 @@ class WholeGraph:
     metrics: dict[str, np.ndarray]
     platform: str | None
     communities: pl.DataFrame | None
+    _shared: dict = field(default_factory=dict, repr=False)
+
+    def shared(self, key: tuple, make: "Callable[[], T]") -> "T":
+        """`make()`, computed once per whole graph and `key`: work that every niche's ranking shares
+        (e.g. the niche-independent audience-quality signals, keyed by their rules and seed).
+
+        Example: ``whole.shared(("rings", rules), lambda: find_rings(...))``."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]
 
     @cached_property
     def people(self) -> pl.DataFrame:
@@ -169,6 +181,33 @@ class WholeGraph:
                 .drop("ix").join(activity, left_on=KEY, right_on=["platform", "author_id"], how="left",
                                  maintain_order="left")
                 .with_columns(pl.col("posts_seen").fill_null(0)))
+
+    @cached_property
+    def edge_rows(self) -> pl.DataFrame:
+        """Every row of `edges`, in order, as numbers: `s` and `d` (vertices of `built`), `k` (the kind's position in
+        `EDGE_KINDS`), `weight` (the row's), `post` (the row of its post in `posts`, -1 for none). Computed once, so
+        each niche picks its rows with numpy masks instead of joining ten million string keys."""
+        edges, built = self.edges, self.built
+        ends = None
+        if "src_ix" in edges.columns and built.index_of is not None and edges.height:
+            src, dst = edges["src_ix"].to_numpy(), edges["dst_ix"].to_numpy()
+            local = np.full(max(int(src.max()), int(dst.max()), int(built.index_of.max(initial=-1))) + 1, -1, np.int64)
+            local[built.index_of] = np.arange(built.n)
+            ends = local[src], local[dst]
+            if ends[0].min() < 0 or ends[1].min() < 0:
+                ends = None  # an end outside the graph's vertices: map the keys instead
+        if ends is None:
+            numbered = edges.select("platform", "src", "dst")
+            for end in ("src", "dst"):
+                numbered = numbered.join(built.id_frame.rename({"id": end, "ix": f"{end}_n"}), on=["platform", end],
+                                         how="left", maintain_order="left", nulls_equal=True)
+            ends = tuple(numbered[f"{end}_n"].cast(pl.Int64).fill_null(-1).to_numpy() for end in ("src", "dst"))
+        posts = (self.posts.select("platform", pl.col("id").alias("post_id")).with_row_index("post")
+                 .unique(["platform", "post_id"], keep="first"))
+        post = edges.select("platform", "post_id").join(posts, on=["platform", "post_id"], how="left", maintain_order="left")
+        return pl.DataFrame({"s": ends[0], "d": ends[1], "k": edges["kind"].cast(KIND).to_physical().cast(pl.Int64),
+                             "weight": edges["weight"].cast(pl.Float64),
+                             "post": post["post"].cast(pl.Int64).fill_null(-1)})
 
     @cached_property
     def top_engagers(self) -> pl.DataFrame:
@@ -267,7 +306,7 @@ def _weights(query: NicheQuery) -> dict[str, float]:
 def _niche_content(posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
     """`posts` with `own_niche` (the post matches the query) and `niche` (it does, or reposts, quotes or replies to one that does)."""
     own = posts.with_columns(post_in_niche_expr(query).alias("own_niche"))
-    niche_ids = own.filter("own_niche").select("platform", pl.col("id").alias("_ref"), pl.lit(True).alias("_hit"))
+    niche_ids = own.filter("own_niche").select("platform", pl.col("id").alias("_ref"), pl.lit(True).alias("_hit")).unique()
     refs = pl.coalesce("repost_of", "quote_of", "reply_to").alias("_ref")  # a post refers to posts of its platform
     return (own.with_columns(refs).join(niche_ids, on=["platform", "_ref"], how="left", maintain_order="left")
             .with_columns((pl.col("own_niche") | pl.col("_hit").fill_null(False)).alias("niche")).drop("_ref", "_hit"))
@@ -325,31 +364,32 @@ def niche_members(source: "Workspace | Batch", query: NicheQuery, *, platform: s
 class _NicheGraph:
     """The niche graph on the whole graph's vertex order, with what it was made from."""
 
-    edges: pl.DataFrame
     built: BuiltGraph
     post_ids: pl.Series  # the niche posts' ids, imploded
     member_ids: pl.Series  # the members' ids, imploded
     is_member: np.ndarray  # per vertex
     reset: np.ndarray  # the personalised PageRank's teleport weights: member + seed
+    niche_engagement: np.ndarray  # per vertex: the weight of engagements by members on niche content it received
 
 
 def _niche_graph(whole: WholeGraph, niche_posts: pl.DataFrame, people: pl.DataFrame) -> _NicheGraph:
-    """Interactions on niche content, plus follows made by members, on the same vertices as the whole graph."""
-    niche_post_ids = niche_posts.filter("niche")["id"].implode()
-    member_ids = people.filter("member")["id"].implode()
-    on_posts = niche_posts.filter("niche").select("platform", pl.col("id").alias("post_id"), pl.lit(True).alias("_on_post"))
-    by_members = people.filter("member").select("platform", pl.col("id").alias("src"), pl.lit(True).alias("by_member"))
-    follow = pl.col("kind").cast(pl.String) == "follow"
-    niche_edges = (whole.edges.join(on_posts, on=["platform", "post_id"], how="left", maintain_order="left")
-                   .join(by_members, on=["platform", "src"], how="left", maintain_order="left")
-                   .with_columns(pl.col("by_member").fill_null(False))  # edges are keyed by (platform, id) ends
-                   .filter((~follow & pl.col("_on_post").fill_null(False)) | (follow & pl.col("by_member")))
-                   .drop("_on_post"))
-    niche = build_graph(Batch(accounts=whole.accounts, edges=niche_edges), GraphSpec(), vertices_of=whole.built)
+    """Interactions on niche content, plus follows made by members, on the same vertices as the whole graph.
+
+    The rows are picked from `WholeGraph.edge_rows` by numpy masks (the post's niche flag, the source's
+    membership); `niche_engagement` is the weight of the rows by members on niche content each account received."""
+    rows = whole.edge_rows
     is_member = people["member"].fill_null(False).to_numpy()
+    s, d, k, weight = (rows[c].to_numpy() for c in ("s", "d", "k", "weight"))
+    on_niche_post = np.append(niche_posts["niche"].fill_null(False).to_numpy(), False)[rows["post"].to_numpy()]
+    by_member = is_member[s]
+    chosen = np.where(k == EDGE_KINDS.index("follow"), by_member, on_niche_post)
+    niche = build_from_rows(s[chosen], d[chosen], k[chosen], weight[chosen], whole.built)
+    engaging = chosen & by_member & np.array([kind in ENGAGEMENT_KINDS for kind in EDGE_KINDS])[k]
+    engagement = np.bincount(d[engaging], weights=weight[engaging], minlength=whole.built.n)
     reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
-    return _NicheGraph(edges=niche_edges, built=niche, post_ids=niche_post_ids, member_ids=member_ids, is_member=is_member,
-                       reset=reset)
+    return _NicheGraph(built=niche, post_ids=niche_posts.filter("niche")["id"].implode(),
+                       member_ids=people.filter("member")["id"].implode(), is_member=is_member, reset=reset,
+                       niche_engagement=engagement)
 
 
 def _metrics(whole: WholeGraph, niche: _NicheGraph, people: pl.DataFrame, *, betweenness: int | None, seed: int,
@@ -368,11 +408,8 @@ def _metrics(whole: WholeGraph, niche: _NicheGraph, people: pl.DataFrame, *, bet
     metrics.update(_relevance(whole.built, niche.is_member))
     if betweenness:
         metrics["betweenness"] = approximate_betweenness(niche.built, betweenness, seed)
-    table = pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
-    from_members = (niche.edges.filter(pl.col("kind").cast(pl.String).is_in(list(ENGAGEMENT_KINDS)) & pl.col("by_member"))
-                    .group_by("platform", "dst").agg(pl.col("weight").sum().alias("niche_engagement")))
-    return table.join(from_members, left_on=KEY, right_on=["platform", "dst"], how="left", maintain_order="left").with_columns(
-        pl.col("niche_engagement").fill_null(0.0))
+    metrics["niche_engagement"] = niche.niche_engagement
+    return pl.concat([people, pl.DataFrame(metrics)], how="horizontal")
 
 
 def _audience(table: pl.DataFrame) -> pl.DataFrame:

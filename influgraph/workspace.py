@@ -387,8 +387,13 @@ class Workspace:
         entry = self.manifest()["tables"].get(name)
         return None if entry is None else self.path / "tables" / entry["file"]
 
-    def table(self, name: str) -> pl.DataFrame:
-        """The whole table `name` ("accounts", "posts", "edges" or "observations") as a DataFrame."""
+    def table(self, name: str, *, with_ends: bool = False) -> pl.DataFrame:
+        """The whole table `name` ("accounts", "posts", "edges" or "observations") as a DataFrame.
+
+        `with_ends` (edges only): also the columns `src_ix` and `dst_ix`, the vertex numbers of each
+        row's ends, when the workspace has its vertex index (`vertex_index`); so a caller that needs
+        the rows and their ends reads them once and maps no string.
+        """
         path = self._table_path(name)
         if path is None:
             return empty(name)
@@ -396,6 +401,8 @@ class Workspace:
             frame = pl.read_parquet(path)
         except _READ_ERRORS as exc:
             raise BadInput(f"table file is unreadable ({exc.__class__.__name__})", path=path, hint=HINT_TABLE) from None
+        if with_ends and name == "edges" and {"src_ix", "dst_ix"} <= set(frame.columns):
+            return conform(frame, name).with_columns(frame["src_ix"].cast(pl.Int64), frame["dst_ix"].cast(pl.Int64))
         return conform(frame, name)
 
     def scan(self, name: str) -> pl.LazyFrame:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
+from .arrays import repeated_in_sorted, sorted_unique
 from .communities import find_partition
 
 __all__ = ["Rings", "reciprocal_pairs", "find_rings"]
@@ -57,18 +58,30 @@ class Rings:
 
 
 def reciprocal_pairs(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
-    """The reciprocal pairs (a < b) of directed engagements `src -> dst` on `n` vertices, shape (m, 2).
+    """The reciprocal pairs (a < b) of directed engagements `src -> dst` on `n` vertices, shape (m, 2), sorted.
 
-    Self-engagements and repeats are ignored.
+    Self-engagements and repeats are ignored. A pair is reciprocal when both directions occur: its
+    unordered key `min * n + max` then comes from two distinct directed edges, so it repeats among
+    the keys of the distinct directed edges (two sorts, no hash table or set lookup; see `arrays`).
 
     >>> reciprocal_pairs(np.array([0, 1, 1, 2]), np.array([1, 0, 2, 3]), 4).tolist()
     [[0, 1]]
     """
-    keep = src != dst
-    code = np.unique(src[keep].astype(np.int64) * n + dst[keep])
-    back = (code % n) * n + code // n
-    both = code[np.isin(back, code) & (code // n < code % n)]
+    return _reciprocal(_directed_codes(src, dst, n), n)
+
+
+def _reciprocal(code: np.ndarray, n: int) -> np.ndarray:
+    """The reciprocal pairs (a < b, sorted) among the distinct directed edges `code` (`_directed_codes`)."""
+    a, b = code // n, code % n
+    both = repeated_in_sorted(np.sort(np.minimum(a, b) * n + np.maximum(a, b)))
     return np.column_stack([both // n, both % n])
+
+
+def _directed_codes(src: np.ndarray, dst: np.ndarray, n: int) -> np.ndarray:
+    """The distinct directed edges `src -> dst` without self-engagements, as sorted codes `src * n + dst`."""
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    keep = src != dst
+    return sorted_unique(src[keep] * n + dst[keep])
 
 
 def _expected(members: np.ndarray, out_partners: np.ndarray, in_partners: np.ndarray, engaging_pairs: int) -> float:
@@ -136,12 +149,11 @@ def find_rings(src: np.ndarray, dst: np.ndarray, n: int, *, min_size: int = 4, m
     >>> find_rings(src, dst, 50, min_lift=1).ring[:6].tolist()
     [0, 0, 0, 0, 0, -1]
     """
-    pairs = reciprocal_pairs(np.asarray(src), np.asarray(dst), n)
+    code = _directed_codes(src, dst, n)
+    pairs = _reciprocal(code, n)
     ring = np.full(n, -1, dtype=np.int64)
     graph = ig.Graph(n=n, edges=pairs.tolist(), directed=False)
     core = np.flatnonzero(np.asarray(graph.coreness()) >= max(min_size - 1, 1))
-    code = np.unique(np.asarray(src, dtype=np.int64) * n + np.asarray(dst))
-    code = code[code // n != code % n]
     partners = (np.bincount(code // n, minlength=n), np.bincount(code % n, minlength=n), len(code))
     rules = (min_size, min_density, min_member_share, min_lift)
     found: list[tuple[np.ndarray, int, float, float]] = []
