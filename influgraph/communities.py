@@ -95,7 +95,7 @@ def _validate(method: str, resolution: float, runs: int, symmetrise: str) -> Non
                        param="symmetrise")
 
 
-def _connected(graph: Undirected, membership: Sequence[int], ids: list[str]) -> np.ndarray:
+def _connected(graph: Undirected, membership: Sequence[int], ids: pl.Series) -> np.ndarray:
     """Split communities into connected parts; number them by decreasing size, ties by smallest id."""
     labels = connected_parts(graph.ends, np.asarray(membership, dtype=np.int64), len(membership))
     frame = pl.DataFrame({"part": labels, "id": ids}).group_by("part").agg(pl.len().alias("size"), pl.col("id").min().alias("first"))
@@ -147,14 +147,17 @@ def _profiles(source: "Workspace | Batch", built: BuiltGraph, graph: Undirected,
                .sort(["a", "share", "b"], descending=[False, True, False])
                .group_by("a", maintain_order=True)
                .agg(pl.struct(pl.col("b").alias("community"), pl.col("share").round(4)).head(3).alias("links_to")))
-    author_lang = posts.group_by("platform", "author_id").agg(pl.col("lang").drop_nulls().mode().sort().first().alias("post_lang"))
-    langs = (members.join(author_lang, left_on=key, right_on=["platform", "author_id"], how="left")
+    written = posts.join(table.select(*key, "community", pl.int_range(pl.len(), dtype=pl.Int64).alias("_v")),
+                         left_on=["platform", "author_id"], right_on=key)  # each post with its author's vertex
+    author_lang = (written.drop_nulls("lang").group_by("_v", "lang").len()  # the mode, ties by the smallest language
+                   .sort(["_v", "len", "lang"], descending=[False, True, False]).unique("_v", keep="first"))
+    langs = (members.with_row_index("_v").with_columns(pl.col("_v").cast(pl.Int64))
+             .join(author_lang.select("_v", pl.col("lang").alias("post_lang")), on="_v", how="left")
              .with_columns(pl.coalesce("lang", "post_lang").alias("language")).drop_nulls("language")
              .group_by("community", "language").agg(pl.len().alias("n"))
              .sort(["community", "n", "language"], descending=[False, True, False])
              .group_by("community", maintain_order=True).agg(pl.col("language").head(3).alias("languages")))
-    hashtags = _ctfidf(posts.join(table.select(*key, "community"), left_on=["platform", "author_id"], right_on=key)
-                       .select("community", "hashtags"), "hashtags", top)
+    hashtags = _ctfidf(written.select("community", "hashtags"), "hashtags", top)
     bio_words = _ctfidf(members.select("community", pl.col("bio").fill_null("").str.to_lowercase()
                                        .str.extract_all(WORD_PATTERN).alias("bio_words")), "bio_words", top)
     leaders = (members.sort(["community", "score", "id"], descending=[False, True, False], nulls_last=True)
@@ -219,7 +222,7 @@ def detect_communities(
     graph = undirected(built, symmetrise)
     partitions, values = [], []
     for run in range(runs):
-        labels = _connected(graph, find_partition(method, graph, built, resolution, seed + run), built.ids)
+        labels = _connected(graph, find_partition(method, graph, built, resolution, seed + run), built.vertices["id"])
         partitions.append(labels)
         values.append(modularity(graph, labels, resolution))
     best = int(np.argmax(values)) if values else 0
@@ -256,7 +259,7 @@ def sweep_resolution(source: "Workspace | Batch", resolutions: Sequence[float], 
     rows = []
     for resolution in dict.fromkeys(float(r) for r in resolutions):
         _validate(method, resolution, runs, symmetrise)
-        parts = [_connected(graph, find_partition(method, graph, built, resolution, seed + r), built.ids) for r in range(runs)]
+        parts = [_connected(graph, find_partition(method, graph, built, resolution, seed + r), built.vertices["id"]) for r in range(runs)]
         values = [modularity(graph, p, resolution) for p in parts]
         best = parts[int(np.argmax(values))]
         nmi = float(np.mean([_nmi(parts[i], parts[j]) for i in range(runs) for j in range(i + 1, runs)])) if runs > 1 else None

@@ -169,35 +169,38 @@ def _bot_signals(whole: "WholeGraph", rules: QualityRules) -> pl.DataFrame:
 
 
 def _engagements(whole: "WholeGraph") -> pl.DataFrame:
-    """The engagement edges (no self-engagement) with vertex numbers `s` and `d`, the post and the time."""
+    """The engagement edges (no self-engagement) with vertex numbers `s` and `d`, the post (`post_id`, and `post`:
+    its row in `whole.posts`, -1 for none) and the time."""
     rows = whole.edge_rows
     engaging = pl.Series(np.array([kind in ENGAGEMENT_KINDS for kind in EDGE_KINDS])[rows["k"].to_numpy()])
     keep = engaging & (rows["s"] != rows["d"]) & (rows["s"] >= 0) & (rows["d"] >= 0)
-    return pl.DataFrame({"s": rows["s"], "d": rows["d"], "post_id": whole.edges["post_id"], "at": whole.edges["at"]}).filter(keep)
+    return pl.DataFrame({"s": rows["s"], "d": rows["d"], "post_id": whole.edges["post_id"], "post": rows["post"],
+                         "at": whole.edges["at"]}).filter(keep)
 
 
-def _giveaway_posts(posts: pl.DataFrame, rules: QualityRules) -> pl.Series:
-    """The ids of giveaway content: posts naming a giveaway term, and posts that repost, quote or reply to one."""
+def _giveaway_rows(whole: "WholeGraph", rules: QualityRules) -> np.ndarray:
+    """Per row of `whole.posts`: giveaway content, a post naming a giveaway term or reposting, quoting or replying to one."""
     from .niches import normalize, normalize_expr
 
+    posts = whole.posts
     terms = [normalize(t) for t in rules.giveaway_terms]
     if not terms or posts.height == 0:
-        return pl.Series("id", [], dtype=pl.String)
+        return np.zeros(posts.height, dtype=bool)
     words = normalize_expr(pl.col("text").fill_null("")).str.extract_all(r"[\p{L}\p{N}_]+")
     tags = pl.col("hashtags").fill_null([]).list.eval(normalize_expr(pl.element()))
-    own = posts.filter(words.list.eval(pl.element().is_in(terms)).list.any().fill_null(False)
-                       | tags.list.eval(pl.element().is_in(terms)).list.any().fill_null(False))["id"]
-    refs = pl.coalesce("repost_of", "quote_of", "reply_to")
-    return pl.concat([own, posts.filter(refs.is_in(own.implode()).fill_null(False))["id"]]).unique()
+    own = posts.select((words.list.eval(pl.element().is_in(terms)).list.any().fill_null(False)
+                        | tags.list.eval(pl.element().is_in(terms)).list.any().fill_null(False)).alias("own")).to_series()
+    own = own.to_numpy().astype(bool)
+    return own | np.append(own, False)[whole.post_rows["ref"].to_numpy()]  # ref -1: the appended False
 
 
 def _hunters(engaged: pl.DataFrame, whole: "WholeGraph", rules: QualityRules, n: int) -> np.ndarray:
     """Per vertex: True for giveaway or engagement hunters (see the module docstring)."""
-    giveaway = _giveaway_posts(whole.posts, rules)
-    per = engaged.group_by("s").agg(pl.len().alias("n"), pl.col("post_id").is_in(giveaway.implode()).sum().alias("g"))
-    hunter = np.zeros(n, dtype=bool)
-    hit = per.filter((pl.col("n") >= rules.hunter_min_engagements) & (pl.col("g") >= rules.hunter_giveaway_share * pl.col("n")))
-    hunter[hit["s"].to_numpy()] = True
+    sources = engaged["s"].to_numpy()
+    on_giveaway = np.append(_giveaway_rows(whole, rules), False)[engaged["post"].to_numpy()]
+    engagements = np.bincount(sources, minlength=n)
+    hunter = ((engagements >= rules.hunter_min_engagements)
+              & (np.bincount(sources, weights=on_giveaway, minlength=n) >= rules.hunter_giveaway_share * engagements))
     if whole.communities is not None and "community" in whole.communities.columns:
         ids = whole.built.vertices.with_columns(d=pl.int_range(n, dtype=pl.Int64))
         on = account_key(ids, whole.communities)

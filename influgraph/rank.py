@@ -129,16 +129,21 @@ def _by_kind(built: BuiltGraph, prefix: str) -> dict[str, np.ndarray]:
     return out
 
 
-def _relevance(built: BuiltGraph, is_member: np.ndarray) -> dict[str, np.ndarray]:
+def _relevance(whole: "WholeGraph", is_member: np.ndarray) -> dict[str, np.ndarray]:
     """Per account: distinct engagers and known followers (other accounts), and how many are members."""
-    n, (sources, targets) = built.n, built.ends.T
-    follow = built.kind_weights.get("follow", np.zeros(len(sources)))
-    engaged = sum((built.kind_weights[k] for k in built.kind_weights if k != "follow"), np.zeros(len(sources))) > 0
-    member = is_member[sources].astype(np.float64)
+    built = whole.built
+    n, sources, targets = built.n, built.ends[:, 0], built.ends[:, 1]
+
+    def audiences() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:  # the same for every niche
+        follow = built.kind_weights.get("follow", np.zeros(len(sources)))
+        engaged = sum((built.kind_weights[k] for k in built.kind_weights if k != "follow"), np.zeros(len(sources))) > 0
+        return {name: (sources[chosen], targets[chosen], np.bincount(targets[chosen], minlength=n).astype(np.int64))
+                for name, chosen in (("engagers", engaged), ("known_followers", follow > 0))}
+
     out = {}
-    for name, chosen in (("engagers", engaged), ("known_followers", follow > 0)):
-        out[name] = np.bincount(targets[chosen], minlength=n).astype(np.int64)
-        out[f"member_{name.split('_')[-1]}"] = np.bincount(targets[chosen], weights=member[chosen], minlength=n).astype(np.int64)
+    for name, (who, whom, count) in whole.shared(("audiences",), audiences).items():
+        out[name] = count
+        out[f"member_{name.split('_')[-1]}"] = np.bincount(whom, weights=is_member[who].astype(np.float64), minlength=n).astype(np.int64)
     return out
 
 
@@ -173,14 +178,37 @@ class WholeGraph:
         return self._shared[key]
 
     @cached_property
+    def post_rows(self) -> pl.DataFrame:
+        """Every row of `posts`, in order, as numbers: `author` (its author's vertex in `built`, -1 for none) and
+        `ref` (the row of the post it reposts, quotes or replies to, -1 for none; a post refers to posts of its
+        platform). Two joins once, so each niche's content and activity are numpy gathers and counts."""
+        posts = self.posts
+        first = (posts.select("platform", pl.col("id").alias("_ref")).with_row_index("ref")
+                 .unique(["platform", "_ref"], keep="first"))
+        refs = (posts.select("platform", pl.coalesce("repost_of", "quote_of", "reply_to").alias("_ref"))
+                .join(first, on=["platform", "_ref"], how="left", maintain_order="left"))
+        authors = (posts.select("platform", pl.col("author_id").alias("id"))
+                   .join(self.built.id_frame, on=KEY, how="left", maintain_order="left"))
+        return pl.DataFrame({"author": authors["ix"].cast(pl.Int64).fill_null(-1), "ref": refs["ref"].cast(pl.Int64).fill_null(-1)})
+
+    def posts_by_author(self, chosen: np.ndarray | None = None) -> np.ndarray:
+        """Per vertex: how many of the posts (all, or those where `chosen` holds) it wrote."""
+        author = self.post_rows["author"].to_numpy()
+        keep = author >= 0 if chosen is None else (author >= 0) & chosen
+        return np.bincount(author[keep], minlength=self.built.n)
+
+    @cached_property
     def people(self) -> pl.DataFrame:
         """The accounts in vertex order, with the posts seen by each and their mentions per post."""
-        activity = self.posts.group_by("platform", "author_id").agg(
-            pl.len().alias("posts_seen"), pl.col("mentions").list.len().fill_null(0).mean().alias("mentions_per_post"))
+        seen = self.posts_by_author()
+        author = self.post_rows["author"].to_numpy()
+        mentions = self.posts["mentions"].list.len().fill_null(0).to_numpy().astype(np.float64)
+        by_author = np.bincount(author[author >= 0], weights=mentions[author >= 0], minlength=self.built.n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_post = np.where(seen > 0, by_author / np.maximum(seen, 1), np.nan)
         return (self.built.id_frame.join(self.accounts, on=KEY, how="left", maintain_order="left", nulls_equal=True)
-                .drop("ix").join(activity, left_on=KEY, right_on=["platform", "author_id"], how="left",
-                                 maintain_order="left")
-                .with_columns(pl.col("posts_seen").fill_null(0)))
+                .drop("ix").with_columns(pl.Series("posts_seen", seen, dtype=pl.UInt32),
+                                         pl.Series("mentions_per_post", per_post, dtype=pl.Float64).fill_nan(None)))
 
     @cached_property
     def edge_rows(self) -> pl.DataFrame:
@@ -275,8 +303,8 @@ def rank_niche(source: "Workspace | Batch", query: NicheQuery, *, platform: str 
     weights = _weights(query)
     rules = rules_of(query)
     config_hash = _config_hash(query, weights, whole.platform, rules)
-    niche_posts = _niche_content(whole.posts, query)
-    people = _niche_members(whole.people, niche_posts, query)
+    niche_posts = _niche_content(whole, query)
+    people = _niche_members(whole, niche_posts, query)
     niche = _niche_graph(whole, niche_posts, people)
     table = _metrics(whole, niche, people, betweenness=betweenness, seed=seed, engine=engine)
     table = _brokerage(_audience(table), whole.communities, betweenness)
@@ -303,24 +331,23 @@ def _weights(query: NicheQuery) -> dict[str, float]:
     return {k: v / total for k, v in weights.items()}
 
 
-def _niche_content(posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
-    """`posts` with `own_niche` (the post matches the query) and `niche` (it does, or reposts, quotes or replies to one that does)."""
-    own = posts.with_columns(post_in_niche_expr(query).alias("own_niche"))
-    niche_ids = own.filter("own_niche").select("platform", pl.col("id").alias("_ref"), pl.lit(True).alias("_hit")).unique()
-    refs = pl.coalesce("repost_of", "quote_of", "reply_to").alias("_ref")  # a post refers to posts of its platform
-    return (own.with_columns(refs).join(niche_ids, on=["platform", "_ref"], how="left", maintain_order="left")
-            .with_columns((pl.col("own_niche") | pl.col("_hit").fill_null(False)).alias("niche")).drop("_ref", "_hit"))
+def _niche_content(whole: WholeGraph, query: NicheQuery) -> pl.DataFrame:
+    """`whole.posts` with `own_niche` (the post matches the query) and `niche` (it does, or reposts, quotes or replies to one that does)."""
+    if whole.posts.height == 0:  # (a literal expression on no rows would give one row)
+        return whole.posts.with_columns(pl.lit(False).alias("own_niche"), pl.lit(False).alias("niche"))
+    own = whole.posts.select(post_in_niche_expr(query).alias("own")).to_series().to_numpy().astype(bool)
+    niche = own | np.append(own, False)[whole.post_rows["ref"].to_numpy()]  # ref -1: the appended False
+    return whole.posts.with_columns(pl.Series("own_niche", own, dtype=pl.Boolean), pl.Series("niche", niche, dtype=pl.Boolean))
 
 
-def _niche_members(people: pl.DataFrame, niche_posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
-    """`people` (`WholeGraph.people`) with niche posts, bio match, seed, excluded, niche share and `member`."""
-    activity = niche_posts.filter("niche").group_by("platform", "author_id").agg(pl.len().alias("niche_posts"))
+def _niche_members(whole: WholeGraph, niche_posts: pl.DataFrame, query: NicheQuery) -> pl.DataFrame:
+    """`whole.people` with niche posts, bio match, seed, excluded, niche share and `member`."""
     seeds = {s.lower() for s in query.seed_accounts}
     excluded = {s.lower() for s in query.exclude_accounts}
-    people = (people.join(activity, left_on=KEY, right_on=["platform", "author_id"], how="left", maintain_order="left")
-              .with_columns(pl.col("niche_posts").fill_null(0).cast(pl.UInt32),
-                            bio_match_expr(query).alias("bio_match"),
-                            named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
+    written = whole.posts_by_author(niche_posts["niche"].to_numpy())
+    people = (whole.people.with_columns(pl.Series("niche_posts", written, dtype=pl.UInt32),
+                                        bio_match_expr(query).alias("bio_match"),
+                                        named_expr(seeds).alias("seed"), named_expr(excluded).alias("excluded"))
               .with_columns((pl.col("niche_posts") / pl.col("posts_seen")).fill_nan(0.0).fill_null(0.0).alias("niche_share")))
     return people.with_columns(
         (~pl.col("excluded") & (pl.col("seed") | pl.col("bio_match")
@@ -353,9 +380,9 @@ def niche_members(source: "Workspace | Batch", query: NicheQuery, *, platform: s
     ['a']
     """
     accounts, posts, edges, built = _tables(source, platform)
-    people = WholeGraph(accounts=accounts, posts=posts, edges=edges, built=built, metrics={}, platform=platform,
-                        communities=None).people
-    flagged = _niche_members(people, _niche_content(posts, query), query)
+    whole = WholeGraph(accounts=accounts, posts=posts, edges=edges, built=built, metrics={}, platform=platform,
+                       communities=None)
+    flagged = _niche_members(whole, _niche_content(whole, query), query)
     return flagged.select(*KEY, "handle", "niche_posts", "posts_seen", "niche_share", "bio_match", "seed", "excluded",
                           pl.col("member").fill_null(False))
 
@@ -405,7 +432,7 @@ def _metrics(whole: WholeGraph, niche: _NicheGraph, people: pl.DataFrame, *, bet
     metrics["authority"], metrics["coreness"] = authority(niche.built), coreness(niche.built)
     metrics.update(_by_kind(niche.built, "niche_"))
     metrics.update({k: v for k, v in whole.metrics.items() if k != "pagerank"})
-    metrics.update(_relevance(whole.built, niche.is_member))
+    metrics.update(_relevance(whole, niche.is_member))
     if betweenness:
         metrics["betweenness"] = approximate_betweenness(niche.built, betweenness, seed)
     metrics["niche_engagement"] = niche.niche_engagement

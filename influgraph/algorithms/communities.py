@@ -85,11 +85,20 @@ def undirected(built: BuiltGraph, how: str = "sum") -> Undirected:
 
     Notes
     -----
-    Pairs are combined with a polars group-by over the edge arrays, not in Python.
+    Pairs are combined with a polars group-by over the edge arrays, not in Python; above
+    POLISH_MAX_EDGES edges, by one compiled merge of the edges sorted by (src, dst) with the same
+    edges sorted by (dst, src) (`kernels.undirected_pairs`, equal to the group-by: a test).
     """
     n = built.n
     ends = built.ends
     weight = built.weight
+    if len(ends) > POLISH_MAX_EDGES:  # large: one compiled merge of the two directions (`kernels.undirected_pairs`)
+        from .kernels import undirected_pairs
+
+        ok, pairs, summed = undirected_pairs(np.ascontiguousarray(ends, dtype=np.int64),
+                                             np.asarray(weight, dtype=np.float64), n, SYMMETRISATIONS.index(how))
+        if ok:
+            return Undirected(n=n, ends=pairs, weights=summed)
     pairs = pl.DataFrame({"u": np.minimum(ends[:, 0], ends[:, 1]), "v": np.maximum(ends[:, 0], ends[:, 1]), "w": weight})
     combine = pl.col("w").max() if how == "max" else pl.col("w").sum()
     grouped = pairs.group_by("u", "v").agg(combine, pl.len().alias("directions"))

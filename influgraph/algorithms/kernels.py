@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["key_slots", "key_insert", "key_lookup", "key_firsts", "upper_csr", "parts_of", "sum_sorted"]
+__all__ = ["key_slots", "key_insert", "key_lookup", "key_firsts", "upper_csr", "parts_of", "sum_sorted", "undirected_pairs"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -166,3 +166,71 @@ def sum_sorted(s, d, kind, weight, multipliers):  # pragma: no cover - compiled
                 started = True
         total[j] = acc
     return True, ends, total, table
+
+
+@numba.njit(cache=True, nogil=True)
+def undirected_pairs(ends, weights, n, how):  # pragma: no cover - compiled
+    """`communities.undirected` for edges sorted by (src, dst), unique: (ok, pairs, weights) with each unordered pair
+    {u, v} once (u <= v, sorted), weighted by the sum of its two directions (`how` 0), the stronger one (1), or,
+    keeping only pairs with both directions, their sum (2); ok False (empty arrays) when the edges are not sorted.
+
+    Edges with src <= dst are already in (u, v) order; the others, counted into rows by dst (a stable counting
+    sort, so each row keeps src order), are too; one merge of the two lists combines the pairs."""
+    m = ends.shape[0]
+    for e in range(1, m):
+        if ends[e, 0] < ends[e - 1, 0] or (ends[e, 0] == ends[e - 1, 0] and ends[e, 1] <= ends[e - 1, 1]):
+            return False, np.zeros((0, 2), np.int64), np.zeros(0)
+    start = np.zeros(n + 1, dtype=np.int64)
+    forward = 0
+    for e in range(m):
+        if ends[e, 0] > ends[e, 1]:
+            start[ends[e, 1] + 1] += 1
+        else:
+            forward += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    back = np.empty(m - forward, dtype=np.int64)  # edge numbers of src > dst, in (dst, src) order
+    fill = start[:-1].copy()
+    ahead = np.empty(forward, dtype=np.int64)
+    f = 0
+    for e in range(m):
+        if ends[e, 0] > ends[e, 1]:
+            back[fill[ends[e, 1]]] = e
+            fill[ends[e, 1]] += 1
+        else:
+            ahead[f] = e
+            f += 1
+    pairs = np.empty((m, 2), dtype=np.int64)
+    out = np.empty(m, dtype=np.float64)
+    i = j = k = 0
+    while i < forward or j < len(back):
+        if j == len(back):
+            take = 0
+        elif i == forward:
+            take = 1
+        else:
+            a, b = ahead[i], back[j]
+            ua, va, ub, vb = ends[a, 0], ends[a, 1], ends[b, 1], ends[b, 0]
+            take = 0 if (ua < ub or (ua == ub and va < vb)) else (2 if (ua == ub and va == vb) else 1)
+        if take == 2:  # both directions
+            a, b = ahead[i], back[j]
+            pairs[k, 0], pairs[k, 1] = ends[a, 0], ends[a, 1]
+            out[k] = max(weights[a], weights[b]) if how == 1 else weights[a] + weights[b]
+            i += 1
+            j += 1
+            k += 1
+        elif how != 2:  # one direction only
+            e = ahead[i] if take == 0 else back[j]
+            u, v = (ends[e, 0], ends[e, 1]) if take == 0 else (ends[e, 1], ends[e, 0])
+            pairs[k, 0], pairs[k, 1] = u, v
+            out[k] = weights[e]
+            k += 1
+            if take == 0:
+                i += 1
+            else:
+                j += 1
+        elif take == 0:
+            i += 1
+        else:
+            j += 1
+    return True, pairs[:k].copy(), out[:k].copy()

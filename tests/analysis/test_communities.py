@@ -259,3 +259,26 @@ def test_the_compiled_paths_of_large_graphs_equal_the_scipy_ones(monkeypatch) ->
     small = communities.connected_parts(pairs, labels, n)
     monkeypatch.setattr(communities, "POLISH_MAX_EDGES", 0)
     assert np.array_equal(communities.connected_parts(pairs, labels, n), small) and len(set(small)) > 6
+
+
+@pytest.mark.parametrize("how", ["sum", "max", "mutual"])
+def test_the_compiled_symmetrisation_equals_the_group_by(monkeypatch, how: str) -> None:
+    """Above POLISH_MAX_EDGES `undirected` merges the two directions in a compiled pass: the same pairs and weights
+    as the polars group-by, self-loops and one-way pairs included; unsorted edges fall back to the group-by."""
+    from influgraph.algorithms import communities
+    from influgraph.graph import BuiltGraph, GraphSpec
+
+    rng = np.random.default_rng(7)
+    n = 300
+    codes = np.unique(rng.integers(0, n, 4000) * n + rng.integers(0, n, 4000))
+    ends = np.column_stack([codes // n, codes % n])
+    assert (ends[:, 0] == ends[:, 1]).any() and (ends[:, 0] > ends[:, 1]).any()
+    built = BuiltGraph(n=n, ends=ends, weight=rng.random(len(ends)), kind_weights={}, spec=GraphSpec())
+    reference = communities.undirected(built, how)
+    monkeypatch.setattr(communities, "POLISH_MAX_EDGES", 0)
+    compiled = communities.undirected(built, how)
+    assert np.array_equal(compiled.ends, reference.ends) and np.array_equal(compiled.weights, reference.weights)
+    assert 0 < len(compiled.ends) < len(ends)
+    shuffled = BuiltGraph(n=n, ends=ends[::-1].copy(), weight=built.weight[::-1].copy(), kind_weights={}, spec=GraphSpec())
+    again = communities.undirected(shuffled, how)
+    assert np.array_equal(again.ends, reference.ends) and np.allclose(again.weights, reference.weights)
