@@ -183,23 +183,59 @@ def _keyed_ix(frame: pl.LazyFrame, built: BuiltGraph, end: str, name: str) -> pl
 
 
 def _edge_starts(workspace: "Workspace", built: BuiltGraph, first: int | None) -> np.ndarray:
-    """Per built edge, the earliest start of the interactions it sums (`EARLY` when one has no time)."""
+    """Per built edge, the earliest start of the interactions it sums (`EARLY` when one has no time).
+
+    Each edge row's ends come from the vertex index (`src_ix`, `dst_ix`) when the workspace has one,
+    else from a join on (platform, id); the rows' times go to their built edge by one sorted lookup
+    and `np.minimum.at` (no time is `EARLY`, the smallest value, so it wins as the rule says)."""
     edges = workspace.scan("edges")
     seen = _observed_after(first) if _has(edges, "observed_at") else pl.lit(None, pl.Int64)
-    rows = edges.select("platform", "src", "dst", pl.coalesce(_micros("at"), seen).alias("t"))
-    rows = _keyed_ix(_keyed_ix(rows, built, "src", "s"), built, "dst", "d")
-    grouped = (rows.group_by("s", "d").agg(pl.when(pl.col("t").is_null().any()).then(pl.lit(EARLY))
-                                           .otherwise(pl.col("t").min()).alias("t")).collect())
-    starts = np.full(len(built.ends), EARLY, dtype=np.int64)
-    if grouped.height and len(built.ends):
+    t = pl.coalesce(_micros("at"), seen).fill_null(EARLY).alias("t")
+    if built.index_of is not None and _has(edges, "src_ix"):
+        frame = edges.select(pl.col("src_ix").cast(pl.Int64), pl.col("dst_ix").cast(pl.Int64), t).collect()
+        s, d = frame["src_ix"].to_numpy(), frame["dst_ix"].to_numpy()
+        if not (len(built.index_of) == workspace.vertex_count() and np.array_equal(built.index_of, np.arange(built.n))):
+            local = np.full(workspace.vertex_count() + 1, -1, dtype=np.int64)  # a graph of some vertices: renumber
+            local[built.index_of] = np.arange(built.n)
+            s, d = local[s], local[d]
+    else:
+        frame = _keyed_ix(_keyed_ix(edges.select("platform", "src", "dst", t), built, "src", "s"), built, "dst", "d").collect()
+        s, d = frame["s"].to_numpy(), frame["d"].to_numpy()
+    times = frame["t"].to_numpy()
+    del frame
+    sorted_runs = _runs_in_edge_order(s, d, built)
+    if sorted_runs is not None:  # the workspace keeps its rows in the built edges' order: one reduction per run
+        kept, run_starts = sorted_runs
+        return np.minimum.reduceat(times[kept], run_starts) if len(run_starts) else np.zeros(0, dtype=np.int64)
+    starts = np.full(len(built.ends), _NONE, dtype=np.int64)
+    on_graph = (s >= 0) & (d >= 0)
+    if on_graph.any() and len(built.ends):
         packed = built.ends[:, 0].astype(np.int64) * built.n + built.ends[:, 1]
         order = None if np.all(packed[1:] > packed[:-1]) else np.argsort(packed, kind="stable")  # built sorts them
         ordered = packed if order is None else packed[order]
-        keys = grouped["s"].to_numpy() * built.n + grouped["d"].to_numpy()
+        keys = s[on_graph] * built.n + d[on_graph]
         where = np.searchsorted(ordered, keys).clip(0, len(ordered) - 1)
-        found = ordered[where] == keys
-        starts[(where if order is None else order[where])[found]] = grouped["t"].to_numpy()[found]
+        found = ordered[where] == keys  # a self-loop or a row of a kind the graph left out has no edge
+        np.minimum.at(starts, (where if order is None else order[where])[found], times[on_graph][found])
+    starts[starts == _NONE] = EARLY
     return starts
+
+
+def _runs_in_edge_order(s: np.ndarray, d: np.ndarray, built: BuiltGraph) -> tuple[np.ndarray, np.ndarray] | None:
+    """When the rows (ends `s`, `d`), leaving out self-loops, are in (src, dst) order and their pairs are exactly
+    `built.ends`: the rows kept and where each edge's run of rows starts; else None."""
+    kept = np.flatnonzero(s != d)
+    if len(kept) == 0 or len(built.ends) == 0 or (s[kept] < 0).any() or (d[kept] < 0).any():
+        return None
+    ks, kd = s[kept], d[kept]
+    step = np.diff(ks * built.n + kd)
+    if (step < 0).any():
+        return None
+    run_starts = np.flatnonzero(np.concatenate([[True], step != 0]))
+    if len(run_starts) != len(built.ends) or not (np.array_equal(ks[run_starts], built.ends[:, 0])
+                                                  and np.array_equal(kd[run_starts], built.ends[:, 1])):
+        return None
+    return kept, run_starts
 
 
 def _first_seen(workspace: "Workspace", first: int | None) -> pl.LazyFrame:
