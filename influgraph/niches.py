@@ -58,6 +58,7 @@ __all__ = [
     "normalize_expr",
     "hashtags_expr",
     "post_in_niche_expr",
+    "post_tags_expr",
     "bio_match_expr",
     "HASHTAG_PATTERN",
     "MAX_TERMS",
@@ -332,16 +333,28 @@ def _words_hit(text: pl.Expr, words: tuple[str, ...]) -> pl.Expr | None:
     return pl.any_horizontal(hits)
 
 
-def _tags_hit(hashtags: pl.Expr, tags: tuple[str, ...]) -> pl.Expr:
+def _tags_hit(folded: pl.Expr, tags: tuple[str, ...]) -> pl.Expr:
+    """True where the list of hashtags in matching form `folded` (`post_tags_expr`) holds one of `tags`."""
     wanted = [normalize(t) for t in tags]
-    return hashtags.list.eval(normalize_expr(pl.element()).is_in(wanted)).list.any().fill_null(False)
+    return folded.list.eval(pl.element().is_in(wanted)).list.any().fill_null(False)
 
 
-def post_in_niche_expr(query: NicheQuery, *, text: str = "text", hashtags: str = "hashtags", lang: str = "lang") -> pl.Expr:
-    """True for posts on the niche's content: a niche hashtag or keyword, no excluded one, in its languages."""
+def post_tags_expr(*, text: str = "text", hashtags: str = "hashtags") -> pl.Expr:
+    """Each post's hashtags, the stored ones and those parsed from its text, in matching form (`normalize_expr`):
+    what `post_in_niche_expr` matches a niche's hashtags against. Computed once as a column, it serves any
+    number of niches (`post_in_niche_expr(..., folded_tags=column)`), which then parse and fold nothing."""
+    body = pl.col(text).fill_null("")
+    return pl.concat_list(pl.col(hashtags).fill_null([]), hashtags_expr(body)).list.eval(normalize_expr(pl.element()))
+
+
+def post_in_niche_expr(query: NicheQuery, *, text: str = "text", hashtags: str = "hashtags", lang: str = "lang",
+                       folded_tags: str | None = None) -> pl.Expr:
+    """True for posts on the niche's content: a niche hashtag or keyword, no excluded one, in its languages.
+
+    `folded_tags` names a column of `post_tags_expr`, computed once for many niches; else it is computed here."""
     body = pl.col(text).fill_null("")
     words = _words_hit(body, query.keywords)
-    tags = pl.concat_list(pl.col(hashtags).fill_null([]), hashtags_expr(body))
+    tags = pl.col(folded_tags) if folded_tags else post_tags_expr(text=text, hashtags=hashtags)
     hit = pl.lit(False)
     if query.hashtags:
         hit = hit | _tags_hit(tags, query.hashtags)

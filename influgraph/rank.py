@@ -53,7 +53,7 @@ import polars as pl
 from .algorithms.centrality import approximate_betweenness, authority, coreness, pagerank, personalised_pagerank
 from .graph import BuiltGraph, GraphSpec, build_from_rows, build_graph
 from .labels import flags_expr, label_accounts, named_expr, warning_expr
-from .niches import NicheQuery, bio_match_expr, post_in_niche_expr
+from .niches import NicheQuery, bio_match_expr, post_in_niche_expr, post_tags_expr
 from .quality import QualityRules, audience_quality, rules_of
 from .results import load_communities
 from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, KIND, Batch
@@ -335,7 +335,9 @@ def _niche_content(whole: WholeGraph, query: NicheQuery) -> pl.DataFrame:
     """`whole.posts` with `own_niche` (the post matches the query) and `niche` (it does, or reposts, quotes or replies to one that does)."""
     if whole.posts.height == 0:  # (a literal expression on no rows would give one row)
         return whole.posts.with_columns(pl.lit(False).alias("own_niche"), pl.lit(False).alias("niche"))
-    own = whole.posts.select(post_in_niche_expr(query).alias("own")).to_series().to_numpy().astype(bool)
+    tags = whole.shared(("post tags",), lambda: whole.posts.select(post_tags_expr().alias("_tags")))  # folded once
+    own = (pl.concat([whole.posts, tags], how="horizontal").select(post_in_niche_expr(query, folded_tags="_tags").alias("own"))
+           .to_series().to_numpy().astype(bool))
     niche = own | np.append(own, False)[whole.post_rows["ref"].to_numpy()]  # ref -1: the appended False
     return whole.posts.with_columns(pl.Series("own_niche", own, dtype=pl.Boolean), pl.Series("niche", niche, dtype=pl.Boolean))
 
