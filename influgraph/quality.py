@@ -224,13 +224,15 @@ def _shares(ends: np.ndarray, chosen: np.ndarray, flags: dict[str, np.ndarray], 
     return out
 
 
-def _engagement_rows(engaged: pl.DataFrame, whole: "WholeGraph", ring: np.ndarray, rules: QualityRules) -> pl.DataFrame:
+def _engagement_rows(engaged: pl.DataFrame, whole: "WholeGraph", ring: np.ndarray,
+                     rules: QualityRules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The engagements (`d` received from `s`) with the flags no niche decides: from a ring member (`ring_src`),
-    from a creation cohort of `d`'s engagers (`cohort`), inside a burst of `d`'s engagements (`burst`)."""
+    from a creation cohort of `d`'s engagers (`cohort`), inside a burst of `d`'s engagements (`burst`); and the
+    distinct (d, s) pairs with their `cohort` flag."""
     created = whole.people["created_at"]
-    rows = engaged.with_columns(pl.Series("ring_src", ring[engaged["s"].to_numpy()] >= 0),
-                                created.gather(engaged["s"]).alias("created"))
-    cohorts = (rows.unique(["d", "s"]).filter(pl.col("created").is_not_null())
+    rows = engaged.with_columns(pl.Series("ring_src", ring[engaged["s"].to_numpy()] >= 0))
+    pairs = rows.select("d", "s").unique()
+    cohorts = (pairs.with_columns(created.gather(pairs["s"]).alias("created")).filter(pl.col("created").is_not_null())
                .with_columns(pl.col("created").dt.truncate(f"{max(rules.cohort_days, 1)}d").alias("bin"))
                .with_columns(pl.len().over("d", "bin").alias("size"))
                .filter(pl.col("size") >= rules.cohort_min).select("d", "s", pl.lit(True).alias("cohort")))
@@ -238,10 +240,11 @@ def _engagement_rows(engaged: pl.DataFrame, whole: "WholeGraph", ring: np.ndarra
              .group_by("d", "hour").len()
              .with_columns(pl.col("len").median().over("d").alias("usual")))
     bursts = hours.filter((pl.col("len") >= rules.burst_min) & (pl.col("len") >= rules.burst_factor * pl.col("usual")))
-    return (rows.with_columns(pl.col("at").dt.truncate("1h").alias("hour"))
+    rows = (rows.with_columns(pl.col("at").dt.truncate("1h").alias("hour"))
             .join(cohorts, on=["d", "s"], how="left").join(bursts.select("d", "hour", pl.lit(True).alias("burst")),
                                                            on=["d", "hour"], how="left")
             .select("d", "s", "ring_src", pl.col("cohort").fill_null(False), pl.col("burst").fill_null(False)))
+    return rows, pairs.join(cohorts, on=["d", "s"], how="left").with_columns(pl.col("cohort").fill_null(False))
 
 
 def _authenticity(rows: pl.DataFrame, distinct: pl.DataFrame, is_member: np.ndarray, n: int) -> dict[str, np.ndarray]:
@@ -266,8 +269,8 @@ def _authenticity(rows: pl.DataFrame, distinct: pl.DataFrame, is_member: np.ndar
 
 def _ring_table(rings, whole: "WholeGraph") -> pl.DataFrame:
     """One row per ring: its number, size, reciprocal pairs, density, lift, member ids and handles."""
-    handles = whole.people["handle"].fill_null(pl.Series(whole.built.ids)) if "handle" in whole.people.columns else None
-    ids = pl.Series(whole.built.ids, dtype=pl.String)
+    ids = whole.built.vertices["id"]
+    handles = whole.people["handle"].fill_null(ids) if "handle" in whole.people.columns else None
     members = [rings.members(k) for k in range(len(rings.size))]
     return pl.DataFrame({
         "ring": np.arange(len(rings.size), dtype=np.int64), "size": rings.size, "pairs": rings.pairs,
@@ -350,5 +353,5 @@ def _shared_quality(whole: "WholeGraph", rules: QualityRules, seed: int) -> _Sha
                                  pl.Series("audience_size", (followers + engagers).astype(np.int64)))
     frame = frame.with_columns(((pl.col("audience_quality") < rules.min_audience_quality)
                                 & (pl.col("audience_size") >= rules.min_audience)).fill_null(False).alias("low_audience_quality"))
-    rows = _engagement_rows(engaged, whole, rings.ring, rules)
-    return _SharedQuality(frame=frame, rings=_ring_table(rings, whole), rows=rows, distinct=rows.unique(["d", "s"]))
+    rows, distinct = _engagement_rows(engaged, whole, rings.ring, rules)
+    return _SharedQuality(frame=frame, rings=_ring_table(rings, whole), rows=rows, distinct=distinct)

@@ -247,8 +247,7 @@ class WholeGraph:
         top = (pairs.sort(["d", "w", "s"], descending=[False, True, False])  # ties in vertex order (deterministic)
                .group_by("d", maintain_order=True).head(3))
         vertices = built.vertices
-        labels = (self.accounts.select(*KEY, pl.coalesce("handle", "id").alias("label"))
-                  .join(built.id_frame, on=KEY, nulls_equal=True).sort("ix")["label"])  # one label per vertex, in vertex order
+        labels = self.people.select(pl.coalesce("handle", "id").alias("label"))["label"]  # one per vertex, in vertex order
         return (top.select(vertices["platform"].gather(top["d"]), vertices["id"].gather(top["d"]).alias("dst"),
                            labels.gather(top["s"]).alias("label"))
                 .group_by("platform", "dst", maintain_order=True).agg(pl.col("label").alias("top_engagers")))
