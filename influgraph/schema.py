@@ -278,7 +278,16 @@ def repeated_keys(frame: pl.DataFrame, keys: Sequence[str]) -> pl.Series:
     hashes = frame.select(list(keys)).hash_rows(seed=0).to_numpy()
     ordered = np.sort(hashes)
     twice = ordered[1:][ordered[1:] == ordered[:-1]]
-    return pl.Series("repeated", np.isin(hashes, twice) if len(twice) else np.zeros(frame.height, dtype=bool))
+    if len(twice) <= 4096:  # few repeats (the usual case): one lookup of those few hashes
+        return pl.Series("repeated", np.isin(hashes, twice) if len(twice) else np.zeros(frame.height, dtype=bool))
+    order = np.argsort(hashes)  # many: mark equal neighbours in sorted order, then put the marks back
+    same = hashes[order][1:] == hashes[order][:-1]
+    marks = np.zeros(frame.height, dtype=bool)
+    marks[1:] |= same
+    marks[:-1] |= same
+    repeated = np.empty(frame.height, dtype=bool)
+    repeated[order] = marks
+    return pl.Series("repeated", repeated)
 
 
 def account_key(*frames: pl.DataFrame) -> list[str]:

@@ -358,12 +358,14 @@ def _summed_edges(table: pl.DataFrame, posts: pl.DataFrame | None, platform: str
     if posts is not None:
         table = table.join(posts.select("_line", pl.col("id").alias("_post")), on="_line", how="left",
                            maintain_order="left").with_columns(pl.coalesce("post_id", "_post").alias("post_id"))
-    return (
-        table.group_by("source", "target", "kind", "at", "post_id", maintain_order=True)  # = EDGE_ROW_KEY
-        .agg(pl.col("weight").sum())
-        .select(pl.col("source").alias("src"), pl.col("target").alias("dst"), "kind", "weight", "post_id", "at",
-                pl.lit(platform).alias("platform"), pl.lit(dataset).alias("origin"))
-    )
+    key = ["source", "target", "kind", "at", "post_id"]  # = EDGE_ROW_KEY
+    table = table.select(*key, "weight")
+    repeated = repeated_keys(table, key)  # usually few: group only those, not every row
+    if repeated.any():
+        summed = table.filter(repeated).group_by(key, maintain_order=True).agg(pl.col("weight").sum())
+        table = pl.concat([table.filter(~repeated), summed.select(table.columns)])
+    return table.select(pl.col("source").alias("src"), pl.col("target").alias("dst"), "kind", "weight", "post_id", "at",
+                        pl.lit(platform).alias("platform"), pl.lit(dataset).alias("origin"))
 
 
 def _posts(table: pl.DataFrame, platform: str, dataset: str, notes: list[str], path: Path) -> pl.DataFrame | None:
