@@ -142,3 +142,14 @@ def two_weeks(tmp_path_factory) -> TwoWeeks:
     for moment in moments:
         workspace.commit(world_batch(world.at(moment)))
     return TwoWeeks(workspace=path, world=world, truth=world.truth())
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Files that hold a test marked `slow` first, the rest in collection order (stable).
+
+    The workers take one file at a time in this order (`--no-loadscope-reorder` in pyproject.toml),
+    so the long files start at once and the many short ones fill in behind them: both workers end
+    together instead of one finishing a 2-minute browser file alone at the end.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

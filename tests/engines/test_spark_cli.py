@@ -11,6 +11,7 @@ import pytest
 
 from influgraph.workspace import Workspace
 import spark_required  # noqa: F401  (skips this file without pyspark or Java, outside CI)
+from spark_required import quick_jvm  # noqa: F401  (autouse: the JVM starts with the quick compiler)
 
 
 def _niche_batch(seed: int = 3):
@@ -44,6 +45,7 @@ def niche_workspace(tmp_path_factory):
     return ws
 
 
+@pytest.mark.slow
 def test_cli_engine_spark_gives_the_local_stats_and_ranking(niche_workspace, tmp_path) -> None:
     import json
 

@@ -12,6 +12,7 @@ from influgraph.shortlisting import audience_matrix
 from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
 import spark_required  # noqa: F401  (skips this file without pyspark or Java, outside CI)
+from spark_required import quick_jvm  # noqa: F401  (autouse: the JVM starts with the quick compiler)
 from shared_data import shared_path
 
 
@@ -32,6 +33,7 @@ def engine(workspace):
         yield running
 
 
+@pytest.mark.slow
 def test_pagerank_equals_the_local_engine(workspace, engine) -> None:
     built = build_graph(workspace)
     local = dict(zip(built.ids, pagerank(built)))

@@ -211,6 +211,7 @@ def _check_slider(page, view, renderer: str) -> list[int]:
     return counts
 
 
+@pytest.mark.slow
 def test_the_vis_network_slider_shows_the_edges_up_to_its_time(browser, timed, tmp_path: Path) -> None:
     from browser import Page
 
