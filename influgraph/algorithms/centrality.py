@@ -206,7 +206,7 @@ def _by_levels(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarra
     src = np.repeat(np.arange(size, dtype=np.int64), np.diff(matrix.indptr))
     dst = matrix.indices.astype(np.int64)
     share = np.divide(matrix.data, out[src], out=np.zeros(len(src)), where=out[src] > 0) * damping
-    scc, level = _levels(matrix)
+    scc, level = _levels(matrix, dst)
     vertex_level = level[scc]
     order = np.argsort(vertex_level, kind="stable")
     position = np.empty(size, dtype=np.int64)
@@ -223,12 +223,13 @@ def _by_levels(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarra
     return result
 
 
-def _levels(matrix: "sparse.csr_matrix") -> tuple[np.ndarray, np.ndarray]:
+def _levels(matrix: "sparse.csr_matrix", dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The strongly connected component of every vertex, and each component's level in the condensation.
 
-    A component's level is the longest path to it from a component nothing points to
-    (`kernels.component_levels`: Kahn's algorithm, compiled), so every edge between two components
-    goes from a lower level to a higher one.
+    `dst` holds the matrix's column indices as int64, as `_by_levels` has them. A component's
+    level is the longest path to it from a component nothing points to (`kernels.component_levels`:
+    Kahn's algorithm, compiled), so every edge between two components goes from a lower level to a
+    higher one.
     """
     from scipy.sparse.csgraph import connected_components
 
@@ -236,7 +237,7 @@ def _levels(matrix: "sparse.csr_matrix") -> tuple[np.ndarray, np.ndarray]:
 
     k, scc = connected_components(matrix, directed=True, connection="strong")
     scc = scc.astype(np.int64)
-    return scc, component_levels(matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), scc, k)
+    return scc, component_levels(matrix.indptr.astype(np.int64), dst, scc, k)
 
 
 def reachable(matrix: "sparse.csr_matrix", sources: np.ndarray) -> np.ndarray:

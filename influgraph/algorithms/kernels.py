@@ -237,6 +237,15 @@ def undirected_pairs(ends, weights, n, how):  # pragma: no cover - compiled
     return True, pairs[:k].copy(), out[:k].copy()
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_value(indptr, indices, data, start, y, i, c):  # pragma: no cover - compiled
+    """start[i, c] + (A y)[i, c] for the CSR rows of A, with y as it is now (a Gauss-Seidel step)."""
+    acc = start[i, c]
+    for p in range(indptr[i], indptr[i + 1]):
+        acc += data[p] * y[indices[p], c]
+    return acc
+
+
 @numba.njit(cache=True, nogil=True)
 def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, cyclic_bounds, stops):  # pragma: no cover
     """`centrality._by_levels`' solve of y = start + A y, level by level, by Gauss-Seidel sweeps.
@@ -252,10 +261,7 @@ def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, cyclic_bou
     for level in range(len(bounds) - 1):
         for i in range(bounds[level], bounds[level + 1]):
             for c in range(k):
-                acc = start[i, c]
-                for p in range(indptr[i], indptr[i + 1]):
-                    acc += data[p] * y[indices[p], c]
-                y[i, c] = acc
+                y[i, c] = _row_value(indptr, indices, data, start, y, i, c)
         if cyclic_bounds[level] == cyclic_bounds[level + 1]:
             continue
         for _ in range(10_000):
@@ -263,11 +269,9 @@ def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, cyclic_bou
             for j in range(cyclic_bounds[level], cyclic_bounds[level + 1]):
                 i = cyclic[j]
                 for c in range(k):
-                    acc = start[i, c]
-                    for p in range(indptr[i], indptr[i + 1]):
-                        acc += data[p] * y[indices[p], c]
-                    change[c] += abs(acc - y[i, c])
-                    y[i, c] = acc
+                    value = _row_value(indptr, indices, data, start, y, i, c)
+                    change[c] += abs(value - y[i, c])
+                    y[i, c] = value
             if change.max() < stops[level]:
                 break
     return y

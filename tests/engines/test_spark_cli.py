@@ -11,7 +11,6 @@ import pytest
 
 from influgraph.workspace import Workspace
 import spark_required  # noqa: F401  (skips this file without pyspark or Java, outside CI)
-from spark_required import quick_jvm  # noqa: F401  (autouse: the JVM starts with the quick compiler)
 
 
 def _niche_batch(seed: int = 3):

@@ -12,7 +12,6 @@ from influgraph.shortlisting import audience_matrix
 from influgraph.sources.base import ImportOptions
 from influgraph.workspace import Workspace
 import spark_required  # noqa: F401  (skips this file without pyspark or Java, outside CI)
-from spark_required import quick_jvm  # noqa: F401  (autouse: the JVM starts with the quick compiler)
 from shared_data import shared_path
 
 
