@@ -7,6 +7,7 @@ on and how the scores are combined.
 """
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,6 +22,9 @@ __all__ = ["PAGERANK_TOL", "pagerank", "personalised_pagerank", "reachable", "au
 
 PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
 DANGLING_SHARE = 0.05  # with at least this share of dangling vertices, PageRank is solved level by level
+POWER_PARTS = 2  # power iteration's edges are cut into this many parts, summed on numba's threads (2: fastest on 2 cores)
+POWER_BUFFER_BYTES = 1 << 28  # the threads' private sums of power iteration take at most this much memory
+_THREADS = threading.Lock()
 
 
 def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
@@ -166,20 +170,36 @@ def _power_iteration(built: BuiltGraph, reset: np.ndarray | None, damping: float
 
 
 def _power(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarray, damping: float, tol: float) -> np.ndarray:
-    """Power iteration x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`."""
-    size = matrix.shape[0]
-    dangling = np.flatnonzero(out <= 0)
-    inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)[:, None]
-    transposed = matrix.T  # CSC view: no copy
-    x = teleport.copy()
-    for _ in range(10_000):
-        spread = transposed @ (x * inverse_out)
-        new = damping * (spread + x[dangling].sum(axis=0) * teleport) + (1 - damping) * teleport
-        change = np.abs(new - x).sum(axis=0).max()
-        x = new
-        if change < tol:
-            break
+    """Power iteration x <- d (M^T (x / out) + dangling mass * r) + (1 - d) r, until the L1 change is below `tol`.
+
+    Compiled and on numba's threads (`kernels.power_iteration`): the edges are cut into POWER_PARTS
+    parts with equal numbers of edges, each scattered into its own buffer by whichever thread takes
+    it, so one iteration streams the matrix once spread over the cores, near the machine's memory
+    bandwidth (issue 17's bound in `benchmarks/bench_pipeline.py`). The number of parts does not
+    depend on the thread count and the buffers are added in a fixed order, so the result is the same
+    bit for bit on every run and every machine. The buffers take parts x n x columns floats, so
+    fewer parts are cut when that would exceed POWER_BUFFER_BYTES.
+    """
+    from .kernels import power_iteration
+
+    size, columns = teleport.shape
+    parts = max(1, min(POWER_PARTS, POWER_BUFFER_BYTES // max(1, 8 * size * columns)))
+    indptr = matrix.indptr
+    sources = np.searchsorted(indptr, np.linspace(0, matrix.nnz, parts + 1), side="left").astype(np.int64)
+    sources[0], sources[-1] = 0, size
+    targets = np.linspace(0, size, parts + 1).astype(np.int64)
+    inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)
+    with _THREADS:  # numba's default thread pool takes one caller at a time
+        x, _ = power_iteration(indptr, _unsigned(matrix.indices), np.asarray(matrix.data, dtype=np.float64), inverse_out,
+                               np.ascontiguousarray(teleport, dtype=np.float64), float(damping), float(tol),
+                               sources, targets)
     return x
+
+
+def _unsigned(indices: np.ndarray) -> np.ndarray:
+    """The (non-negative) column indices viewed as unsigned integers, no copy: a compiled loop indexing with
+    them skips the check for negative indices on every edge (power iteration's scatter: 13.6 -> 8.7 ms at 9M edges)."""
+    return indices.view(np.uint32 if indices.itemsize == 4 else np.uint64)
 
 
 def _by_levels(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarray, damping: float,
@@ -227,17 +247,13 @@ def _levels(matrix: "sparse.csr_matrix", dst: np.ndarray) -> tuple[np.ndarray, n
     """The strongly connected component of every vertex, and each component's level in the condensation.
 
     `dst` holds the matrix's column indices as int64, as `_by_levels` has them. A component's
-    level is the longest path to it from a component nothing points to (`kernels.component_levels`:
-    Kahn's algorithm, compiled), so every edge between two components goes from a lower level to a
-    higher one.
+    level is the longest path to it from a component nothing points to, so every edge between two
+    components goes from a lower level to a higher one; both come from one compiled Tarjan pass
+    (`kernels.component_levels`), which also spares importing scipy's csgraph (25 ms a process).
     """
-    from scipy.sparse.csgraph import connected_components
-
     from .kernels import component_levels
 
-    k, scc = connected_components(matrix, directed=True, connection="strong")
-    scc = scc.astype(np.int64)
-    return scc, component_levels(matrix.indptr.astype(np.int64), dst, scc, k)
+    return component_levels(matrix.indptr.astype(np.int64), dst)
 
 
 def reachable(matrix: "sparse.csr_matrix", sources: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..atomic import atomic_write
+from .. import jsontext
 from ..errors import AuthError, BadInput, InflugraphError, Interrupted, UpstreamUnavailable
 from ..niches import NicheQuery
 from .base import LOST, PHASES, UPDATE_PHASES, phase_reports
@@ -634,9 +635,8 @@ def _import(workspace: "Workspace", state: CrawlState, crawler, query: NicheQuer
 def _write_raw(state: CrawlState, path: Path, transport: Transport) -> Path:
     """The raw pages as JSONL with their provenance (parameters never hold secrets; redacted anyway)."""
     def write(handle) -> None:
-        for page in state.raw_pages():
-            page["__twarc"] = {"url": page["__influgraph"]["url"], "retrieved_at": page["__influgraph"]["retrieved_at"]}
-            handle.write((transport.redact(json.dumps(page, ensure_ascii=False)) + "\n").encode("utf-8"))
+        for line in state.raw_lines():
+            handle.write((transport.redact(line) + "\n").encode("utf-8"))
 
     atomic_write(path, write)
     return path

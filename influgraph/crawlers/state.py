@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .. import jsontext
+
 __all__ = ["CrawlState", "Task", "run_stage", "base_stage", "stage_run"]
 
 SCHEMA = """
@@ -193,7 +195,7 @@ class CrawlState:
         `prices[kind]` once per UTC day (the pay-per-use rule), the first time it is seen that day.
         """
         now = self.clock().astimezone(timezone.utc).isoformat(timespec="seconds")
-        raw = json.dumps(body, ensure_ascii=False)
+        raw = jsontext.dumps(body)
         text = self.redact(raw)
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -224,7 +226,7 @@ class CrawlState:
             self.db.execute("ROLLBACK")
             raise
         if task.id in self._bodies or task.pages == 0:  # a first page starts the task's list: it holds every page
-            self._bodies.setdefault(task.id, []).append(body if text == raw else json.loads(text))
+            self._bodies.setdefault(task.id, []).append(body if text == raw else jsontext.loads(text))
         task.cursor, task.status, task.pages = next_cursor, status, task.pages + 1
         task.empty_pages = task.empty_pages + 1 if empty else 0
 
@@ -278,7 +280,7 @@ class CrawlState:
             args.append(endpoint)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        return [(row[0], row[1], json.loads(row[2])) for row in self.db.execute(sql + " ORDER BY id", args).fetchall()]
+        return [(row[0], row[1], jsontext.loads(row[2])) for row in self.db.execute(sql + " ORDER BY id", args).fetchall()]
 
     def last_retrieved(self) -> datetime | None:
         """When the newest stored page was retrieved (None before the first page): the crawl's observed_at."""
@@ -288,7 +290,7 @@ class CrawlState:
     def task_pages(self, task_id: int) -> list[dict]:
         """Bodies of one task's pages, in order (parsed once per run, then kept; treat them as read-only)."""
         if task_id not in self._bodies:
-            self._bodies[task_id] = [json.loads(row[0]) for row in
+            self._bodies[task_id] = [jsontext.loads(row[0]) for row in
                                      self.db.execute("SELECT body FROM pages WHERE task = ? ORDER BY id", (task_id,))]
         return self._bodies[task_id]
 
@@ -302,11 +304,17 @@ class CrawlState:
         """Account id -> suspended, protected or not_found."""
         return dict(self.db.execute("SELECT id, status FROM tombstones").fetchall())
 
-    def raw_pages(self) -> Iterator[dict]:
-        """Every page with its provenance, for the raw JSONL file: endpoint, url, params, time, version, body."""
+    def raw_lines(self) -> Iterator[str]:
+        """Every page as one line of the raw JSONL file: the stored body with its provenance as its last members.
+
+        `__influgraph` holds the endpoint, url, params, time and crawler version; `__twarc` the url and
+        time, where twarc2 keeps them. They are spliced into the stored text instead of decoding and
+        writing every body again (a reader that finds either name in a body too keeps the last one).
+        """
         for endpoint, url, params, at, version, body in self.db.execute(
                 "SELECT endpoint, url, params, retrieved_at, version, body FROM pages ORDER BY id"):
-            page = json.loads(body)
-            page["__influgraph"] = {"endpoint": endpoint, "url": url, "params": json.loads(params), "retrieved_at": at,
-                                    "version": version}
-            yield page
+            extra = jsontext.dumps({"__influgraph": {"endpoint": endpoint, "url": url, "params": json.loads(params),
+                                                     "retrieved_at": at, "version": version},
+                                    "__twarc": {"url": url, "retrieved_at": at}})
+            text = body.rstrip()
+            yield extra if text[:-1].strip() == "{" else text[:-1] + "," + extra[1:]

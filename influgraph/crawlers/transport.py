@@ -42,6 +42,7 @@ from urllib.parse import quote, quote_plus, unquote
 import requests
 
 from ..errors import AuthError, UpstreamUnavailable
+from .. import jsontext
 
 __all__ = ["Transport", "Forbidden", "redact", "secret_forms", "check_secret", "install_log_redaction", "Sent", "iso_epoch"]
 
@@ -97,7 +98,8 @@ def secret_forms(secret: str) -> tuple[str, ...]:
     bases = {v for v in (secret, secret.strip(), unquote(secret), unquote(secret).strip()) if v}
     forms: set[str] = set()
     for value in bases:
-        escaped = {repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+        escaped = {repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1],
+                   jsontext.dumps(value)[1:-1]}
         escaped |= {e.replace("/", "\\/") for e in escaped}
         encoded = {quote(value, safe=""), quote(value), quote_plus(value)}
         encoded |= {re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), e) for e in encoded}
@@ -324,7 +326,7 @@ class Transport:
                 self.failures_503[endpoint] = 0
             if status == 200:
                 try:
-                    body = response.json()
+                    body = jsontext.loads(response.content)
                     if not isinstance(body, dict):
                         raise ValueError("not a JSON object")
                     return body, response

@@ -18,12 +18,15 @@ the scatter, one cell per pair in the heatmap), which the browser tests count.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import polars as pl
 
-__all__ = ["render_svg", "clean_svg", "warm_up", "overlap_matrix", "scatter_spec", "distribution_spec", "cumulative_spec", "overlap_spec",
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+__all__ = ["render_svg", "clean_svg", "BackgroundRenderer", "overlap_matrix", "scatter_spec", "distribution_spec", "cumulative_spec", "overlap_spec",
            "communities_spec", "ROLE_COLOURS", "SCATTER_MAX"]
 
 SCATTER_MAX = 3000  # at most this many candidates in the scatter (top by niche influence)
@@ -74,23 +77,38 @@ def render_svg(spec: dict) -> str:
     return clean_svg(vl_convert.vegalite_to_svg(full))
 
 
-def warm_up() -> "threading.Thread":
-    """Start vl-convert's JavaScript engine in a background thread (about 1 s) while the caller does other work.
+class BackgroundRenderer:
+    """Renders Vega-Lite specs to SVG on one background thread while the caller goes on.
 
-    vl-convert releases the GIL while it renders, so the report lays out its maps meanwhile.
-    Example: ``thread = warm_up(); ...; thread.join()``.
+    vl-convert releases the GIL while it renders (and while its JavaScript engine starts, about
+    1 s, begun at once here), so the report lays out its maps and builds its tables meanwhile.
+    `submit` returns a future of `render_svg(spec)`; a failed render raises from its `result()`.
+
+    Example: ``with BackgroundRenderer() as render: svg = render.submit(spec); ...; svg.result()``.
     """
-    import threading
 
-    def run() -> None:
-        try:
-            render_svg({"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}})
-        except Exception:  # the real renders report any failure
-            pass
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
 
-    thread = threading.Thread(target=run, name="influgraph-charts-warm-up", daemon=True)
-    thread.start()
-    return thread
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="influgraph-charts")
+        self._pool.submit(_start_engine)
+
+    def submit(self, spec: dict) -> "Future[str]":
+        """The future SVG of `spec` (see `render_svg`)."""
+        return self._pool.submit(render_svg, spec)
+
+    def __enter__(self) -> "BackgroundRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_engine() -> None:
+    try:
+        render_svg({"data": {"values": [{"a": 1}]}, "mark": "point", "encoding": {"x": {"field": "a", "type": "quantitative"}}})
+    except Exception:  # the real renders report any failure
+        pass
 
 
 def _roles_scale(roles: Sequence[str]) -> dict:

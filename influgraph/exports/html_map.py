@@ -85,9 +85,14 @@ def _library(name: str) -> str:
 
 def script_json(data: object) -> str:
     """JSON that is safe inside a `<script>` element: no `<`, `>`, `&` or line separators survive raw."""
-    from ..jsonout import finite
+    import orjson
 
-    text = json.dumps(finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)  # NaN, inf: null
+    try:  # orjson writes NaN and inf as null, numpy scalars and arrays as numbers, several times faster than json
+        text = orjson.dumps(data, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
+    except TypeError:  # what orjson does not write (an integer beyond 64 bits, a lone surrogate): the standard library
+        from ..jsonout import finite
+
+        text = json.dumps(finite(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, escaped)
     return text

@@ -39,6 +39,8 @@ from .report_sections import time_sections
 from .views import ViewData, graph_view, read_view_data
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ..workspace import Workspace
 
 __all__ = ["write_report", "ReportResult", "RANK_COLUMNS", "compact", "share", "reach_curves"]
@@ -230,23 +232,25 @@ def _cards(table: pl.DataFrame, shortlist: StoredShortlist | None, accounts: dic
     return cards, ""
 
 
-def _charts(table: pl.DataFrame, shortlist: StoredShortlist | None, curves: pl.DataFrame) -> list[dict]:
-    """The niche's charts as cleaned SVG, each with a title, a caption and its mark count (for the tests)."""
+def _charts(table: pl.DataFrame, shortlist: StoredShortlist | None, curves: pl.DataFrame,
+            render: Callable[[dict], "Future[str]"]) -> list[dict]:
+    """The niche's charts, each with a title, a caption, its mark count (for the tests) and its cleaned SVG as
+    a future of `render` (`charts.BackgroundRenderer.submit`)."""
     plotted = min(table.height, charts.SCATTER_MAX)
     found = [{"id": "scatter", "title": "Reach against niche influence", "marks": plotted,
               "note": "One dot per candidate. Far right and low: big audience, little standing in the niche (celebrities, "
-                      "bought followers). High: the niche's experts.", "svg": charts.render_svg(charts.scatter_spec(table))},
+                      "bought followers). High: the niche's experts.", "svg": render(charts.scatter_spec(table))},
              {"id": "cumulative", "title": "Unique niche reach as accounts are added", "marks": curves.height,
               "note": "The shortlist picks for new audience; top-k lists repeat the same readers.",
-              "svg": charts.render_svg(charts.cumulative_spec(curves))}]
+              "svg": render(charts.cumulative_spec(curves))}]
     if shortlist is not None and shortlist.overlap is not None and shortlist.overlap.height:
         cells = charts.overlap_matrix(shortlist.overlap).filter(pl.col("a") != pl.col("b")).height
         found.append({"id": "overlap", "title": "Audience overlap", "marks": cells,
                       "note": "Row account's niche audience also reached by the column account; dark cells: pick one of the two.",
-                      "svg": charts.render_svg(charts.overlap_spec(shortlist.overlap))})
+                      "svg": render(charts.overlap_spec(shortlist.overlap))})
     found.append({"id": "distribution", "title": "Distribution of niche influence", "marks": None,
                   "note": "Candidates per score band (log count): a few accounts stand far above the rest.",
-                  "svg": charts.render_svg(charts.distribution_spec(table))})
+                  "svg": render(charts.distribution_spec(table))})
     return found
 
 
@@ -281,8 +285,10 @@ def _rings_line(rings: pl.DataFrame | None, table: pl.DataFrame) -> str:
 
 
 def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist | None, edges: pl.DataFrame,
-                   caption: str, rows: int, members: dict[str, str], rings: pl.DataFrame | None = None) -> dict:
-    """The section of one ranked niche: cards, the ranking table, charts, profiles and the agreement table."""
+                   caption: str, rows: int, members: dict[str, str], rings: pl.DataFrame | None,
+                   render: Callable[[dict], "Future[str]"]) -> dict:
+    """The section of one ranked niche: cards, the ranking table, charts (their SVG as futures of `render`),
+    profiles and the agreement table."""
     table = stored.table
     stem = niche_key(niche)
     top_reach = float(table["reach"].max() or 0) if "reach" in table.columns else 0.0
@@ -304,7 +310,7 @@ def _niche_section(niche: str, stored: StoredRanking, shortlist: StoredShortlist
         "map": f"maps/map-{stem}.html", "caption": caption, "flagged": flagged,
         "rows": [accounts[str(i)] for i in shown["id"].to_list()], "total": table.height, "top_rows": min(rows, table.height),
         "flagged_below": shown.height - min(rows, table.height),
-        "profiles": list(accounts.values()), "charts": _charts(table, shortlist, curves),
+        "profiles": list(accounts.values()), "charts": _charts(table, shortlist, curves, render),
         "has_quality": "audience_quality" in table.columns,
         "facets": {"tier": _values(shown, "tier"), "role": _values(shown, "role"), "lang": _values(shown, "lang"),
                    "flag": sorted({f for a in accounts.values() for f in a["flags"]})},
@@ -320,8 +326,9 @@ def _values(frame: pl.DataFrame, column: str) -> list[str]:
     return sorted(str(v) for v in frame[column].drop_nulls().unique().to_list())
 
 
-def _communities(data: ViewData) -> dict | None:
-    """The communities section: a size chart and one row per community (hashtags, leaders, brokers)."""
+def _communities(data: ViewData, render: Callable[[dict], "Future[str]"]) -> dict | None:
+    """The communities section: a size chart (its SVG a future of `render`) and one row per community (hashtags,
+    leaders, brokers)."""
     profiles = data.profiles
     if profiles is None or profiles.height == 0:
         return None
@@ -331,7 +338,7 @@ def _communities(data: ViewData) -> dict | None:
         rows.append({"community": row["community"], "size": compact(row.get("size")), "share_leaving": share(row.get("share_leaving")),
                      "hashtags": [f"#{str(t).lstrip('#')}" for t in tags[:5]], "leaders": [str(a) for a in (row.get("top_accounts") or [])[:5]],
                      "brokers": [str(a) for a in (row.get("brokers") or [])[:3]], "languages": ", ".join(str(x) for x in row.get("languages") or [])})
-    svg = charts.render_svg(charts.communities_spec(profiles, data.community_labels))
+    svg = render(charts.communities_spec(profiles, data.community_labels))
     return {"rows": rows, "svg": svg, "total": profiles.height}
 
 
@@ -359,37 +366,36 @@ def write_report(workspace: "Workspace", out: str | Path, *, max_nodes: int | No
         maps_dir.mkdir(parents=True, exist_ok=True)
     result = ReportResult(index=folder / "index.html")
     tell = progress or (lambda step, done, total: None)
-    warming = charts.warm_up()  # the chart engine starts while the maps are laid out
-    data = read_view_data(workspace)
-    budgets = {"max_nodes": max_nodes, "max_edges": max_edges}
-    steps, done = 2 + 2 * len(data.rankings), 0
-    result.maps["all"], all_caption = _map(data, maps_dir, "map-all.html", None, budgets, seed)
-    tell("report: map of the whole workspace", done := done + 1, steps)
-    shortlists = stored_shortlists(workspace)
-    edges = workspace.table("edges") if data.rankings else None
-    members = _community_texts(data.profiles, data.community_labels)
-    sections = []
-    warming.join()
-    for niche, stored in data.rankings.items():
-        result.maps[niche], caption = _map(data, maps_dir, f"map-{niche_key(niche)}.html", niche, budgets, seed)
-        tell(f"report: map of niche {niche}", done := done + 1, steps)
-        sections.append(_niche_section(niche, stored, shortlists.get(niche), edges, caption, rows, members,
-                                       load_rings(workspace, niche)))
-        tell(f"report: section of niche {niche}", done := done + 1, steps)
-    communities = _communities(data)
-    over_time = time_sections(workspace)
-    counts = workspace.counts()
-    app_js = asset("report.js")
-    from markupsafe import Markup
+    with charts.BackgroundRenderer() as renderer:  # the charts render on a second thread while the maps are laid out
+        data = read_view_data(workspace)
+        budgets = {"max_nodes": max_nodes, "max_edges": max_edges}
+        steps, done = 2 + 2 * len(data.rankings), 0
+        result.maps["all"], all_caption = _map(data, maps_dir, "map-all.html", None, budgets, seed)
+        tell("report: map of the whole workspace", done := done + 1, steps)
+        shortlists = stored_shortlists(workspace)
+        edges = workspace.table("edges") if data.rankings else None
+        members = _community_texts(data.profiles, data.community_labels)
+        sections = []
+        for niche, stored in data.rankings.items():
+            result.maps[niche], caption = _map(data, maps_dir, f"map-{niche_key(niche)}.html", niche, budgets, seed)
+            tell(f"report: map of niche {niche}", done := done + 1, steps)
+            sections.append(_niche_section(niche, stored, shortlists.get(niche), edges, caption, rows, members,
+                                           load_rings(workspace, niche), renderer.submit))
+            tell(f"report: section of niche {niche}", done := done + 1, steps)
+        communities = _communities(data, renderer.submit)
+        over_time = time_sections(workspace, render=renderer.submit)
+        counts = workspace.counts()
+        app_js = asset("report.js")
+        from markupsafe import Markup
 
-    for section in sections:
-        for chart in section["charts"]:
-            chart["svg"] = Markup(chart["svg"])
-    if communities:
-        communities["svg"] = Markup(communities["svg"])
-    for extra in over_time:
-        for chart in extra.charts:
-            chart.svg = Markup(chart.svg)
+        for section in sections:
+            for chart in section["charts"]:
+                chart["svg"] = Markup(chart["svg"].result())
+        if communities:
+            communities["svg"] = Markup(communities["svg"].result())
+        for extra in over_time:
+            for chart in extra.charts:
+                chart.svg = Markup(chart.svg.result())
     html = render_page("report.html", title="influgraph report", version=__version__, csp=csp([app_js]),
                        subtitle=(f"{len(sections)} ranked niche{'s' if len(sections) != 1 else ''} · "
                                  + " · ".join(f"{n:,} {t}" for t, n in counts.items())

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 from . import charts
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from concurrent.futures import Future
+
     from ..workspace import Workspace
 
 __all__ = ["ReportSection", "SectionTable", "SectionChart", "BUILDERS", "time_sections"]
@@ -61,7 +64,8 @@ class ReportSection:
     charts: list[SectionChart] = field(default_factory=list)
 
 
-def time_sections(workspace: "Workspace", builders: tuple[str, ...] = BUILDERS) -> list[ReportSection]:
+def time_sections(workspace: "Workspace", builders: tuple[str, ...] = BUILDERS, *,
+                  render: "Callable[[dict], Future[str]] | None" = None) -> list[ReportSection]:
     """Every section the workspace's stored results give, in `builders` order, with their charts rendered.
 
     A builder module that does not exist yet, or that returns None, is skipped.
@@ -70,6 +74,9 @@ def time_sections(workspace: "Workspace", builders: tuple[str, ...] = BUILDERS) 
     ----------
     workspace : the workspace whose stored results the builders read.
     builders : module names inside `influgraph.exports`, each with a `section(workspace)` function.
+
+    render : when given, each chart's `svg` is `render(spec)`, a future of the SVG
+        (`charts.BackgroundRenderer.submit`), instead of the SVG rendered now.
 
     Returns
     -------
@@ -86,6 +93,6 @@ def time_sections(workspace: "Workspace", builders: tuple[str, ...] = BUILDERS) 
         made = module.section(workspace)
         for section in made if isinstance(made, list) else [made] if made else []:
             for chart in section.charts:
-                chart.svg = charts.render_svg(chart.spec)
+                chart.svg = charts.render_svg(chart.spec) if render is None else render(chart.spec)
             out.append(section)
     return out

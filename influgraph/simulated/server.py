@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from . import bluesky_appview, contracts, mastodon_api, x_api
+from .. import jsontext
 from .world import World
 
 __all__ = ["SimServer", "Fault", "Logged"]
@@ -170,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, headers, truncate=bool(fault and fault.truncate))
 
     def _send(self, status: int, body: dict, headers: dict | None = None, truncate: bool = False) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        data = jsontext.dumps(body).encode("utf-8")
         if truncate:
             data = data[: len(data) // 2]
         self.send_response(status)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..errors import BadInput
 import polars as pl
+import orjson
 
 from ..schema import Batch, conform, empty
 
@@ -42,6 +43,15 @@ class LoneSurrogates:
         if raw is not None and not _SURROGATE_ESCAPE.search(raw):
             return value
         return self._walk(value)
+
+    def clean_decoded(self, value):
+        """`value` (decoded JSON) with every lone surrogate replaced; the walk runs only when orjson, which refuses
+        to write a lone surrogate, cannot write `value`."""
+        try:
+            orjson.dumps(value)
+        except TypeError:
+            return self._walk(value)
+        return value
 
     def _walk(self, value):
         if isinstance(value, str):

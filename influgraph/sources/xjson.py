@@ -37,6 +37,7 @@ from urllib.parse import urlparse
 import polars as pl
 
 from ..errors import BadInput, is_number
+from .. import jsontext
 from ..schema import TIMESTAMP, Batch, bad_id_reason
 from .base import BadRows, ImportOptions, LoneSurrogates, ReadResult, decode_utf8, read_input_bytes
 
@@ -70,7 +71,7 @@ def json_documents(text: str, path: Path, bad: BadRows,
             jsonl = False
     if not jsonl:
         try:
-            yield 1, fix.clean(json.loads(text), text)
+            yield 1, fix.clean(jsontext.loads(text), text)
         except RecursionError:
             raise BadInput("JSON nested too deeply", path=path, hint="this is not an X API page") from None
         except json.JSONDecodeError as exc:
@@ -81,7 +82,7 @@ def json_documents(text: str, path: Path, bad: BadRows,
         if not line.strip():
             continue
         try:
-            yield number, fix.clean(json.loads(line), line)
+            yield number, fix.clean(jsontext.loads(line), line)
         except RecursionError:
             bad.bad(number, "JSON nested too deeply", hint="this is not an X API page")
         except json.JSONDecodeError as exc:
@@ -537,6 +538,6 @@ def read_x_pages(pages: list[tuple[str, dict]], source: str, platform: str = "x"
     surrogates = LoneSurrogates()
     for number, (url, body) in enumerate(pages, start=1):
         page = {**body, "__twarc": {"url": url}}
-        collector.document(number, surrogates.clean(page, json.dumps(page)))  # the walk only when an escape shows one
+        collector.document(number, surrogates.clean_decoded(page))
     batch, notes = collector.batch()
     return batch, notes + [note for note in (surrogates.note(source), bad.note()) if note]

@@ -3,7 +3,9 @@
 columns moved, every value else unchanged; the rings found are stored as `rings_<niche>`; issue 17,
 2026-12-03: PageRank's cycles solved by Gauss-Seidel sweeps instead of a sparse LU, so the niche
 PageRank and the scores built on it moved in their 11th significant digit, relative change at most
-7e-11, every rank, id and other column unchanged).
+7e-11, every rank, id and other column unchanged; later the same day: power iteration compiled on two
+fixed parts, so the whole-graph `pagerank` column and `lift` moved in their 16th digit, relative change at most
+1.3e-15, every other column unchanged).
 
 The session's demo run (`demo_run` in conftest.py) is fingerprinted right after it ran: the content
 hash of its workspace, its row counts, the sha256 of truth.json, the hash of the printed summary
@@ -43,9 +45,9 @@ RECORDED = {
         "overlap_kuliner_nusantara": "f5ba1e89a11b3f4a09c71f754024021bc697530bb5d0c3359410b52f1dc87565",
         "overlap_persian_books": "bb2207277369b46b8cbc2fc1a6bc44aa3dd63767cae9d8e8b6995cb235dc166b",
         "overlap_specialty_coffee": "e42417e7c1cf0018315b2732212bb197744a25bade6a1c57bb92840e1e20f3e4",
-        "rank_kuliner_nusantara": "0feae19243e496ff38fb4aa56002408bf7b5febaa19bb18b56b78e182c6a2a93",
-        "rank_persian_books": "f8be59c041885b7efe0802c55e81a93a2be10ce88fb7aeb5a4557a3b69772c6c",
-        "rank_specialty_coffee": "82f365415a8000987c3c93591d714a7264f9cab7928275c93e52c4cd02506b60",
+        "rank_kuliner_nusantara": "a1a4073818e4204a335432886dcccdb36694ada449a2fbec49f89f96994bdba8",
+        "rank_persian_books": "2a3a1a4802a86fc22976ef9b14747c12fb2d74ce71204fbc90d9e766bab02ee6",
+        "rank_specialty_coffee": "6a2dfc1c38e97c77b934b78de7511a92b16248d574764f7c597d49190ad87404",
         "rings_kuliner_nusantara": "5b3627247dcb329357f46efc009b4aaf78a24531c5210abfcc832ddf582004ae",
         "rings_persian_books": "5b3627247dcb329357f46efc009b4aaf78a24531c5210abfcc832ddf582004ae",
         "rings_specialty_coffee": "5b3627247dcb329357f46efc009b4aaf78a24531c5210abfcc832ddf582004ae",

@@ -550,3 +550,24 @@ def test_a_crawl_that_reaches_no_server_exits_5_with_the_reason_and_can_resume(t
                                        str(tmp_path / "cli"), "--api-url", closed], env=env)
     assert result.exit_code == 5 and "Connection refused" in result.stderr and "--api-url" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and time.monotonic() - started < 15
+
+
+def test_a_post_cut_inside_an_emoji_is_stored_and_imported_with_the_replacement_counted(world, tmp_path: Path) -> None:
+    """A lone surrogate escape (a text cut inside an emoji, which real X pages hold) is valid JSON: the page is
+    stored in the crawl state and the raw pages, and the import replaces it by U+FFFD and says so."""
+    import copy
+
+    cut = copy.deepcopy(world)
+    for post in cut.posts:
+        post["text"] += " \ud83d"  # the first half of an emoji's surrogate pair, alone
+    with SimServer(cut, token=TOKEN) as server:
+        result = crawl(Workspace(tmp_path / "ws"), _query(), "x", api_url=server.base_url, token=TOKEN, overrides=SMALL)
+    assert result.complete and result.stopped is None
+    texts = Workspace(tmp_path / "ws").table("posts")["text"].drop_nulls()
+    assert texts.len() > 10 and texts.str.ends_with(" \ufffd").all()
+    assert any("lone surrogate" in note for note in result.imported["notes"]), result.imported["notes"]
+    raw = result.raw.read_bytes()
+    assert b"\\ud83d" in raw and raw.decode("utf-8")  # the raw pages keep the escape, as UTF-8
+    rebuilt = tmp_path / "rebuilt"  # and they import to the same rows
+    assert CliRunner().invoke(main, ["import", str(result.raw), "-w", str(rebuilt)]).exit_code == 0
+    assert Workspace(rebuilt).table("posts").sort("id")["text"].equals(Workspace(tmp_path / "ws").table("posts").sort("id")["text"])
