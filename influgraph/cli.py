@@ -393,7 +393,7 @@ def _format_stats(result: dict) -> str:
 @main.command("communities")
 @workspace_option
 @click.option("--method", default="leiden", show_default=True,
-              help="leiden (networkit PLM + refinement, connected, Leiden-polished), igraph-leiden, louvain, "
+              help="leiden (parallel Louvain + refinement, connected, Leiden-polished), igraph-leiden, louvain, "
                    "label-propagation or infomap (infomap respects direction).")
 @click.option("--resolution", default=1.0, show_default=True, type=float, help="Modularity resolution (higher: smaller communities).")
 @click.option("--seed", default=0, show_default=True, type=SEED, help="Random seed; results are deterministic for a seed.")

@@ -6,8 +6,9 @@ Rules (documented in the README):
   directed, typed, weighted graph of `graph.build_graph` (kind weights already applied):
   `sum` (default) adds both directions, `max` keeps the stronger one, `mutual` keeps only pairs
   that interact both ways. Infomap runs on the directed graph, since it models flow.
-- **Leiden** (default, `fast_leiden`) optimises modularity at the given resolution: networkit's
-  parallel Louvain with refinement (PLM), its communities split into connected parts, then on
+- **Leiden** (default, `fast_leiden`) optimises modularity at the given resolution: a parallel
+  Louvain with refinement (PLM-R, `algorithms.louvain`) whose partition depends only on the seed,
+  its communities split into connected parts, then on
   graphs up to 300,000 edges up to 3 igraph Leiden passes from that partition, stopping when one
   gains less than 1e-4. `igraph-leiden` is igraph's Leiden alone, pass after pass the same way. CPM is not
   used: with resolution 1 it gives singletons on unweighted graphs.

@@ -7,7 +7,6 @@ on and how the scores are combined.
 """
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +23,6 @@ PAGERANK_TOL = 1e-9  # L1 change between iterations at which PageRank stops
 DANGLING_SHARE = 0.05  # with at least this share of dangling vertices, PageRank is solved level by level
 POWER_PARTS = 2  # power iteration's edges are cut into this many parts, summed on numba's threads (2: fastest on 2 cores)
 POWER_BUFFER_BYTES = 1 << 28  # the threads' private sums of power iteration take at most this much memory
-_THREADS = threading.Lock()
 
 
 def pagerank(built: BuiltGraph, damping: float = 0.85, *, tol: float = PAGERANK_TOL) -> np.ndarray:
@@ -180,7 +178,7 @@ def _power(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarray, d
     bit for bit on every run and every machine. The buffers take parts x n x columns floats, so
     fewer parts are cut when that would exceed POWER_BUFFER_BYTES.
     """
-    from .kernels import power_iteration
+    from .kernels import THREAD_POOL, power_iteration
 
     size, columns = teleport.shape
     parts = max(1, min(POWER_PARTS, POWER_BUFFER_BYTES // max(1, 8 * size * columns)))
@@ -189,7 +187,7 @@ def _power(matrix: "sparse.csr_matrix", out: np.ndarray, teleport: np.ndarray, d
     sources[0], sources[-1] = 0, size
     targets = np.linspace(0, size, parts + 1).astype(np.int64)
     inverse_out = np.divide(1.0, out, out=np.zeros(size), where=out > 0)
-    with _THREADS:  # numba's default thread pool takes one caller at a time
+    with THREAD_POOL:
         x, _ = power_iteration(indptr, _unsigned(matrix.indices), np.asarray(matrix.data, dtype=np.float64), inverse_out,
                                np.ascontiguousarray(teleport, dtype=np.float64), float(damping), float(tol),
                                sources, targets)

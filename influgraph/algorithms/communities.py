@@ -169,18 +169,17 @@ def leiden(graph: ig.Graph, resolution: float, initial: list[int] | None = None,
 
 
 def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_edges: int = POLISH_MAX_EDGES) -> np.ndarray:
-    """Communities maximising modularity at `resolution`: networkit's PLM with refinement, made connected, polished by Leiden.
+    """Communities maximising modularity at `resolution`: parallel Louvain with refinement, made connected, polished by Leiden.
 
-    Three steps. (1) networkit's PLM, the parallel Louvain method with refinement [1]_: local
-    moves, then after each aggregation level one more round of moves of single vertices on the
-    finer level; its move phase runs sequentially (`par="none"`), so the result depends only on
-    the vertex order, which is a permutation drawn from `seed` (the seeds of `runs` differ as
-    Leiden's random choices would). (2) Like Louvain, PLM can leave a community in disconnected
-    pieces: every community is split into its connected parts (`connected_parts`), which only
-    raises modularity, so every community is connected, as Leiden guarantees [2]_. (3) On graphs
-    up to `polish_max_edges` edges, igraph Leiden passes start from that partition and run while
-    a pass gains at least LEIDEN_MIN_GAIN, at most POLISH_PASSES of them (`leiden`); their
-    refinement makes communities well connected, and they reach the published optima on small graphs.
+    Three steps. (1) The Louvain method with refinement (PLM-R [1]_), run in parallel batches whose
+    result depends only on `seed` (`louvain.parallel_louvain`): local moves, aggregation, and after
+    each level one more round of moves of single vertices on the finer level. (2) Like Louvain, it
+    can leave a community in disconnected pieces: every community is split into its connected parts
+    (`connected_parts`), which only raises modularity, so every community is connected, as Leiden
+    guarantees [2]_. (3) On graphs up to `polish_max_edges` edges, igraph Leiden passes start from
+    that partition and run while a pass gains at least LEIDEN_MIN_GAIN, at most POLISH_PASSES of
+    them (`leiden`); their refinement makes communities well connected, and they reach the
+    published optima on small graphs.
 
     Parameters
     ----------
@@ -189,10 +188,10 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     resolution : float
         The modularity resolution gamma.
     seed : int
-        Seeds the vertex order and networkit's generator; igraph's generator is seeded by the
-        caller (`find_partition`).
+        Seeds the vertex order of the Louvain step; igraph's generator is seeded by the caller
+        (`find_partition`).
     polish_max_edges : int, default POLISH_MAX_EDGES
-        Polish with Leiden up to this many edges (beyond, a Leiden pass costs more than PLM).
+        Polish with Leiden up to this many edges (beyond, a Leiden pass costs more than the rest).
 
     Returns
     -------
@@ -209,10 +208,10 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
 
     Notes
     -----
-    On 2 cores PLM is an order of magnitude faster than igraph's single-threaded Leiden at
-    millions of edges, at the same modularity (`benchmarks/bench_communities.py`). networkit
-    runs PLM on one thread (its parallel regions give a partition that varies run to run) and keeps
-    the caller's thread count (`networkit.setNumberOfThreads`); the result is the same for any count.
+    On 2 cores this is an order of magnitude faster than igraph's single-threaded Leiden at
+    millions of edges, at the same modularity, and faster than networkit's PLM on two threads,
+    whose partition varies from run to run (`benchmarks/bench_pipeline.py`). The result is the
+    same for any thread count.
 
     References
     ----------
@@ -222,42 +221,15 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     .. [2] V. A. Traag, L. Waltman and N. J. van Eck, "From Louvain to Leiden: guaranteeing
        well-connected communities", Scientific Reports 9, 5233, 2019.
     """
-    from scipy import sparse
+    from .kernels import THREAD_POOL
+    from .louvain import parallel_louvain
 
-    n, ends = graph.n, graph.ends
-    order = np.random.default_rng(seed).permutation(n)  # vertex v is vertex order[v] for PLM
-    large = len(ends) > polish_max_edges
-    if large:  # one compiled counting sort instead of relabelling and a COO -> CSR conversion
-        from .kernels import upper_csr
-
-        indptr, indices, data = upper_csr(ends, order, np.asarray(graph.weights, dtype=np.float64), n)
-        upper = sparse.csr_matrix((data, indices, indptr), shape=(n, n))
-        upper.sort_indices()  # neighbours in order, as the COO conversion gives them: one partition on any thread count
-    else:
-        low, high = np.minimum(order[ends[:, 0]], order[ends[:, 1]]), np.maximum(order[ends[:, 0]], order[ends[:, 1]])
-        upper = sparse.csr_matrix((graph.weights, (low, high)), shape=(n, n))  # networkit mirrors it: undirected
-    labels = connected_parts(ends, _plm(upper, resolution, seed)[order], n)
-    if len(ends) <= polish_max_edges:
+    with THREAD_POOL:
+        found = parallel_louvain(graph.n, graph.ends, graph.weights, resolution, seed)
+    labels = connected_parts(graph.ends, found, graph.n)
+    if len(graph.ends) <= polish_max_edges:
         labels = np.asarray(leiden(graph.graph, resolution, labels.tolist(), POLISH_PASSES), dtype=np.int64)
     return labels
-
-
-def _plm(upper, resolution: float, seed: int) -> np.ndarray:
-    """networkit's PLM with refinement on the upper-triangle CSR `upper`, on one thread, seeded: the community
-    of every (relabelled) vertex. One thread because PLM's parallel regions give a partition that varies run
-    to run; the seed is set after the thread count, since networkit seeds one generator per thread."""
-    import networkit as nk
-
-    threads = nk.getCurrentNumberOfThreads()
-    nk.setNumberOfThreads(1)
-    try:
-        nk.setSeed(seed % 2**63, False)
-        plm = nk.community.PLM(nk.graph.GraphFromCsr(upper, directed=False, weighted=True), refine=True,
-                               gamma=float(resolution), par="none")
-        plm.run()
-    finally:
-        nk.setNumberOfThreads(threads)
-    return np.asarray(plm.getPartition().getVector(), dtype=np.int64)
 
 
 def connected_parts(ends: np.ndarray, labels: np.ndarray, n: int) -> np.ndarray:
@@ -304,7 +276,7 @@ def find_partition(method: str, graph: "Undirected | ig.Graph", built: BuiltGrap
     Parameters
     ----------
     method : {'leiden', 'igraph-leiden', 'louvain', 'label-propagation', 'infomap'}
-        `leiden` (`fast_leiden`: networkit PLM with refinement, connected, polished by igraph
+        `leiden` (`fast_leiden`: parallel Louvain with refinement, connected, polished by igraph
         Leiden), `igraph-leiden` (igraph's Leiden alone, `leiden`) and Louvain optimise
         modularity at `resolution` on `graph`; label propagation ignores the resolution;
         Infomap (5 trials) runs on the directed graph of `built`, since it models flow.
@@ -315,8 +287,8 @@ def find_partition(method: str, graph: "Undirected | ig.Graph", built: BuiltGrap
     resolution : float
         The modularity resolution.
     seed : int
-        Seed of the random number generators (igraph's for this call, networkit's, and the
-        vertex order of `fast_leiden`); Python's global `random` state is restored afterwards.
+        Seed of the random number generators (igraph's for this call, and the vertex order
+        of `fast_leiden`); Python's global `random` state is restored afterwards.
 
     Returns
     -------

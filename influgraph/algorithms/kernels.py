@@ -7,11 +7,15 @@ the speed-up is in the bytes streamed, not in a different algorithm.
 """
 from __future__ import annotations
 
+import threading
+
 import numba
 import numpy as np
 
-__all__ = ["key_slots", "key_insert", "key_lookup", "key_firsts", "upper_csr", "parts_of", "sum_sorted", "undirected_pairs",
+__all__ = ["THREAD_POOL", "key_slots", "key_insert", "key_lookup", "key_firsts", "parts_of", "sum_sorted", "undirected_pairs",
            "levels_gauss_seidel", "component_levels", "power_iteration", "start_runtime"]
+
+THREAD_POOL = threading.Lock()  # numba's default thread pool takes one caller at a time: hold this around a parallel kernel
 
 
 @numba.njit(cache=True, nogil=True)
@@ -76,31 +80,6 @@ def key_firsts(h1, h2, rows, slots):  # pragma: no cover - compiled
                 break
             s = (s + np.uint64(1)) & mask
     return rows[keep]
-
-
-@numba.njit(cache=True, nogil=True)
-def upper_csr(ends, order, weights, n):  # pragma: no cover - compiled
-    """The CSR arrays (indptr, indices, data) of the undirected edges `ends` relabelled by `order`
-    (vertex v becomes order[v]), each edge once, in the row of its lower end: what
-    `scipy.sparse.csr_matrix((weights, (low, high)))` gives for edges without repeats, by one counting sort."""
-    m = ends.shape[0]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for e in range(m):
-        a, b = order[ends[e, 0]], order[ends[e, 1]]
-        indptr[min(a, b) + 1] += 1
-    for v in range(n):
-        indptr[v + 1] += indptr[v]
-    fill = indptr[:-1].copy()
-    indices = np.empty(m, dtype=np.int64)
-    data = np.empty(m, dtype=np.float64)
-    for e in range(m):
-        a, b = order[ends[e, 0]], order[ends[e, 1]]
-        low, high = min(a, b), max(a, b)
-        at = fill[low]
-        indices[at] = high
-        data[at] = weights[e]
-        fill[low] = at + 1
-    return indptr, indices, data
 
 
 @numba.njit(cache=True, nogil=True)
