@@ -4,7 +4,7 @@
 
 The graph is a seeded directed planted partition (100 communities, 80% of edges inside).
 "influgraph communities" is the whole library call: graph build, symmetrisation, the engine,
-connectivity, roles and profiles. "fast_leiden" is the engine alone (networkit PLM with
+connectivity, roles and profiles. "fast_leiden" is the engine alone (parallel Louvain with
 refinement, connected parts, Leiden polish on small graphs) on the prebuilt undirected graph;
 the peers run on that same weighted undirected graph, and every modularity (Q) is computed by
 the same function. networkx is capped by --networkx-timeout.

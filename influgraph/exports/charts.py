@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import polars as pl
 
+from .files import xml_safe
+
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
@@ -73,8 +75,25 @@ def render_svg(spec: dict) -> str:
     """
     import vl_convert
 
-    full = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG, **spec}
+    full = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "config": _CONFIG, **_xml_text(spec)}
     return clean_svg(vl_convert.vegalite_to_svg(full))
+
+
+def _xml_text(value):
+    """`value` (a Vega-Lite spec or a part of one) with every character XML 1.0 cannot carry replaced by U+FFFD.
+
+    vl-convert writes texts into SVG and parses it again; a control character (in a name, a bio,
+    a community's terms) makes that parse panic inside its JavaScript engine, where the panic
+    cannot unwind, so the whole process aborts (vega/vl-convert#220) instead of raising; a lone
+    surrogate makes it raise.
+    """
+    if isinstance(value, str):
+        return xml_safe(value)[0]
+    if isinstance(value, dict):
+        return {_xml_text(key): _xml_text(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_xml_text(item) for item in value]
+    return value
 
 
 class BackgroundRenderer:

@@ -29,3 +29,24 @@ def test_the_overlap_heatmap_has_a_cell_per_ordered_pair() -> None:
     cells = overlap_matrix(overlap)
     assert cells.height == 9 and cells.filter(pl.col("a") == pl.col("b"))["share"].null_count() == 3
     assert cells.filter((pl.col("a") == "c") & (pl.col("b") == "a"))["share"][0] == 0.3
+
+
+def test_a_chart_of_texts_xml_cannot_carry_renders_instead_of_aborting_the_process() -> None:
+    """vl-convert aborts the interpreter (a panic that cannot unwind) on a control character in a text it draws, and
+    refuses a lone surrogate; `render_svg` replaces both by U+FFFD first. Run in a child process: a regression kills it, not the suite."""
+    import subprocess
+    import sys
+
+    code = (
+        "from influgraph.exports.charts import render_svg\n"
+        "names = ['ctrl\\x02name', 'bell\\x07', 'del\\x0bx', 'kopi \u0643\u062a\u0627\u0628']\n"
+        "spec = {'data': {'values': [{'who': n, 'x': i} for i, n in enumerate(names)]}, 'mark': 'text',\n"
+        "        'encoding': {'x': {'field': 'x', 'type': 'quantitative', 'title': 'axis\\x01'},\n"
+        "                     'text': {'field': 'who'}}, 'title': 'title\\x1f'}\n"
+        "svg = render_svg(spec)  # control characters: without the replacement, vl-convert aborts here\n"
+        "render_svg({**spec, 'title': 'lone\\udc00'})  # a lone surrogate: it would raise instead\n"
+        "print(svg.count('\\ufffd'), '\\x02' in svg, 'kopi' in svg, '\u0643\u062a\u0627\u0628' in svg)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    replaced, control_left, latin, arabic = done.stdout.decode("utf-8").split()
+    assert int(replaced) >= 5 and control_left == "False" and latin == "True" and arabic == "True"
