@@ -249,7 +249,7 @@ def parallel_louvain(n: int, ends: np.ndarray, weights: np.ndarray, resolution: 
     ends : numpy.ndarray
         (m, 2) vertex indices of the undirected edges, each pair once, no self-loops.
     weights : numpy.ndarray
-        The positive weight of every edge.
+        The weight of every edge; edges of weight 0 or less are left out (modularity needs positive weights).
     resolution : float
         The modularity resolution gamma.
     seed : int
@@ -277,6 +277,8 @@ def parallel_louvain(n: int, ends: np.ndarray, weights: np.ndarray, resolution: 
     """
     ends = np.ascontiguousarray(ends, dtype=np.int64).reshape(-1, 2)
     weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if not (weights > 0).all():  # an edge of weight 0 adds nothing (and the kernels mark a community unseen by 0)
+        ends, weights = ends[weights > 0], weights[weights > 0]
     order = np.random.default_rng(seed).permutation(n).astype(np.int64)
     if not len(ends):
         return np.arange(n, dtype=np.int64)
@@ -304,7 +306,6 @@ def parallel_louvain(n: int, ends: np.ndarray, weights: np.ndarray, resolution: 
     for (graph, degree, comm) in reversed(levels):
         labels = labels[comm]
         if refine:
-            size = len(degree)
             local_moving(*graph, degree, labels, gamma_over_2m, batches, MAX_SWEEPS, MIN_MOVED,
                          weight, seen, target, to_target, to_own)
     return renumber(labels[order])[0]

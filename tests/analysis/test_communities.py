@@ -255,6 +255,10 @@ def test_parallel_louvain_finds_planted_communities_and_beats_networkx_louvain_o
     labels = parallel_louvain(planted.number_of_nodes(), ends, np.ones(len(ends)), 1.0, seed=1)
     truth = np.repeat(np.arange(12), 40)
     assert len(set(zip(labels.tolist(), truth.tolist()))) == 12 == len(set(labels.tolist()))
+    noise = np.array([[i, i + 41] for i in range(0, 400, 7)])  # weight 0 between communities: as if absent
+    padded = parallel_louvain(planted.number_of_nodes(), np.concatenate([ends, noise]),
+                              np.concatenate([np.ones(len(ends)), np.zeros(len(noise))]), 1.0, seed=1)
+    assert len(set(zip(padded.tolist(), truth.tolist()))) == 12 == len(set(padded.tolist()))
     for graph in (nx.karate_club_graph(), nx.les_miserables_graph(), nx.powerlaw_cluster_graph(3000, 4, 0.3, seed=2)):
         graph = nx.convert_node_labels_to_integers(graph)
         ends = np.array(sorted(tuple(sorted(e)) for e in graph.edges()))
