@@ -221,11 +221,9 @@ def fast_leiden(graph: Undirected, resolution: float, seed: int, *, polish_max_e
     .. [2] V. A. Traag, L. Waltman and N. J. van Eck, "From Louvain to Leiden: guaranteeing
        well-connected communities", Scientific Reports 9, 5233, 2019.
     """
-    from .kernels import THREAD_POOL
     from .louvain import parallel_louvain
 
-    with THREAD_POOL:
-        found = parallel_louvain(graph.n, graph.ends, graph.weights, resolution, seed)
+    found = parallel_louvain(graph.n, graph.ends, graph.weights, resolution, seed)
     labels = connected_parts(graph.ends, found, graph.n)
     if len(graph.ends) <= polish_max_edges:
         labels = np.asarray(leiden(graph.graph, resolution, labels.tolist(), POLISH_PASSES), dtype=np.int64)

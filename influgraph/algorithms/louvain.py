@@ -35,6 +35,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .kernels import THREAD_POOL
+
 __all__ = ["parallel_louvain", "BATCHES", "MAX_SWEEPS", "MIN_MOVED"]
 
 BATCHES = 4  # batches per sweep: decisions within one are made in parallel against the same state (4 measured best:
@@ -84,21 +86,29 @@ def symmetric_csr(ends, order, weights, n, parts):  # pragma: no cover - compile
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _best_community(v, indptr, indices, data, degree, comm, total, gamma_over_2m, weight, seen):  # pragma: no cover
-    """The community vertex v gains most by joining (its own when no move gains) against the current
-    state, with v's weight to it and to its own community: (community, weight to it, weight to own).
-    `weight` is a zeroed scratch row indexed by community, `seen` a scratch list."""
-    own = comm[v]
-    count = 0
-    for e in range(indptr[v], indptr[v + 1]):
+def _add_by_community(u, skip, indptr, indices, data, comm, weight, seen, count):  # pragma: no cover - compiled
+    """Add the weights of row u (but the entry of column `skip`) into `weight` by the community of their
+    column, listing each community met for the first time in `seen` from position `count`; returns the
+    new count. `weight` is zero where no community has been met (weights are positive)."""
+    for e in range(indptr[u], indptr[u + 1]):
         j = indices[e]
-        if j == v:
+        if j == skip:
             continue
         c = comm[j]
         if weight[c] == 0.0:
             seen[count] = c
             count += 1
         weight[c] += data[e]
+    return count
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _best_community(v, indptr, indices, data, degree, comm, total, gamma_over_2m, weight, seen):  # pragma: no cover
+    """The community vertex v gains most by joining (its own when no move gains) against the current
+    state, with v's weight to it and to its own community: (community, weight to it, weight to own).
+    `weight` is a zeroed scratch row indexed by community, `seen` a scratch list."""
+    own = comm[v]
+    count = _add_by_community(v, v, indptr, indices, data, comm, weight, seen, 0)
     kv = degree[v]
     to_own = weight[own]
     best, to_best = own, to_own
@@ -202,14 +212,8 @@ def aggregate(indptr, indices, data, comm, count, weight, seen):  # pragma: no c
         row_weight, row_seen = weight[p], seen[p]
         for c in range(cuts[p], cuts[p + 1]):
             met = 0
-            for q in range(start[c], start[c + 1]):
-                u = members[q]
-                for e in range(indptr[u], indptr[u + 1]):
-                    d = comm[indices[e]]
-                    if row_weight[d] == 0.0:
-                        row_seen[met] = d
-                        met += 1
-                    row_weight[d] += data[e]
+            for q in range(start[c], start[c + 1]):  # self-loops kept: they hold the weight inside c
+                met = _add_by_community(members[q], -1, indptr, indices, data, comm, row_weight, row_seen, met)
             for t in range(met):
                 d = row_seen[t]
                 rows[bound[c] + t] = d
@@ -282,30 +286,31 @@ def parallel_louvain(n: int, ends: np.ndarray, weights: np.ndarray, resolution: 
     order = np.random.default_rng(seed).permutation(n).astype(np.int64)
     if not len(ends):
         return np.arange(n, dtype=np.int64)
-    indptr, indices, data = symmetric_csr(ends, order, weights, n, parts)
-    gamma_over_2m = float(resolution) / float(2.0 * weights.sum())
-    weight = np.zeros((parts, n))
-    seen = np.empty((parts, n), dtype=np.int64)
-    target = np.empty(n, dtype=np.int64)
-    to_target, to_own = np.empty(n), np.empty(n)
-    levels = []  # (graph, degree, partition of its vertices) of every level, finest first
-    while True:
-        size = len(indptr) - 1
-        degree = _row_sums(indptr, data)
-        comm = np.arange(size, dtype=np.int64)
-        moves = local_moving(indptr, indices, data, degree, comm, gamma_over_2m, batches, MAX_SWEEPS, MIN_MOVED,
+    with THREAD_POOL:  # numba's thread pool takes one caller at a time
+        indptr, indices, data = symmetric_csr(ends, order, weights, n, parts)
+        gamma_over_2m = float(resolution) / float(2.0 * weights.sum())
+        weight = np.zeros((parts, n))
+        seen = np.empty((parts, n), dtype=np.int64)
+        target = np.empty(n, dtype=np.int64)
+        to_target, to_own = np.empty(n), np.empty(n)
+        levels = []  # (graph, degree, partition of its vertices) of every level, finest first
+        while True:
+            size = len(indptr) - 1
+            degree = _row_sums(indptr, data)
+            comm = np.arange(size, dtype=np.int64)
+            moves = local_moving(indptr, indices, data, degree, comm, gamma_over_2m, batches, MAX_SWEEPS, MIN_MOVED,
+                                 weight, seen, target, to_target, to_own)
+            if moves == 0:
+                break
+            comm, count = renumber(comm)
+            levels.append(((indptr, indices, data), degree, comm))
+            if count == size:
+                break
+            indptr, indices, data = aggregate(indptr, indices, data, comm, count, weight, seen)
+        labels = np.arange(len(indptr) - 1, dtype=np.int64)
+        for (graph, degree, comm) in reversed(levels):
+            labels = labels[comm]
+            if refine:
+                local_moving(*graph, degree, labels, gamma_over_2m, batches, MAX_SWEEPS, MIN_MOVED,
                              weight, seen, target, to_target, to_own)
-        if moves == 0:
-            break
-        comm, count = renumber(comm)
-        levels.append(((indptr, indices, data), degree, comm))
-        if count == size:
-            break
-        indptr, indices, data = aggregate(indptr, indices, data, comm, count, weight, seen)
-    labels = np.arange(len(indptr) - 1, dtype=np.int64)
-    for (graph, degree, comm) in reversed(levels):
-        labels = labels[comm]
-        if refine:
-            local_moving(*graph, degree, labels, gamma_over_2m, batches, MAX_SWEEPS, MIN_MOVED,
-                         weight, seen, target, to_target, to_own)
-    return renumber(labels[order])[0]
+        return renumber(labels[order])[0]

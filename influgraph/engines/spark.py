@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["SparkEngine", "DEFAULT_MASTER"]
 
 DEFAULT_MASTER = "local[2]"
-CHECK_EVERY = 5  # PageRank steps between convergence checks (each check materialises the ranks once)
+CHECK_EVERY = 5  # PageRank steps between convergence checks (each check and the step before it are materialised)
 
 
 class SparkEngine:
