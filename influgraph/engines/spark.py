@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["SparkEngine", "DEFAULT_MASTER"]
 
 DEFAULT_MASTER = "local[2]"
-CHECK_EVERY = 5  # PageRank steps between convergence checks (each check and the step before it are materialised)
+CHECK_EVERY = 5  # PageRank steps between convergence checks (each check materialises the ranks and sums the change since the last)
 
 
 class SparkEngine:
@@ -148,47 +148,62 @@ class SparkEngine:
         if n == 0:
             return pl.DataFrame(schema={"id": pl.String, "pagerank": pl.Float64})
         out = edges.groupBy("src").agg(F.sum("w").alias("out_w"))
-        moves = edges.join(out, "src").select("src", "dst", (F.col("w") / F.col("out_w")).alias("p")).cache()
+        moves = edges.join(out, "src").select("src", "dst", (F.col("w") / F.col("out_w")).alias("p"))
         if personalization:
-            total = float(sum(v for v in personalization.values() if v > 0))
-            if total <= 0:
+            if not any(v > 0 for v in personalization.values()):
                 raise BadInput("the personalisation vector is all zero", hint="give at least one account a weight > 0")
-            reset = self.spark.createDataFrame([(k, float(v) / total) for k, v in personalization.items() if v > 0],
+            given = self.spark.createDataFrame([(k, float(v)) for k, v in personalization.items() if v > 0],
                                                "id string, r double")
-            reset = vertices.join(reset, "id", "left").fillna(0.0, ["r"])
+            reset = vertices.join(given, "id", "left").fillna(0.0, ["r"])
+            total = float(reset.agg(F.sum("r")).first()[0] or 0.0)
+            if total <= 0:
+                raise BadInput("no account of the personalisation vector is in the graph",
+                               hint="give a weight > 0 to at least one account of the workspace")
+            reset = reset.select("id", (F.col("r") / total).alias("r"))
         else:
             reset = vertices.withColumn("r", F.lit(1.0 / n))
-        # Dangling vertices jump like the teleport, so PageRank is the normalised solution of
-        # y = d P^T y + (1 - d) r: no per-iteration aggregate of the dangling mass is needed.
-        # A step reads the last ranks once (the teleport comes from `reset`), so the plan grows by one
-        # step at a time; it is cut (a local checkpoint, one Spark job) only before and at each
-        # convergence check, 2 jobs per CHECK_EVERY steps. A step is one SQL statement over temporary
+        # The walk on a graph with dangling vertices (no out-edge), which jump like the teleport, is the
+        # walk on the graph where each dangling vertex has one edge to an extra vertex (the sink) whose
+        # edges go to every vertex v with probability r_v: the sink only adds a step that the walk
+        # takes and forgets, so the other vertices' ranks keep their ratios (the censored chain). With
+        # no dangling vertex left, a step keeps the sum at 1 and needs no aggregate of the dangling
+        # mass, and it converges at the power iteration's rate, d |lambda_2|, where the unnormalised
+        # linear iteration's sum only grows at the rate d (90 steps instead of 15 on a random graph).
+        sink = f"\x00influgraph-sink-{uuid.uuid4().hex}"  # no account id: one made up for this call
+        dangling = vertices.join(out.select(F.col("src").alias("id")), "id", "left_anti")
+        moves = (moves.union(dangling.select(F.col("id").alias("src"), F.lit(sink).alias("dst"), F.lit(1.0).alias("p")))
+                 .union(reset.where(F.col("r") > 0).select(F.lit(sink).alias("src"), F.col("id").alias("dst"), F.col("r").alias("p")))
+                 .repartition("src").cache())
+        reset = reset.union(self.spark.createDataFrame([(sink, 0.0)], "id string, r double")).repartition("id").cache()
+        # A step reads the last ranks once, so the plan grows by one step at a time; it is cut (a local
+        # checkpoint, one Spark job) at each convergence check, where one more job sums the L1 change
+        # since the last check: 2 jobs per CHECK_EVERY steps. A step is one SQL statement over temporary
         # views: 3 calls into the JVM instead of about 200 for the same plan built column by column.
         views = f"influgraph_pagerank_{uuid.uuid4().hex}"
         moves.createOrReplaceTempView(f"{views}_moves")
-        reset.select("id", "r").cache().createOrReplaceTempView(f"{views}_reset")
+        reset.createOrReplaceTempView(f"{views}_reset")
         step_sql = (f"SELECT t.id, {float(damping)!r} * COALESCE(c.c, 0.0) + {float(1 - damping)!r} * t.r AS rank "
                     f"FROM {views}_reset t LEFT JOIN (SELECT m.dst AS id, SUM(m.p * k.rank) AS c FROM {views}_moves m "
                     f"JOIN {views}_rank k ON m.src = k.id GROUP BY m.dst) c ON t.id = c.id")
-        change_sql = (f"SELECT SUM(ABS(a.rank - b.rank)) FROM {views}_rank a JOIN {views}_previous b ON a.id = b.id")
-        rank = self.spark.sql(f"SELECT id, {float(1 - damping)!r} * r AS rank FROM {views}_reset").localCheckpoint()
+        change_sql = f"SELECT SUM(ABS(a.rank - b.rank)) FROM {views}_rank a JOIN {views}_previous b ON a.id = b.id"
+        rank = self.spark.sql(f"SELECT id, r AS rank FROM {views}_reset").localCheckpoint()
         try:
-            for step in range(1, max_iter + 1):
-                rank.createOrReplaceTempView(f"{views}_rank")
-                previous, rank = rank, self.spark.sql(step_sql)
-                check = step % CHECK_EVERY == 0 or step == max_iter
-                if check or (step + 1) % CHECK_EVERY == 0:
-                    rank = rank.localCheckpoint()
-                if check:
-                    previous.createOrReplaceTempView(f"{views}_previous")
+            step = 0
+            while step < max_iter:
+                previous = rank
+                for _ in range(min(CHECK_EVERY, max_iter - step)):
                     rank.createOrReplaceTempView(f"{views}_rank")
-                    change = self.spark.sql(change_sql).first()[0]
-                    if float(change or 0.0) < tol:
-                        break
+                    rank = self.spark.sql(step_sql)
+                    step += 1
+                rank = rank.localCheckpoint()
+                rank.createOrReplaceTempView(f"{views}_rank")
+                previous.createOrReplaceTempView(f"{views}_previous")
+                if float(self.spark.sql(change_sql).first()[0] or 0.0) < tol:
+                    break
+            result = self._polars(rank.where(F.col("id") != sink).select("id", "rank")).rename({"rank": "pagerank"})
         finally:
             for view in ("moves", "reset", "rank", "previous"):
                 self.spark.catalog.dropTempView(f"{views}_{view}")
-        result = self._polars(rank.select("id", "rank")).rename({"rank": "pagerank"})
         return result.with_columns(pl.col("pagerank") / pl.col("pagerank").sum()).sort("id")
 
     def components(self, max_iter: int = 1000, kinds: Sequence[str] | None = None) -> pl.DataFrame:

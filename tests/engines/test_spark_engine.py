@@ -86,3 +86,10 @@ def test_audience_overlap_equals_the_sparse_matrix(workspace, engine) -> None:
         assert row["shared"] == shared[i, j] and row["audience_a"] == shared[i, i]
     expected_pairs = sum(1 for i in range(len(candidates)) for j in range(i + 1, len(candidates)) if shared[i, j])
     assert spark.height == expected_pairs
+
+
+def test_a_personalisation_naming_no_account_of_the_graph_is_refused(engine) -> None:
+    from influgraph.errors import BadInput
+
+    with pytest.raises(BadInput, match="no account of the personalisation vector"):
+        engine.pagerank({"not-an-account-of-congress": 1.0})
