@@ -216,6 +216,49 @@ def undirected_pairs(ends, weights, n, how):  # pragma: no cover - compiled
     return True, pairs[:k].copy(), out[:k].copy()
 
 
+# PageRank by levels (`centrality._by_levels`) runs these three kernels once a call, on graphs where
+# the whole solve takes 20-30 ms: each is typed here so numba loads its machine code from the cache
+# when this module is imported (about 4 ms each), as igraph loads its C code at import, instead of on
+# the first call. Their callers pass exactly these types (C-contiguous int64 and float64 arrays).
+_I64, _F64 = "int64[::1]", "float64[::1]"
+
+
+@numba.njit(f"Tuple((int64[::1], int64[::1], float64[::1], boolean[::1]))({_I64}, {_I64}, {_F64}, {_F64}, float64, "
+            f"{_I64}, {_I64}, {_I64})", cache=True, nogil=True)
+def level_inflow(indptr, indices, data, out, damping, order, position, vertex_level):  # pragma: no cover - compiled
+    """`centrality._by_levels`' system in level order: the CSR rows of d P^T, and which rows are on a cycle.
+
+    The matrix (`indptr`, `indices`, `data`: rows are sources, no repeated pair) is transposed and its
+    vertices renumbered by `position` (`order` is its inverse) in one counting sort: row position[v]
+    lists v's in-edges as (position of the source, d * weight / out-weight of the source), the
+    sources in increasing position, which is scipy's canonical CSR of the same entries (so the
+    solve's sums run in the same order). A row is on a cycle of its level when one of its in-edges
+    comes from a vertex of the same level. O(n + m); returns (row pointers, columns, values, on a cycle)."""
+    n = len(indptr) - 1
+    rows = np.zeros(n + 1, np.int64)
+    for e in range(len(indices)):
+        rows[position[indices[e]] + 1] += 1
+    for i in range(n):
+        rows[i + 1] += rows[i]
+    fill = rows[:-1].copy()
+    columns = np.empty(len(indices), np.int64)
+    values = np.empty(len(indices))
+    cyclic = np.zeros(n, np.bool_)
+    for p in range(n):
+        s = order[p]
+        weight = out[s]
+        for e in range(indptr[s], indptr[s + 1]):
+            t = indices[e]
+            r = position[t]
+            k = fill[r]
+            fill[r] = k + 1
+            columns[k] = p
+            values[k] = (data[e] / weight if weight > 0 else 0.0) * damping
+            if vertex_level[t] == vertex_level[s]:
+                cyclic[r] = True
+    return rows, columns, values, cyclic
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _row_value(indptr, indices, data, start, y, i, c):  # pragma: no cover - compiled
     """start[i, c] + (A y)[i, c] for the CSR rows of A, with y as it is now (a Gauss-Seidel step)."""
@@ -225,7 +268,8 @@ def _row_value(indptr, indices, data, start, y, i, c):  # pragma: no cover - com
     return acc
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(f"float64[:, ::1]({_I64}, {_I64}, {_F64}, float64[:, ::1], {_I64}, {_I64}, {_I64}, {_F64})", cache=True,
+            nogil=True)
 def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, cyclic_bounds, stops):  # pragma: no cover
     """`centrality._by_levels`' solve of y = start + A y, level by level, by Gauss-Seidel sweeps.
 
@@ -256,7 +300,7 @@ def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, cyclic_bou
     return y
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(f"Tuple(({_I64}, {_I64}))({_I64}, {_I64})", cache=True, nogil=True)
 def component_levels(indptr, indices):  # pragma: no cover - compiled
     """`centrality._levels`: the strongly connected component of every vertex and each component's level.
 
