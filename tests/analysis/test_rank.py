@@ -106,6 +106,27 @@ def test_pagerank_by_levels_on_dense_cycles_agrees_with_igraph_prpack() -> None:
     assert np.abs(personalised_pagerank(built, reset) - theirs).sum() < 1e-9
 
 
+def test_pagerank_by_levels_solves_mutual_pairs_exactly() -> None:
+    """A chain of 300 mutual pairs (most cycles of a social graph are pairs) with dangling ends: each pair is solved
+    from its two equations, not swept to the stopping rule, so the ranks equal a dense direct solve to 1e-14 in L1
+    (sweeps stop near 1e-10 here: a pair converges as d^2 a sweep)."""
+    rng = np.random.default_rng(8)
+    src, dst = [], []
+    for level in range(300):
+        a, b = f"{level}a", f"{level}b"
+        src += [a, b, a, b]
+        dst += [b, a, f"{level + 1}a", f"{level}-leaf"]
+    weights = rng.integers(1, 9, len(src)).astype(float)
+    built = build_graph(Batch(edges=pl.DataFrame({"src": src, "dst": dst, "kind": ["repost"] * len(src),
+                                                  "platform": ["x"] * len(src), "weight": weights})))
+    dense = built.matrix.toarray()
+    out = dense.sum(axis=1)
+    assert np.count_nonzero(out == 0) >= 0.05 * built.n  # the level path
+    moves = np.divide(dense, out[:, None], out=np.zeros_like(dense), where=out[:, None] > 0)
+    exact = np.linalg.solve(np.eye(built.n) - 0.85 * moves.T, np.full(built.n, 1.0 / built.n))
+    assert np.abs(pagerank(built) - exact / exact.sum()).sum() < 1e-14
+
+
 def test_pagerank_by_levels_on_a_long_chain_of_cycles_agrees_with_networkx() -> None:
     """600 levels of 2-cycles and 3-cycles, dangling ends, a self-loop and parallel weights: every level exact."""
     rng = np.random.default_rng(5)

@@ -5,7 +5,9 @@ columns moved, every value else unchanged; the rings found are stored as `rings_
 PageRank and the scores built on it moved in their 11th significant digit, relative change at most
 7e-11, every rank, id and other column unchanged; later the same day: power iteration compiled on two
 fixed parts, so the whole-graph `pagerank` column and `lift` moved in their 16th digit, relative change at most
-1.3e-15, every other column unchanged).
+1.3e-15, every other column unchanged; 2026-12-03 again: PageRank by levels solves each mutual pair of a level
+exactly and sweeps each larger cycle alone, so `niche_pagerank`, `component_niche_pagerank` and `lift` moved in
+their 16th digit, relative change at most 3.4e-16, every other column unchanged).
 
 The session's demo run (`demo_run` in conftest.py) is fingerprinted right after it ran: the content
 hash of its workspace, its row counts, the sha256 of truth.json, the hash of the printed summary
@@ -45,9 +47,9 @@ RECORDED = {
         "overlap_kuliner_nusantara": "f5ba1e89a11b3f4a09c71f754024021bc697530bb5d0c3359410b52f1dc87565",
         "overlap_persian_books": "bb2207277369b46b8cbc2fc1a6bc44aa3dd63767cae9d8e8b6995cb235dc166b",
         "overlap_specialty_coffee": "e42417e7c1cf0018315b2732212bb197744a25bade6a1c57bb92840e1e20f3e4",
-        "rank_kuliner_nusantara": "a1a4073818e4204a335432886dcccdb36694ada449a2fbec49f89f96994bdba8",
-        "rank_persian_books": "2a3a1a4802a86fc22976ef9b14747c12fb2d74ce71204fbc90d9e766bab02ee6",
-        "rank_specialty_coffee": "6a2dfc1c38e97c77b934b78de7511a92b16248d574764f7c597d49190ad87404",
+        "rank_kuliner_nusantara": "41204d905876aceedb370e83baa089b465fcf5faa9bd8459c0865ad7472e0e2e",
+        "rank_persian_books": "abbd53f3ccc9f925f1a6d41da59441a09770af10b3577e8518f706959d35324e",
+        "rank_specialty_coffee": "ab8bc714c55de45f551d814a8dcdb51d1c1b6cf6f0ebad51680f01a86a59bfae",
         "rings_kuliner_nusantara": "5b3627247dcb329357f46efc009b4aaf78a24531c5210abfcc832ddf582004ae",
         "rings_persian_books": "5b3627247dcb329357f46efc009b4aaf78a24531c5210abfcc832ddf582004ae",
         "rings_specialty_coffee": "5b3627247dcb329357f46efc009b4aaf78a24531c5210abfcc832ddf582004ae",
