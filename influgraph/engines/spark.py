@@ -3,9 +3,10 @@ audience overlap, as pyspark DataFrame jobs over the workspace's own Parquet tab
 
 It follows the local engine's rules (`graph.build_graph`): self-loops left out, parallel edges
 summed into one weighted edge, every account a vertex; PageRank with damping 0.85, dangling mass
-spread by the reset vector (uniform without personalisation), iterated until the L1 change is
-below `tol` (1e-7: the L1 error is then at most d/(1-d) times that, under 6e-7, so scores agree
-with the local engine within 1e-6; each step is a distributed job, so steps are what it costs).
+spread by the reset vector (uniform without personalisation), iterated until the L1 change over
+the last CHECK_EVERY (5) steps is below `tol` (1e-7: the L1 error is then at most d^5/(1-d^5), 0.8,
+times that, so scores agree with the local engine within 1e-6; each step is a distributed job, so
+steps are what it costs).
 Results come back as polars tables. `master` names the cluster: `local[2]` by
 default, `spark://host:7077`, `yarn` or `k8s://...` elsewhere; the workspace folder must then be
 on storage every executor reads (HDFS, S3, a shared mount).
@@ -168,7 +169,9 @@ class SparkEngine:
         # takes and forgets, so the other vertices' ranks keep their ratios (the censored chain). With
         # no dangling vertex left, a step keeps the sum at 1 and needs no aggregate of the dangling
         # mass, and it converges at the power iteration's rate, d |lambda_2|, where the unnormalised
-        # linear iteration's sum only grows at the rate d (90 steps instead of 15 on a random graph).
+        # linear iteration's sum only grows at the rate d (Congress: 50 steps instead of 90; the niche
+        # world's two PageRanks: 55 instead of 140). The sink's edges sit in one partition: one task
+        # of at most n rows a step, beside the m rows of the edges.
         sink = f"\x00influgraph-sink-{uuid.uuid4().hex}"  # no account id: one made up for this call
         dangling = vertices.join(out.select(F.col("src").alias("id")), "id", "left_anti")
         moves = (moves.union(dangling.select(F.col("id").alias("src"), F.lit(sink).alias("dst"), F.lit(1.0).alias("p")))
