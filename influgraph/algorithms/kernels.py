@@ -282,17 +282,9 @@ def level_inflow(indptr, indices, data, out, damping, order, position, vertex_le
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _row_value(indptr, indices, data, start, y, i, c):  # pragma: no cover - compiled
-    """start[i, c] + (A y)[i, c] for the CSR rows of A, with y as it is now (a Gauss-Seidel step)."""
-    acc = start[i, c]
-    for p in range(indptr[i], indptr[i + 1]):
-        acc += data[p] * y[indices[p], c]
-    return acc
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
 def _row_without(indptr, indices, data, start, y, i, j, c):  # pragma: no cover - compiled
-    """(start[i, c] + the sum of row i's in-edges other than the one from j, the share of the one from j)."""
+    """(start[i, c] + the sum of row i's in-edges other than the one from j, the share of the one from j):
+    with j = -1, (start[i, c] + (A y)[i, c], 0), a Gauss-Seidel step's value of row i with y as it is now."""
     acc = start[i, c]
     share = 0.0
     for p in range(indptr[i], indptr[i + 1]):
@@ -324,7 +316,7 @@ def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, groups, le
     for level in range(len(bounds) - 1):
         for i in range(bounds[level], bounds[level + 1]):
             for c in range(k):
-                y[i, c] = _row_value(indptr, indices, data, start, y, i, c)
+                y[i, c] = _row_without(indptr, indices, data, start, y, i, -1, c)[0]
         for g in range(level_groups[level], level_groups[level + 1]):
             if groups[g + 1] - groups[g] == 2:
                 i, j = cyclic[groups[g]], cyclic[groups[g] + 1]
@@ -339,7 +331,7 @@ def levels_gauss_seidel(indptr, indices, data, start, bounds, cyclic, groups, le
                 for j in range(groups[g], groups[g + 1]):
                     i = cyclic[j]
                     for c in range(k):
-                        value = _row_value(indptr, indices, data, start, y, i, c)
+                        value = _row_without(indptr, indices, data, start, y, i, -1, c)[0]
                         change[c] += abs(value - y[i, c])
                         y[i, c] = value
                 if change.max() < stops[g]:
