@@ -57,6 +57,7 @@ from .niches import NicheQuery, bio_match_expr, post_in_niche_expr, post_tags_ex
 from .quality import QualityRules, audience_quality, rules_of
 from .results import load_communities
 from .schema import EDGE_KINDS, ENGAGEMENT_KINDS, KIND, Batch
+from .vertex_numbers import first_rows
 
 if TYPE_CHECKING:
     from .engines.spark import SparkEngine
@@ -181,15 +182,12 @@ class WholeGraph:
     def post_rows(self) -> pl.DataFrame:
         """Every row of `posts`, in order, as numbers: `author` (its author's vertex in `built`, -1 for none) and
         `ref` (the row of the post it reposts, quotes or replies to, -1 for none; a post refers to posts of its
-        platform). Two joins once, so each niche's content and activity are numpy gathers and counts."""
+        platform). Two fingerprint lookups (`vertex_numbers.first_rows`) once, so each niche's content and activity are numpy gathers and counts."""
         posts = self.posts
-        first = (posts.select("platform", pl.col("id").alias("_ref")).with_row_index("ref")
-                 .unique(["platform", "_ref"], keep="first"))
-        refs = (posts.select("platform", pl.coalesce("repost_of", "quote_of", "reply_to").alias("_ref"))
-                .join(first, on=["platform", "_ref"], how="left", maintain_order="left"))
-        authors = (posts.select("platform", pl.col("author_id").alias("id"))
-                   .join(self.built.id_frame, on=KEY, how="left", maintain_order="left"))
-        return pl.DataFrame({"author": authors["ix"].cast(pl.Int64).fill_null(-1), "ref": refs["ref"].cast(pl.Int64).fill_null(-1)})
+        refs = first_rows(posts, posts.select("platform", pl.coalesce("repost_of", "quote_of", "reply_to").alias("ref")),
+                          key="ref")
+        authors = first_rows(self.built.vertices, posts, key="author_id")
+        return pl.DataFrame({"author": authors, "ref": refs})
 
     def posts_by_author(self, chosen: np.ndarray | None = None) -> np.ndarray:
         """Per vertex: how many of the posts (all, or those where `chosen` holds) it wrote."""
@@ -230,12 +228,9 @@ class WholeGraph:
                 numbered = numbered.join(built.id_frame.rename({"id": end, "ix": f"{end}_n"}), on=["platform", end],
                                          how="left", maintain_order="left", nulls_equal=True)
             ends = tuple(numbered[f"{end}_n"].cast(pl.Int64).fill_null(-1).to_numpy() for end in ("src", "dst"))
-        posts = (self.posts.select("platform", pl.col("id").alias("post_id")).with_row_index("post")
-                 .unique(["platform", "post_id"], keep="first"))
-        post = edges.select("platform", "post_id").join(posts, on=["platform", "post_id"], how="left", maintain_order="left")
         return pl.DataFrame({"s": ends[0], "d": ends[1], "k": edges["kind"].cast(KIND).to_physical().cast(pl.Int64),
                              "weight": edges["weight"].cast(pl.Float64),
-                             "post": post["post"].cast(pl.Int64).fill_null(-1)})
+                             "post": first_rows(self.posts, edges, key="post_id")})
 
     @cached_property
     def top_engagers(self) -> pl.DataFrame:

@@ -403,40 +403,33 @@ def community_roles(graph: Undirected, membership: np.ndarray) -> pl.DataFrame:
 
     Notes
     -----
-    One sparse product (adjacency x community indicator) gives every k_is at once; it stays
-    sparse, since real graphs have tens of thousands of communities.
+    Every k_is comes from one compiled pass over the edges (`kernels.community_strengths`, equal
+    to the sparse product adjacency x community indicator: a test), which keeps only the
+    communities each vertex touches, since real graphs have tens of thousands of communities.
 
     References
     ----------
     .. [1] R. Guimerà and L. A. Nunes Amaral, "Functional cartography of complex metabolic
        networks", Nature 433, 2005, pp. 895-900.
     """
-    from scipy import sparse
+    from .kernels import community_strengths
 
     n = graph.n
-    communities = int(membership.max()) + 1 if n else 0
-    if len(graph.ends):
-        ends, w = graph.ends, graph.weights
-        rows, cols = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]])
-        adjacency = sparse.csr_matrix((np.concatenate([w, w]), (rows, cols)), shape=(n, n))
-    else:
-        adjacency = sparse.csr_matrix((n, n))
-    indicator = sparse.csr_matrix((np.ones(n), (np.arange(n), membership)), shape=(n, max(communities, 1)))
-    by_community = (adjacency @ indicator).tocsr()  # stays sparse: real graphs have 10,000s of communities
-    strength = np.asarray(by_community.sum(axis=1)).ravel()
-    squares = np.asarray(by_community.multiply(by_community).sum(axis=1)).ravel()
+    strength, squares, inside = community_strengths(np.ascontiguousarray(graph.ends, dtype=np.int64).reshape(-1, 2),
+                                                    np.asarray(graph.weights, dtype=np.float64),
+                                                    np.ascontiguousarray(membership, dtype=np.int64), n)
     with np.errstate(divide="ignore", invalid="ignore"):
         participation = np.where(strength > 0, 1.0 - squares / np.where(strength > 0, strength, 1.0) ** 2, 0.0)
-    inside = np.asarray(by_community[np.arange(n), membership]).ravel() if n else np.zeros(0)
     frame = pl.DataFrame({"community": membership, "inside": inside})
     stats = frame.group_by("community").agg(pl.col("inside").mean().alias("mean"), pl.col("inside").std(ddof=0).alias("std"))
     joined = frame.join(stats, on="community", how="left", maintain_order="left")
     std = joined["std"].to_numpy()
     z = np.where(std > 0, (inside - joined["mean"].to_numpy()) / np.where(std > 0, std, 1.0), 0.0)
     participation = np.clip(participation, 0.0, 1.0)
-    hub = z >= 2.5
-    role = np.where(hub,
-                    np.where(participation <= 0.30, "provincial hub", np.where(participation <= 0.75, "connector hub", "kinless hub")),
-                    np.where(participation <= 0.05, "ultra-peripheral",
-                             np.where(participation <= 0.62, "peripheral", np.where(participation <= 0.80, "connector", "kinless"))))
-    return pl.DataFrame({"strength": strength, "participation": participation, "within_z": z, "role": role})
+    p = pl.col("participation")
+    role = (pl.when(pl.col("within_z") >= 2.5)  # hubs
+            .then(pl.when(p <= 0.30).then(pl.lit("provincial hub")).when(p <= 0.75).then(pl.lit("connector hub"))
+                  .otherwise(pl.lit("kinless hub")))
+            .when(p <= 0.05).then(pl.lit("ultra-peripheral")).when(p <= 0.62).then(pl.lit("peripheral"))
+            .when(p <= 0.80).then(pl.lit("connector")).otherwise(pl.lit("kinless")))
+    return pl.DataFrame({"strength": strength, "participation": participation, "within_z": z}).with_columns(role.alias("role"))

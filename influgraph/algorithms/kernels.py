@@ -502,3 +502,56 @@ def start_runtime() -> None:
     the library's start-up, which igraph's C code does not have, not the work being measured.
     """
     _first_call(np.zeros(1))
+
+
+@numba.njit(cache=True, nogil=True)
+def community_strengths(ends, weights, membership, n):  # pragma: no cover - compiled
+    """`communities.community_roles`' sums over the undirected edges `ends` (each pair once): per vertex i,
+    (strength k_i, sum over communities s of k_is^2, k_i toward its own community).
+
+    Equal to the sparse product adjacency x community indicator (a self-loop counts twice, as in the
+    symmetric adjacency): each edge's two (vertex, community of the other end) entries are counted
+    into rows by vertex (a counting sort), then each row sums its entries per community in a scratch
+    row indexed by community, cleared through the list of communities it touched."""
+    m = ends.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        start[ends[e, 0] + 1] += 1
+        start[ends[e, 1] + 1] += 1
+    for v in range(n):
+        start[v + 1] += start[v]
+    fill = start[:-1].copy()
+    other = np.empty(2 * m, dtype=np.int64)
+    weight = np.empty(2 * m, dtype=np.float64)
+    for e in range(m):
+        u, v = ends[e, 0], ends[e, 1]
+        other[fill[u]], weight[fill[u]] = membership[v], weights[e]
+        fill[u] += 1
+        other[fill[v]], weight[fill[v]] = membership[u], weights[e]
+        fill[v] += 1
+    communities = 1
+    for v in range(n):
+        communities = max(communities, membership[v] + 1)
+    scratch = np.zeros(communities, dtype=np.float64)
+    touched = np.empty(communities, dtype=np.int64)
+    stamp = np.full(communities, -1, dtype=np.int64)  # stamp[c] == v: c already touched by vertex v
+    strength, squares, inside = np.zeros(n), np.zeros(n), np.zeros(n)
+    for v in range(n):
+        count, total = 0, 0.0
+        for p in range(start[v], start[v + 1]):
+            c = other[p]
+            if stamp[c] != v:
+                stamp[c] = v
+                touched[count] = c
+                count += 1
+            scratch[c] += weight[p]
+            total += weight[p]
+        own = 0.0
+        for t in range(count):
+            c = touched[t]
+            squares[v] += scratch[c] * scratch[c]
+            if c == membership[v]:
+                own = scratch[c]
+            scratch[c] = 0.0
+        strength[v], inside[v] = total, own
+    return strength, squares, inside

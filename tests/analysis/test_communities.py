@@ -340,3 +340,29 @@ def test_the_compiled_symmetrisation_equals_the_group_by(monkeypatch, how: str) 
     shuffled = BuiltGraph(n=n, ends=ends[::-1].copy(), weight=built.weight[::-1].copy(), kind_weights={}, spec=GraphSpec())
     again = communities.undirected(shuffled, how)
     assert np.array_equal(again.ends, reference.ends) and np.allclose(again.weights, reference.weights)
+
+
+def test_community_roles_sums_equal_the_sparse_product() -> None:
+    """`kernels.community_strengths` gives each vertex's strength, sum of squared strengths toward each community
+    and strength toward its own community as the sparse product adjacency x community indicator does (the
+    former implementation), self-loops (counted twice in the symmetric adjacency) and isolated vertices included."""
+    from scipy import sparse
+
+    from influgraph.algorithms.communities import Undirected, community_roles
+    from influgraph.algorithms.kernels import community_strengths
+
+    rng = np.random.default_rng(11)
+    n = 400
+    pairs = np.unique(np.sort(rng.integers(0, n - 20, (2500, 2)), axis=1), axis=0)  # the last 20 vertices isolated
+    assert (pairs[:, 0] == pairs[:, 1]).any()
+    weights, membership = rng.random(len(pairs)) + 0.1, rng.integers(0, 40, n)
+    rows, cols = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
+    adjacency = sparse.csr_matrix((np.concatenate([weights, weights]), (rows, cols)), shape=(n, n))
+    by_community = (adjacency @ sparse.csr_matrix((np.ones(n), (np.arange(n), membership)), shape=(n, 40))).toarray()
+    strength, squares, inside = community_strengths(pairs, weights, membership, n)
+    assert np.allclose(strength, by_community.sum(axis=1), rtol=1e-13, atol=0)
+    assert np.allclose(squares, (by_community ** 2).sum(axis=1), rtol=1e-13, atol=0)
+    assert np.allclose(inside, by_community[np.arange(n), membership], rtol=1e-13, atol=0)
+    assert (strength[-20:] == 0).all() and (inside > 0).sum() > n // 4
+    roles = community_roles(Undirected(n=n, ends=pairs, weights=weights), membership)
+    assert roles["participation"].is_between(0, 1).all() and roles["participation"][-1] == 0.0
