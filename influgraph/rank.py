@@ -410,8 +410,8 @@ def _niche_graph(whole: WholeGraph, niche_posts: pl.DataFrame, people: pl.DataFr
     engaging = chosen & by_member & np.array([kind in ENGAGEMENT_KINDS for kind in EDGE_KINDS])[k]
     engagement = np.bincount(d[engaging], weights=weight[engaging], minlength=whole.built.n)
     reset = is_member.astype(np.float64) + people["seed"].fill_null(False).to_numpy().astype(np.float64)
-    return _NicheGraph(built=niche, post_ids=niche_posts.filter("niche")["id"].implode(),
-                       member_ids=people.filter("member")["id"].implode(), is_member=is_member, reset=reset,
+    return _NicheGraph(built=niche, post_ids=niche_posts["id"].filter(niche_posts["niche"].fill_null(False)).implode(),
+                       member_ids=people["id"].filter(people["member"].fill_null(False)).implode(), is_member=is_member, reset=reset,
                        niche_engagement=engagement)
 
 
